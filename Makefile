@@ -1,0 +1,136 @@
+# SPDX-License-Identifier: MIT
+# wgtap: one flat Makefile.
+#
+#   make                 build wgtap-capture/wgtap-capture and wgtap-ship/wgtap-ship
+#   make check           unit tests (Check) and the integration tests
+#   make check SAN=1     the same, built with ASan+UBSan (objects in build-san/)
+#   make check-all       what CI runs: check, check SAN=1, fuzz smoke, valgrind, torture
+#   make fuzz            libFuzzer targets (clang), a short run of each
+#   make valgrind        unit tests and one end-to-end run under valgrind
+#   make torture         the end-to-end fault test (root, real tunnel, real S3)
+#   make bench           the benchmarks recorded in BENCHMARKS.md
+#   make install         honours PREFIX and DESTDIR
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DESTDIR ?=
+PKG_CONFIG ?= pkg-config
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+WFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wformat=2 -Wshadow \
+	-Wstrict-prototypes -Wmissing-prototypes -MMD -MP
+SAN ?=
+
+ifeq ($(SAN),1)
+B := build-san
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+CAPTURE_BIN := $(B)/wgtap-capture
+SHIP_BIN := $(B)/wgtap-ship
+else
+B := build
+SANFLAGS :=
+CAPTURE_BIN := wgtap-capture/wgtap-capture
+SHIP_BIN := wgtap-ship/wgtap-ship
+endif
+
+CAPTURE_PKGS := libpcap zlib
+SHIP_PKGS := libcurl openssl
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(CAPTURE_PKGS) $(SHIP_PKGS) 2>/dev/null)
+CAPTURE_LIBS := $(shell $(PKG_CONFIG) --libs $(CAPTURE_PKGS) 2>/dev/null)
+SHIP_LIBS := $(shell $(PKG_CONFIG) --libs $(SHIP_PKGS) 2>/dev/null)
+CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
+CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
+
+ALL_CFLAGS := $(WFLAGS) $(CFLAGS) $(SANFLAGS) -Icommon -Iwgtap-capture \
+	-Iwgtap-ship $(PKG_CFLAGS)
+ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS)
+
+COMMON_SRC := $(sort $(wildcard common/*.c))
+CAPTURE_SRC := $(sort $(filter-out wgtap-capture/main.c,$(wildcard wgtap-capture/*.c)))
+SHIP_SRC := $(sort $(filter-out wgtap-ship/main.c,$(wildcard wgtap-ship/*.c)))
+TEST_SRC := $(sort $(wildcard tests/check_*.c))
+
+COMMON_OBJ := $(patsubst %.c,$(B)/%.o,$(COMMON_SRC))
+CAPTURE_OBJ := $(patsubst %.c,$(B)/%.o,$(CAPTURE_SRC))
+SHIP_OBJ := $(patsubst %.c,$(B)/%.o,$(SHIP_SRC))
+LIB_OBJ := $(COMMON_OBJ) $(CAPTURE_OBJ) $(SHIP_OBJ)
+TEST_OBJ := $(patsubst %.c,$(B)/%.o,$(TEST_SRC))
+COMMON_LIB := $(B)/libcommon.a
+CAPTURE_LIB := $(B)/libcapture.a
+SHIP_LIB := $(B)/libship.a
+CHECK_BIN := $(B)/tests/check_wgtap
+
+PROGRAMS := $(CAPTURE_BIN) $(if $(wildcard wgtap-ship/main.c),$(SHIP_BIN))
+
+all: $(PROGRAMS)
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
+
+$(COMMON_LIB): $(COMMON_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(CAPTURE_LIB): $(CAPTURE_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(SHIP_LIB): $(SHIP_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(CAPTURE_BIN): $(B)/wgtap-capture/main.o $(CAPTURE_LIB) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CAPTURE_LIBS) $(LDLIBS)
+
+$(SHIP_BIN): $(B)/wgtap-ship/main.o $(SHIP_LIB) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(SHIP_LIBS) $(LDLIBS)
+
+$(CHECK_BIN): $(TEST_OBJ) $(CAPTURE_LIB) $(SHIP_LIB) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(CAPTURE_LIBS) \
+		$(SHIP_LIBS) $(LDLIBS)
+
+# Environment every test script gets: where the binaries are, and whether
+# this is a sanitizer build.
+TEST_ENV := WGTAP_CAPTURE=$(abspath $(CAPTURE_BIN)) \
+	WGTAP_SHIP=$(abspath $(SHIP_BIN)) WGTAP_TOP=$(CURDIR) \
+	WGTAP_SAN=$(SAN) ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+check: all $(CHECK_BIN)
+	cd tests && env $(TEST_ENV) WGTAP_TESTDATA=$(CURDIR)/tests/data \
+		$(abspath $(CHECK_BIN))
+	env $(TEST_ENV) tests/run-integration
+
+check-all:
+	$(MAKE) check
+	$(MAKE) check SAN=1
+
+.PHONY: all check check-all fuzz valgrind torture bench install uninstall clean
+
+clean:
+	rm -rf build build-san build-fuzz wgtap-capture/wgtap-capture \
+		wgtap-ship/wgtap-ship
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 $(CAPTURE_BIN) $(SHIP_BIN) $(DESTDIR)$(BINDIR)/
+	install -m 0644 man/wgtap-capture.8 man/wgtap-ship.8 $(DESTDIR)$(MANDIR)/man8/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/wgtap-capture $(DESTDIR)$(BINDIR)/wgtap-ship \
+		$(DESTDIR)$(MANDIR)/man8/wgtap-capture.8 \
+		$(DESTDIR)$(MANDIR)/man8/wgtap-ship.8
+
+-include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(B)/wgtap-capture/main.d \
+	$(B)/wgtap-ship/main.d

@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The capture pipeline between a packet source and the segment writer:
+ * decoding and counting, rotation (count, capture-time age, UTC hour,
+ * SIGHUP), periodic sync, and the spool cap.
+ *
+ * At the cap (--spool-max-bytes) or on a full filesystem the open segment
+ * is closed cleanly and published, and later packets are dropped and
+ * counted as spool_full until the shipper has freed room for a new segment
+ * (checked every second). A live capture cannot pause the kernel, so
+ * dropping and counting is the honest choice; a file conversion instead
+ * waits for room (wait_for_space) and loses nothing.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/statvfs.h>
+
+#include "capture.h"
+#include "log.h"
+#include "wgtap.h"
+
+#define NS_PER_S	1000000000ULL
+#define NS_PER_HOUR	(3600 * NS_PER_S)
+#define MEASURE_EVERY	NS_PER_S
+#define FULL_LOG_EVERY	(60 * NS_PER_S)
+
+int
+capture_init(struct capture *c, const struct capture_cfg *cfg)
+{
+	memset(c, 0, sizeof(*c));
+	c->cfg = *cfg;
+	c->cfg.seg.spool_used = &c->spool_used;
+	return segment_init(&c->seg, &c->cfg.seg);
+}
+
+void
+capture_free(struct capture *c)
+{
+	segment_free(&c->seg);
+}
+
+void
+capture_stats_line(const struct capture_stats *st, char *buf, size_t cap)
+{
+	size_t o = 0;
+	int n, i;
+
+	n = snprintf(buf, cap, "packets=%llu rows=%llu segments=%llu",
+	    (unsigned long long)st->packets, (unsigned long long)st->rows,
+	    (unsigned long long)st->segments);
+	if (n < 0 || (size_t)n >= cap)
+		return;
+	o = (size_t)n;
+	for (i = PKT_ROW + 1; i < PKT_NSTATUS; i++) {
+		n = snprintf(buf + o, cap - o, " %s=%llu",
+		    pkt_status_name((enum pkt_status)i),
+		    (unsigned long long)st->skipped[i]);
+		if (n < 0 || (size_t)n >= cap - o)
+			return;
+		o += (size_t)n;
+	}
+	n = snprintf(buf + o, cap - o, " spool_full=%llu",
+	    (unsigned long long)st->dropped_full);
+	if (n < 0 || (size_t)n >= cap - o)
+		return;
+	o += (size_t)n;
+	if (st->have_pcap_stats) {
+		n = snprintf(buf + o, cap - o,
+		    " pcap_received=%llu pcap_dropped=%llu pcap_ifdropped=%llu",
+		    (unsigned long long)st->pcap_recv,
+		    (unsigned long long)st->pcap_drop,
+		    (unsigned long long)st->pcap_ifdrop);
+		if (n < 0 || (size_t)n >= cap - o)
+			return;
+	}
+}
+
+/* One line with the counters; a warning when libpcap dropped more. */
+static void
+log_counters(struct capture *c, const char *what)
+{
+	char line[512];
+	uint64_t drops;
+
+	if (c->cfg.refresh_stats)
+		c->cfg.refresh_stats(c->cfg.ctx, &c->st);
+	capture_stats_line(&c->st, line, sizeof(line));
+	drops = c->st.pcap_drop + c->st.pcap_ifdrop;
+	if (drops > c->drops_reported) {
+		log_warn("%s; %s (%llu packets dropped before wgtap-capture "
+		    "saw them)", what, line,
+		    (unsigned long long)(drops - c->drops_reported));
+		c->drops_reported = drops;
+	} else {
+		log_info("%s; %s", what, line);
+	}
+}
+
+int
+capture_rotate(struct capture *c, const char *why)
+{
+	char final[SPOOL_MAX_NAME], what[SPOOL_MAX_NAME + 96];
+	uint64_t rows = c->seg.rows;
+	int r;
+
+	if (!segment_is_open(&c->seg))
+		return WGTAP_OK;
+	r = segment_close(&c->seg, final);
+	if (r != WGTAP_OK) {
+		log_error("close segment %s: %s (left for recovery)",
+		    c->seg.tmpname, wgtap_strerror(r));
+		return r;
+	}
+	c->st.segments++;
+	c->spool_used += c->seg.written;
+	snprintf(what, sizeof(what), "closed %s: %llu rows (%s)", final,
+	    (unsigned long long)rows, why);
+	log_counters(c, what);
+	return WGTAP_OK;
+}
+
+static void
+enter_full(struct capture *c, uint64_t mono_ns)
+{
+	if (c->full)
+		return;
+	c->full = true;
+	c->full_since_drop = 0;
+	c->full_logged_ns = mono_ns;
+	if (c->cfg.wait_for_space)
+		log_warn("spool %s: waiting for the shipper to free space "
+		    "(used %llu bytes, cap %llu)", c->cfg.seg.cap_bytes ?
+		    "at its cap" : "filesystem full",
+		    (unsigned long long)c->spool_used,
+		    (unsigned long long)c->cfg.seg.cap_bytes);
+	else
+		log_warn("spool %s: dropping packets until the shipper frees "
+		    "space (used %llu bytes, cap %llu)", c->cfg.seg.cap_bytes ?
+		    "at its cap" : "filesystem full",
+		    (unsigned long long)c->spool_used,
+		    (unsigned long long)c->cfg.seg.cap_bytes);
+}
+
+/* A row for the packet at ts: open a segment or rotate as needed. */
+static int
+place_row(struct capture *c, const struct pkt_row *row)
+{
+	struct segment *s = &c->seg;
+	int64_t start = s->name.start_ns;
+	uint64_t ts = row->ts_ns;
+	int r;
+
+	if (segment_is_open(s)) {
+		const char *why = NULL;
+
+		if (s->rows >= c->cfg.max_rows)
+			why = "count";
+		else if (ts >= (uint64_t)start &&
+		    ts - (uint64_t)start >= c->cfg.interval_ns)
+			why = "age";
+		else if (ts / NS_PER_HOUR != (uint64_t)start / NS_PER_HOUR)
+			why = "hour";
+		if (why) {
+			r = capture_rotate(c, why);
+			if (r != WGTAP_OK)
+				return r;
+		}
+	}
+	if (!segment_is_open(s)) {
+		struct spool_name n;
+
+		memset(&n, 0, sizeof(n));
+		memcpy(n.iface, c->cfg.iface, sizeof(n.iface));
+		n.start_ns = (int64_t)ts;
+		n.seq = c->next_seq;
+		c->next_seq = c->next_seq >= SPOOL_SEQ_MAX ? 0 :
+		    c->next_seq + 1;
+		r = segment_open(s, &n, false);
+		if (r == WGTAP_ENOSPACE)
+			return r;
+		if (r != WGTAP_OK) {
+			log_error("create segment in spool: %s",
+			    wgtap_strerror(r));
+			return r;
+		}
+	}
+	r = segment_add_row(s, row);
+	if (r == WGTAP_ENOSPACE) {
+		int r2 = capture_rotate(c, "spool full");
+
+		return r2 != WGTAP_OK ? r2 : r;
+	}
+	if (r != WGTAP_OK) {
+		log_error("write segment %s: %s", s->tmpname, wgtap_strerror(r));
+		return r;
+	}
+	c->st.rows++;
+	return WGTAP_OK;
+}
+
+int
+capture_packet(struct capture *c, const uint8_t *data, uint32_t caplen,
+    uint32_t len, uint64_t ts_ns)
+{
+	struct pkt_row row;
+	enum pkt_status st;
+	int r;
+
+	if (c->full && c->cfg.wait_for_space)
+		return WGTAP_ENOSPACE;
+	st = pkt_parse(c->cfg.dlt, data, caplen, len, ts_ns, &row);
+	if (st != PKT_ROW) {
+		c->st.packets++;
+		c->st.skipped[st]++;
+		return WGTAP_OK;
+	}
+	if (c->full) {
+		c->st.packets++;
+		c->st.dropped_full++;
+		c->full_since_drop++;
+		return WGTAP_OK;
+	}
+	r = place_row(c, &row);
+	if (r == WGTAP_ENOSPACE) {
+		enter_full(c, c->mono_now);
+		if (c->cfg.wait_for_space)
+			return WGTAP_ENOSPACE;
+		c->st.packets++;
+		c->st.dropped_full++;
+		c->full_since_drop++;
+		return WGTAP_OK;
+	}
+	if (r == WGTAP_OK)
+		c->st.packets++;
+	return r;
+}
+
+int
+capture_measure_spool(struct capture *c)
+{
+	struct spool_list l = { 0 };
+	uint64_t used = 0;
+	size_t i;
+	int r;
+
+	r = spool_scan(c->cfg.seg.dirfd, &l);
+	if (r != WGTAP_OK)
+		return r;
+	for (i = 0; i < l.n; i++) {
+		const struct spool_entry *e = &l.v[i];
+
+		if (segment_is_open(&c->seg) &&
+		    strcmp(e->name, c->seg.tmpname) == 0)
+			continue;	/* counted by its reservation */
+		used += e->alloc > e->bytes ? e->alloc : e->bytes;
+	}
+	spool_list_free(&l);
+	c->spool_used = used;
+	return WGTAP_OK;
+}
+
+/* Room for a new segment: under the cap and on the filesystem. */
+static bool
+have_room(struct capture *c)
+{
+	const struct segment_cfg *sc = &c->cfg.seg;
+	struct statvfs vfs;
+
+	if (sc->cap_bytes && c->spool_used + SEGMENT_MIN_SPACE > sc->cap_bytes)
+		return false;
+	if (fstatvfs(sc->dirfd, &vfs) == 0 &&
+	    (uint64_t)vfs.f_bavail * vfs.f_frsize < SEGMENT_MIN_SPACE)
+		return false;
+	return true;
+}
+
+int
+capture_tick(struct capture *c, uint64_t now_ns, uint64_t mono_ns)
+{
+	struct segment *s = &c->seg;
+	int r;
+
+	c->mono_now = mono_ns;
+	if (c->cfg.sync_ns && mono_ns - c->last_sync_ns >= c->cfg.sync_ns) {
+		c->last_sync_ns = mono_ns;
+		r = segment_sync(s);
+		if (r != WGTAP_OK) {
+			log_error("sync segment %s: %s", s->tmpname,
+			    wgtap_strerror(r));
+			return r;
+		}
+	}
+	if ((c->cfg.seg.cap_bytes || c->full) &&
+	    mono_ns - c->last_measure_ns >= MEASURE_EVERY) {
+		c->last_measure_ns = mono_ns;
+		r = capture_measure_spool(c);
+		if (r != WGTAP_OK) {
+			log_error("measure spool: %s", wgtap_strerror(r));
+			return r;
+		}
+	}
+	if (c->full && have_room(c)) {
+		c->full = false;
+		log_info("spool has room again (used %llu bytes): resumed "
+		    "after dropping %llu packets",
+		    (unsigned long long)c->spool_used,
+		    (unsigned long long)c->full_since_drop);
+	} else if (c->full && mono_ns - c->full_logged_ns >= FULL_LOG_EVERY) {
+		c->full_logged_ns = mono_ns;
+		log_warn("spool still full (used %llu bytes): %llu packets "
+		    "dropped so far", (unsigned long long)c->spool_used,
+		    (unsigned long long)c->full_since_drop);
+	}
+	if (now_ns && segment_is_open(s) && now_ns >= capture_deadline(c)) {
+		uint64_t start = (uint64_t)s->name.start_ns;
+
+		return capture_rotate(c, now_ns - start >= c->cfg.interval_ns ?
+		    "age" : "hour");
+	}
+	return WGTAP_OK;
+}
+
+uint64_t
+capture_deadline(const struct capture *c)
+{
+	uint64_t start, age, hour;
+
+	if (!segment_is_open(&c->seg))
+		return UINT64_MAX;
+	start = (uint64_t)c->seg.name.start_ns;
+	age = start + c->cfg.interval_ns;
+	hour = (start / NS_PER_HOUR + 1) * NS_PER_HOUR;
+	return age < hour ? age : hour;
+}
+
+int
+capture_finish(struct capture *c, const char *why)
+{
+	int r;
+
+	r = capture_rotate(c, why);
+	log_counters(c, "summary");
+	return r;
+}

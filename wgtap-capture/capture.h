@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What wgtap-capture does with each packet and each clock tick, apart
+ * from where the packets come from (a live interface or a file): decode,
+ * count, rotate segments by row count, age and UTC hour (SPEC section 2),
+ * make the open segment crash-safe at the sync interval, and keep to the
+ * spool cap. Rotation by age follows capture time, so a file converts to
+ * the same segments as the live run that captured it.
+ */
+#ifndef WGTAP_CAPTURE_H
+#define WGTAP_CAPTURE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pkt.h"
+#include "segment.h"
+#include "spool.h"
+
+struct capture_stats;
+
+struct capture_cfg {
+	char		iface[SPOOL_IFACE_MAX];
+	int		dlt;		/* link type of the source */
+	uint64_t	max_rows;	/* --max-packets-per-log */
+	uint64_t	interval_ns;	/* --packet-log-interval */
+	uint64_t	sync_ns;	/* --sync-interval, 0 = off */
+	bool		wait_for_space;	/* offline: wait at the cap, not drop */
+	struct segment_cfg seg;
+	/* Refreshes st->pcap_* before a counters line; may be NULL. */
+	void		(*refresh_stats)(void *ctx, struct capture_stats *st);
+	void		*ctx;
+};
+
+struct capture_stats {
+	uint64_t	packets;		/* handed to capture_packet() */
+	uint64_t	rows;			/* written to segments */
+	uint64_t	skipped[PKT_NSTATUS];	/* by reason; [PKT_ROW] unused */
+	uint64_t	dropped_full;		/* dropped at the spool cap */
+	uint64_t	segments;		/* published */
+	/* libpcap's counters, filled in by the live source */
+	uint64_t	pcap_recv, pcap_drop, pcap_ifdrop;
+	bool		have_pcap_stats;
+};
+
+struct capture {
+	struct capture_cfg cfg;
+	struct segment	seg;
+	struct capture_stats st;
+	uint32_t	next_seq;
+	uint64_t	spool_used;	/* bytes in the spool but ours */
+	uint64_t	last_sync_ns;	/* monotonic */
+	bool		full;		/* at the cap: dropping */
+	uint64_t	full_since_drop;	/* dropped in this episode */
+	uint64_t	full_logged_ns;	/* monotonic */
+	uint64_t	last_measure_ns;	/* monotonic */
+	uint64_t	mono_now;	/* monotonic time of the last tick */
+	uint64_t	drops_reported;	/* libpcap drops in the last line */
+};
+
+/* Set up c with *cfg (copied). WGTAP_OK or WGTAP_ENOMEM. */
+int capture_init(struct capture *c, const struct capture_cfg *cfg);
+
+/* Close nothing; free memory. Call capture_finish() first. */
+void capture_free(struct capture *c);
+
+/*
+ * One packet. Returns WGTAP_OK (the packet became a row, was skipped and
+ * counted, or was dropped at the cap and counted) or a fatal I/O error,
+ * which has been logged. With wait_for_space, a packet that meets a full
+ * spool is not consumed: WGTAP_ENOSPACE asks the caller to wait (ticking)
+ * until c->full clears and to hand the same packet in again.
+ */
+int capture_packet(struct capture *c, const uint8_t *data, uint32_t caplen,
+    uint32_t len, uint64_t ts_ns);
+
+/*
+ * The clock: now_ns is wall-clock time (for age rotation of a live
+ * capture; 0 to skip it), mono_ns a monotonic time for the sync interval.
+ * Refreshes the spool usage, leaves the full state when there is room.
+ * Returns WGTAP_OK or a fatal error (logged).
+ */
+int capture_tick(struct capture *c, uint64_t now_ns, uint64_t mono_ns);
+
+/*
+ * When the next tick is due, in wall-clock ns (age or hour end of the open
+ * segment), or UINT64_MAX when no segment is open.
+ */
+uint64_t capture_deadline(const struct capture *c);
+
+/* Close the open segment now (SIGHUP, exit). why goes in the log line. */
+int capture_rotate(struct capture *c, const char *why);
+
+/* Re-read how much of the spool others use. WGTAP_OK or WGTAP_ESYS. */
+int capture_measure_spool(struct capture *c);
+
+/* Close the open segment and log the summary line. */
+int capture_finish(struct capture *c, const char *why);
+
+/* Format the counters as one line ("packets=N rows=N ..."). */
+void capture_stats_line(const struct capture_stats *st, char *buf,
+    size_t cap);
+
+#endif

@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Recovery of leftover temporary segments; see recover.h for the protocol.
+ * The leftover is untrusted input (it may end in garbage after a power
+ * loss): inflate stops at the first error, each line is bounded, and a
+ * row is kept only when it is complete and has the shape of a v1 row.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "csv.h"
+#include "log.h"
+#include "recover.h"
+#include "wgtap.h"
+
+#define READ_CAP	(64 * 1024)
+#define LINE_CAP	(CSV_ROW_MAX + 1)
+
+/* Splits bytes into lines and copies the good ones into the segment. */
+struct liner {
+	struct segment	*seg;
+	char		*line;
+	size_t		 len;
+	bool		 overlong;	/* discarding up to the next newline */
+	bool		 header_seen;
+	bool		 bad_header;
+	uint64_t	 torn;
+	int		 err;		/* first write error */
+};
+
+static void
+liner_line(struct liner *l)
+{
+	const char *p = l->line;
+	size_t n = l->len;	/* newline included */
+	int r;
+
+	if (!l->header_seen) {
+		l->header_seen = true;
+		if (n != CSV_HEADER_LEN || memcmp(p, CSV_HEADER, n) != 0)
+			l->bad_header = true;
+		return;
+	}
+	if (l->bad_header || !csv_row_plausible(p, n - 1)) {
+		l->torn++;
+		return;
+	}
+	if (l->err != WGTAP_OK)
+		return;
+	r = segment_add_line(l->seg, p, n);
+	if (r != WGTAP_OK)
+		l->err = r;
+}
+
+static void
+liner_feed(struct liner *l, const char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (l->overlong) {
+			if (buf[i] == '\n') {
+				l->overlong = false;
+				l->torn++;
+			}
+			continue;
+		}
+		if (l->len == LINE_CAP) {
+			l->overlong = true;
+			l->len = 0;
+			i--;	/* look at this byte again */
+			continue;
+		}
+		l->line[l->len++] = buf[i];
+		if (buf[i] == '\n') {
+			liner_line(l);
+			l->len = 0;
+		}
+	}
+}
+
+/* Feed the leftover's bytes through inflate (gzip) or as they are. */
+static int
+read_leftover(int fd, bool gzip, struct liner *l)
+{
+	unsigned char *in = NULL, *out = NULL;
+	z_stream zs;
+	bool zs_live = false;
+	int r = WGTAP_ENOMEM, zr;
+	ssize_t got;
+
+	in = malloc(READ_CAP);
+	out = malloc(READ_CAP);
+	if (!in || !out)
+		goto out;
+	if (gzip) {
+		memset(&zs, 0, sizeof(zs));
+		if (inflateInit2(&zs, 15 + 16) != Z_OK) {
+			r = WGTAP_EZLIB;
+			goto out;
+		}
+		zs_live = true;
+	}
+	for (;;) {
+		got = read(fd, in, READ_CAP);
+		if (got == -1 && errno == EINTR)
+			continue;
+		if (got == -1) {
+			r = WGTAP_ESYS;
+			goto out;
+		}
+		if (got == 0)
+			break;
+		if (!gzip) {
+			liner_feed(l, (const char *)in, (size_t)got);
+			continue;
+		}
+		zs.next_in = in;
+		zs.avail_in = (uInt)got;
+		do {
+			zs.next_out = out;
+			zs.avail_out = READ_CAP;
+			zr = inflate(&zs, Z_NO_FLUSH);
+			liner_feed(l, (const char *)out, READ_CAP - zs.avail_out);
+			if (zr == Z_STREAM_END)
+				goto done;	/* complete: died before rename */
+			if (zr != Z_OK && zr != Z_BUF_ERROR)
+				goto done;	/* garbage past the last sync */
+		} while (zs.avail_in > 0 || zs.avail_out == 0);
+	}
+ done:
+	r = WGTAP_OK;
+ out:
+	if (zs_live)
+		inflateEnd(&zs);
+	free(in);
+	free(out);
+	return r;
+}
+
+int
+recover_file(const struct segment_cfg *cfg, const char *tmpname,
+    struct recover_result *res)
+{
+	struct segment_cfg rcfg = *cfg;
+	struct liner l;
+	struct spool_name n;
+	struct segment seg;
+	struct stat st;
+	char final[SPOOL_MAX_NAME];
+	bool seg_live = false;
+	int fd = -1, r, saved_errno;
+
+	memset(res, 0, sizeof(*res));
+	memset(&l, 0, sizeof(l));
+	r = spool_name_parse_temp(tmpname, &n);
+	if (r != WGTAP_OK)
+		return r;
+	r = spool_name_format(&n, final);
+	if (r != WGTAP_OK)
+		return r;
+	/* Published already; only the deletion of the leftover was lost. */
+	if (fstatat(cfg->dirfd, final, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (unlinkat(cfg->dirfd, tmpname, 0) == -1)
+			return WGTAP_ESYS;
+		memcpy(res->final, final, sizeof(final));
+		return WGTAP_OK;
+	}
+	rcfg.gzip = n.gzip;
+	rcfg.cap_bytes = 0;	/* the rows are on disk already */
+	r = WGTAP_ESYS;
+	fd = openat(cfg->dirfd, tmpname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1)
+		goto out;
+	r = segment_init(&seg, &rcfg);
+	if (r != WGTAP_OK)
+		goto out;
+	seg_live = true;
+	r = WGTAP_ENOMEM;
+	l.line = malloc(LINE_CAP);
+	if (!l.line)
+		goto out;
+	r = segment_open(&seg, &n, true);
+	if (r != WGTAP_OK)
+		goto out;
+	l.seg = &seg;
+	r = read_leftover(fd, n.gzip, &l);
+	if (r == WGTAP_OK)
+		r = l.err;
+	if (r != WGTAP_OK)
+		goto out;
+	if (l.len > 0 || l.overlong)
+		l.torn++;	/* the last row, cut by the crash */
+	res->rows = seg.rows;
+	res->torn = l.torn;
+	if (seg.rows > 0) {
+		r = segment_close(&seg, res->final);
+		if (r != WGTAP_OK)
+			goto out;
+	} else {
+		segment_abort(&seg);
+	}
+	r = WGTAP_ESYS;
+	if (unlinkat(cfg->dirfd, tmpname, 0) == -1)
+		goto out;
+	if (fsync(cfg->dirfd) == -1)
+		goto out;
+	r = WGTAP_OK;
+ out:
+	saved_errno = errno;
+	if (seg_live)
+		segment_free(&seg);	/* aborts an unfinished copy */
+	free(l.line);
+	if (fd != -1)
+		close(fd);
+	errno = saved_errno;
+	return r;
+}
+
+/* ".NAME.rec.part" of this interface: an interrupted recovery's copy. */
+static bool
+is_recovery_copy(const char *name, const char *iface)
+{
+	size_t len = strlen(name), slen = sizeof(SEGMENT_RECOVERY_SUFFIX) - 1;
+	char final[SPOOL_MAX_NAME];
+	struct spool_name n;
+
+	if (name[0] != '.' || len < 1 + slen || len - slen >= sizeof(final) ||
+	    strcmp(name + len - slen, SEGMENT_RECOVERY_SUFFIX) != 0)
+		return false;
+	memcpy(final, name + 1, len - 1 - slen);
+	final[len - 1 - slen] = '\0';
+	return spool_name_parse(final, &n) == WGTAP_OK &&
+	    strcmp(n.iface, iface) == 0;
+}
+
+int
+recover_spool(const struct segment_cfg *cfg, const char *iface)
+{
+	struct spool_list l = { 0 };
+	struct recover_result res;
+	size_t i;
+	int r, failed = 0;
+
+	r = spool_scan(cfg->dirfd, &l);
+	if (r != WGTAP_OK) {
+		log_error("scan spool for leftovers: %s", wgtap_strerror(r));
+		return 1;
+	}
+	/* Copies first: their leftover is recovered again from scratch. */
+	for (i = 0; i < l.n; i++) {
+		const struct spool_entry *e = &l.v[i];
+
+		if (e->kind == SPOOL_TEMP && is_recovery_copy(e->name, iface) &&
+		    unlinkat(cfg->dirfd, e->name, 0) == -1 && errno != ENOENT)
+			log_warn("remove interrupted recovery copy %s: %s",
+			    e->name, strerror(errno));
+	}
+	for (i = 0; i < l.n; i++) {
+		const struct spool_entry *e = &l.v[i];
+
+		if (e->kind != SPOOL_TEMP || e->parsed.iface[0] == '\0' ||
+		    strcmp(e->parsed.iface, iface) != 0)
+			continue;
+		r = recover_file(cfg, e->name, &res);
+		if (r != WGTAP_OK) {
+			log_error("recover %s: %s (left in place)", e->name,
+			    wgtap_strerror(r));
+			failed++;
+		} else if (res.final[0] && res.rows == 0) {
+			log_info("leftover %s was recovered before as %s; "
+			    "removed", e->name, res.final);
+		} else if (res.final[0]) {
+			log_info("recovered %s as %s: %llu rows, %llu torn "
+			    "rows dropped", e->name, res.final,
+			    (unsigned long long)res.rows,
+			    (unsigned long long)res.torn);
+		} else {
+			log_info("leftover %s held no complete row (%llu torn "
+			    "rows dropped); removed", e->name,
+			    (unsigned long long)res.torn);
+		}
+	}
+	spool_list_free(&l);
+	return failed;
+}

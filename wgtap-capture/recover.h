@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Recovery of segments left open by a capture that died (SIGKILL, OOM,
+ * power loss). A leftover ".NAME.part" holds every row up to its last
+ * sync in decodable form (SPEC section 2); recovery copies each complete,
+ * well-formed row into a new segment published as NAME, the name the
+ * leftover would have had, and only then deletes the leftover. A torn
+ * last row is dropped and counted.
+ *
+ * Crash safety of recovery itself: the copy is written as
+ * ".NAME.rec.part" (thrown away if found at the next start), and a
+ * leftover whose NAME already exists was recovered before its deletion
+ * was interrupted, so it is only deleted. The copy is deterministic, so
+ * recovering the same leftover twice gives the same bytes under the same
+ * key.
+ */
+#ifndef WGTAP_RECOVER_H
+#define WGTAP_RECOVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "segment.h"
+
+struct recover_result {
+	uint64_t	rows;		/* rows copied */
+	uint64_t	torn;		/* partial or malformed rows dropped */
+	char		final[SPOOL_MAX_NAME];	/* "" when nothing was kept */
+};
+
+/*
+ * Recover the leftover tmpname in the spool dirfd into a segment with the
+ * compression its name says (level and strategy from cfg; the cap is not
+ * applied). Returns WGTAP_OK (result filled in; the leftover is gone), or
+ * an error (the leftover stays).
+ */
+int recover_file(const struct segment_cfg *cfg, const char *tmpname,
+    struct recover_result *res);
+
+/*
+ * Recover every leftover of interface iface in the spool, logging one line
+ * per file. Returns the number of files that could not be recovered.
+ */
+int recover_spool(const struct segment_cfg *cfg, const char *iface);
+
+#endif

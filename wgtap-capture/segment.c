@@ -1,0 +1,385 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Segment writer: temporary file, streaming zlib, sync points, publish.
+ *
+ * Rows are formatted into `in`; a full `in` goes through deflate into
+ * `out` (for plain CSV, `in` is written directly); a full `out` is
+ * written to the file. A sync (SPEC: at --sync-interval) is a
+ * Z_SYNC_FLUSH, which ends the compressed data on a byte boundary so a
+ * reader can inflate every row up to it, then fdatasync(). The gzip
+ * trailer is written only at close; recovery copes with its absence.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "csv.h"
+#include "segment.h"
+#include "wgtap.h"
+
+#define IN_CAP		(256 * 1024)
+#define OUT_CAP		(256 * 1024)
+/* What finishing a segment may still write beyond the reserved mark. */
+#define FINISH_RESERVE	(IN_CAP + OUT_CAP + 128 * 1024)
+#define RESERVE_CHUNK	(1024 * 1024)
+#define GZIP_WBITS	(15 + 16)	/* a gzip wrapper, 32 KiB window */
+#define RENAME_TRIES	1000
+
+_Static_assert(FINISH_RESERVE + RESERVE_CHUNK <= SEGMENT_MIN_SPACE,
+    "SEGMENT_MIN_SPACE must cover the first reservation");
+
+int
+segment_init(struct segment *s, const struct segment_cfg *cfg)
+{
+	memset(s, 0, sizeof(*s));
+	s->cfg = cfg;
+	s->fd = -1;
+	s->in = malloc(IN_CAP);
+	s->out = malloc(OUT_CAP);
+	if (!s->in || !s->out) {
+		segment_free(s);
+		return WGTAP_ENOMEM;
+	}
+	return WGTAP_OK;
+}
+
+void
+segment_free(struct segment *s)
+{
+	if (segment_is_open(s))
+		segment_abort(s);
+	free(s->in);
+	free(s->out);
+	s->in = NULL;
+	s->out = NULL;
+}
+
+/* Write all of buf, through short writes and EINTR. */
+static int
+write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+
+		if (w == -1) {
+			if (errno == EINTR)
+				continue;
+			return WGTAP_ESYS;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return WGTAP_OK;
+}
+
+/*
+ * Count need more bytes against the cap and reserve them on disk, ahead of
+ * the writes. WGTAP_ENOSPACE when the cap or the filesystem says no.
+ */
+static int
+reserve(struct segment *s, uint64_t need)
+{
+	const struct segment_cfg *cfg = s->cfg;
+	uint64_t want;
+
+	if (need <= s->reserved)
+		return WGTAP_OK;
+	want = (need + RESERVE_CHUNK - 1) / RESERVE_CHUNK * RESERVE_CHUNK;
+	if (cfg->cap_bytes &&
+	    (cfg->spool_used ? *cfg->spool_used : 0) + want > cfg->cap_bytes) {
+		/* Take what is left under the cap if that is enough. */
+		uint64_t used = cfg->spool_used ? *cfg->spool_used : 0;
+
+		if (used + need > cfg->cap_bytes)
+			return WGTAP_ENOSPACE;
+		want = cfg->cap_bytes - used;
+	}
+	if (s->prealloc &&
+	    fallocate(s->fd, FALLOC_FL_KEEP_SIZE, (off_t)s->reserved,
+	    (off_t)(want - s->reserved)) == -1) {
+		if (errno == ENOSPC || errno == EDQUOT)
+			return WGTAP_ENOSPACE;
+		if (errno != EOPNOTSUPP && errno != ENOSYS && errno != EINTR)
+			return WGTAP_ESYS;
+		s->prealloc = false;	/* count it, cannot reserve it */
+	}
+	s->reserved = want;
+	return WGTAP_OK;
+}
+
+static int
+flush_out(struct segment *s)
+{
+	int r;
+
+	if (s->out_len == 0)
+		return WGTAP_OK;
+	r = write_all(s->fd, s->out, s->out_len);
+	if (r != WGTAP_OK)
+		return r;
+	s->written += s->out_len;
+	s->out_len = 0;
+	return WGTAP_OK;
+}
+
+/*
+ * Compress (or, for plain CSV, move) everything in `in`, with the given
+ * zlib flush mode, writing `out` to the file whenever it fills.
+ */
+static int
+drain_in(struct segment *s, int flush)
+{
+	z_stream *zs = &s->zs;
+	int r, zr;
+
+	if (!s->cfg->gzip) {
+		r = write_all(s->fd, s->in, s->in_len);
+		if (r != WGTAP_OK)
+			return r;
+		s->written += s->in_len;
+		s->in_len = 0;
+		return WGTAP_OK;
+	}
+	zs->next_in = (Bytef *)s->in;
+	zs->avail_in = (uInt)s->in_len;
+	for (;;) {
+		zs->next_out = s->out + s->out_len;
+		zs->avail_out = (uInt)(OUT_CAP - s->out_len);
+		zr = deflate(zs, flush);
+		if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR)
+			return WGTAP_EZLIB;
+		s->out_len = OUT_CAP - zs->avail_out;
+		if (zs->avail_out == 0) {
+			r = flush_out(s);
+			if (r != WGTAP_OK)
+				return r;
+			continue;
+		}
+		/* Room left over: deflate took all input and did the flush. */
+		if (zs->avail_in == 0 && (flush != Z_FINISH || zr == Z_STREAM_END))
+			break;
+	}
+	s->in_len = 0;
+	return WGTAP_OK;
+}
+
+/* Make room in `in` for len more bytes, reserving disk space first. */
+static int
+make_room(struct segment *s, size_t len)
+{
+	int r;
+
+	r = reserve(s, s->written + s->out_len + s->in_len + len +
+	    FINISH_RESERVE);
+	if (r != WGTAP_OK)
+		return r;
+	if (s->in_len + len <= IN_CAP)
+		return WGTAP_OK;
+	return drain_in(s, Z_NO_FLUSH);
+}
+
+int
+segment_add_line(struct segment *s, const char *line, size_t len)
+{
+	int r;
+
+	if (len > IN_CAP)
+		return WGTAP_ETOOBIG;
+	r = make_room(s, len);
+	if (r != WGTAP_OK)
+		return r;
+	memcpy(s->in + s->in_len, line, len);
+	s->in_len += len;
+	s->rows++;
+	s->dirty = true;
+	return WGTAP_OK;
+}
+
+int
+segment_add_row(struct segment *s, const struct pkt_row *row)
+{
+	/* CSV_ROW_MAX minus the longest base64 plus this row's. */
+	size_t bound = CSV_ROW_MAX - CSV_B64_LEN(65535) +
+	    CSV_B64_LEN(row->dns ? row->dns_len : 0);
+	int r;
+
+	r = make_room(s, bound);
+	if (r != WGTAP_OK)
+		return r;
+	s->in_len += csv_format_row(row, s->in + s->in_len);
+	s->rows++;
+	s->dirty = true;
+	return WGTAP_OK;
+}
+
+int
+segment_open(struct segment *s, const struct spool_name *name, bool recovery)
+{
+	const struct segment_cfg *cfg = s->cfg;
+	int r = WGTAP_ESYS, saved_errno;
+
+	s->name = *name;
+	s->name.gzip = cfg->gzip;
+	s->in_len = s->out_len = 0;
+	s->rows = s->written = s->reserved = 0;
+	s->dirty = false;
+	s->prealloc = true;
+	if (recovery) {
+		char final[SPOOL_MAX_NAME];
+		int n;
+
+		r = spool_name_format(&s->name, final);
+		if (r != WGTAP_OK)
+			return r;
+		n = snprintf(s->tmpname, sizeof(s->tmpname), ".%s%s", final,
+		    SEGMENT_RECOVERY_SUFFIX);
+		if (n < 0 || (size_t)n >= sizeof(s->tmpname))
+			return WGTAP_ETOOBIG;
+	} else {
+		r = spool_name_format_temp(&s->name, s->tmpname);
+		if (r != WGTAP_OK)
+			return r;
+	}
+	r = WGTAP_ESYS;
+	/* A leftover of ours with this name is stale: recovery ran first. */
+	s->fd = openat(cfg->dirfd, s->tmpname,
+	    O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0640);
+	if (s->fd == -1)
+		goto out;
+	if (cfg->gzip) {
+		memset(&s->zs, 0, sizeof(s->zs));
+		if (deflateInit2(&s->zs, cfg->level, Z_DEFLATED, GZIP_WBITS, 8,
+		    cfg->strategy) != Z_OK) {
+			r = WGTAP_EZLIB;
+			goto out;
+		}
+		s->zs_live = true;
+	}
+	r = make_room(s, CSV_HEADER_LEN);
+	if (r != WGTAP_OK)
+		goto out;
+	memcpy(s->in, CSV_HEADER, CSV_HEADER_LEN);
+	s->in_len = CSV_HEADER_LEN;
+	r = WGTAP_OK;
+ out:
+	if (r != WGTAP_OK) {
+		saved_errno = errno;
+		segment_abort(s);
+		errno = saved_errno;
+	}
+	return r;
+}
+
+int
+segment_sync(struct segment *s)
+{
+	int r;
+
+	if (!segment_is_open(s) || !s->dirty)
+		return WGTAP_OK;
+	r = drain_in(s, Z_SYNC_FLUSH);
+	if (r == WGTAP_OK)
+		r = flush_out(s);
+	if (r == WGTAP_OK && fdatasync(s->fd) == -1)
+		r = WGTAP_ESYS;
+	if (r == WGTAP_OK)
+		s->dirty = false;
+	return r;
+}
+
+static void
+close_stream(struct segment *s)
+{
+	if (s->zs_live)
+		deflateEnd(&s->zs);
+	s->zs_live = false;
+	if (s->fd != -1)
+		close(s->fd);
+	s->fd = -1;
+}
+
+/*
+ * Give blocks reserved past the end back: shrinking a file frees what lies
+ * beyond its new end on every filesystem, while truncating to the same
+ * size does not (tmpfs).
+ */
+static int
+release_reserve(struct segment *s)
+{
+	if (!s->prealloc)
+		return WGTAP_OK;
+	if (ftruncate(s->fd, (off_t)s->written + 1) == -1 ||
+	    ftruncate(s->fd, (off_t)s->written) == -1)
+		return WGTAP_ESYS;
+	return WGTAP_OK;
+}
+
+/* Rename tmp to the final name, never over an existing file. */
+static int
+publish(struct segment *s, char final[static SPOOL_MAX_NAME])
+{
+	int dirfd = s->cfg->dirfd, i, r;
+
+	for (i = 0; i < RENAME_TRIES; i++) {
+		r = spool_name_format(&s->name, final);
+		if (r != WGTAP_OK)
+			return r;
+		if (renameat2(dirfd, s->tmpname, dirfd, final,
+		    RENAME_NOREPLACE) == 0)
+			return WGTAP_OK;
+		if (errno == EINVAL || errno == ENOSYS) {
+			/* No RENAME_NOREPLACE here: link() never replaces. */
+			if (linkat(dirfd, s->tmpname, dirfd, final, 0) == 0) {
+				unlinkat(dirfd, s->tmpname, 0);
+				return WGTAP_OK;
+			}
+		}
+		if (errno != EEXIST || s->name.seq >= SPOOL_SEQ_MAX)
+			return WGTAP_ESYS;
+		s->name.seq++;
+	}
+	errno = EEXIST;
+	return WGTAP_ESYS;
+}
+
+int
+segment_close(struct segment *s, char final[static SPOOL_MAX_NAME])
+{
+	int r, saved_errno;
+
+	final[0] = '\0';
+	if (!segment_is_open(s))
+		return WGTAP_OK;
+	r = drain_in(s, s->cfg->gzip ? Z_FINISH : Z_NO_FLUSH);
+	if (r == WGTAP_OK)
+		r = flush_out(s);
+	if (r == WGTAP_OK)
+		r = release_reserve(s);
+	if (r == WGTAP_OK && fsync(s->fd) == -1)
+		r = WGTAP_ESYS;
+	if (r == WGTAP_OK)
+		r = publish(s, final);
+	if (r == WGTAP_OK && fsync(s->cfg->dirfd) == -1)
+		r = WGTAP_ESYS;
+	saved_errno = errno;
+	close_stream(s);
+	errno = saved_errno;
+	return r;
+}
+
+void
+segment_abort(struct segment *s)
+{
+	int saved_errno = errno;
+
+	if (s->fd != -1)
+		unlinkat(s->cfg->dirfd, s->tmpname, 0);
+	close_stream(s);
+	errno = saved_errno;
+}

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The segment being written (SPEC section 2): a temporary file in the
+ * spool that receives the header and CSV rows through a streaming gzip
+ * (or plain) writer, is made crash-safe at each sync, and is published
+ * under its final name by an fsync and an atomic rename. Memory use is
+ * fixed (two buffers and one zlib stream) whatever the segment size.
+ *
+ * Disk space is reserved ahead of the writes (fallocate where the
+ * filesystem has it) and counted against the spool cap, always keeping
+ * enough headroom to finish the open segment. So at the cap, or on a full
+ * filesystem, the writer returns WGTAP_ENOSPACE before a row is lost, and
+ * the caller can still close the segment cleanly.
+ */
+#ifndef WGTAP_SEGMENT_H
+#define WGTAP_SEGMENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <zlib.h>
+
+#include "pkt.h"
+#include "spool.h"
+
+/* Free space a segment needs to start: its first reservation. */
+#define SEGMENT_MIN_SPACE	(2u * 1024 * 1024)
+
+/* Temporary name of a segment being rebuilt by recovery: ".NAME.rec.part" */
+#define SEGMENT_RECOVERY_SUFFIX	".rec.part"
+
+struct segment_cfg {
+	int		dirfd;		/* the spool directory */
+	bool		gzip;		/* else plain CSV */
+	int		level;		/* zlib level, 1..9 */
+	int		strategy;	/* Z_DEFAULT_STRATEGY, Z_RLE, ... */
+	uint64_t	cap_bytes;	/* spool cap, 0 = none */
+	/* bytes used in the spool by everything but the open segment */
+	const uint64_t	*spool_used;
+};
+
+struct segment {
+	const struct segment_cfg *cfg;
+	struct spool_name name;
+	char		tmpname[SPOOL_MAX_NAME];
+	int		fd;		/* -1: no segment open */
+	z_stream	zs;
+	bool		zs_live;
+	char		*in;		/* CSV text not yet compressed */
+	size_t		in_len;
+	unsigned char	*out;		/* file bytes not yet written */
+	size_t		out_len;
+	uint64_t	rows;
+	uint64_t	written;	/* bytes in the file */
+	uint64_t	reserved;	/* bytes counted against the cap */
+	bool		prealloc;	/* fallocate works here */
+	bool		dirty;		/* rows since the last sync */
+};
+
+/* Set up s (no file yet). Returns WGTAP_OK or WGTAP_ENOMEM. */
+int segment_init(struct segment *s, const struct segment_cfg *cfg);
+
+/* Free what segment_init() took; an open segment is aborted. */
+void segment_free(struct segment *s);
+
+static inline bool
+segment_is_open(const struct segment *s)
+{
+	return s->fd != -1;
+}
+
+/*
+ * Create the temporary file for a segment named *name (its gzip flag is
+ * set from the configuration) and write the header. Returns WGTAP_OK,
+ * WGTAP_ENOSPACE (cap or full filesystem: nothing is left behind), or
+ * WGTAP_ESYS / WGTAP_EZLIB. A recovery segment is written under
+ * SEGMENT_RECOVERY_SUFFIX instead, so that it never collides with the
+ * leftover it is made from.
+ */
+int segment_open(struct segment *s, const struct spool_name *name,
+    bool recovery);
+
+/*
+ * Append one row. WGTAP_ENOSPACE means the row was not written because the
+ * spool is at its cap or the filesystem is full; the segment is intact and
+ * should be closed. Other errors are WGTAP_ESYS or WGTAP_EZLIB.
+ */
+int segment_add_row(struct segment *s, const struct pkt_row *row);
+
+/*
+ * Append one complete line (with its newline) as it is; used by recovery.
+ * Same results as segment_add_row().
+ */
+int segment_add_line(struct segment *s, const char *line, size_t len);
+
+/*
+ * Make every row so far durable and decodable: a zlib sync flush, the
+ * write, fdatasync. A no-op when nothing changed. WGTAP_OK or an error.
+ */
+int segment_sync(struct segment *s);
+
+/*
+ * Finish the stream, fsync, and rename the file to its final name without
+ * ever replacing an existing file (the sequence number is raised past a
+ * name already taken), then fsync the directory. final receives the name.
+ * On failure the temporary file is left in place for recovery and s is
+ * closed. Returns WGTAP_OK or WGTAP_ESYS / WGTAP_EZLIB.
+ */
+int segment_close(struct segment *s, char final[static SPOOL_MAX_NAME]);
+
+/* Close and delete the temporary file; for errors and tests. */
+void segment_abort(struct segment *s);
+
+#endif
