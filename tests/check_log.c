@@ -40,7 +40,7 @@ START_TEST(test_log_format_cut)
 
 	fmt(buf, sizeof(buf), "%s", "0123456789abcdefghijklmnop");
 	ck_assert_uint_eq(strlen(buf), sizeof(buf) - 1);
-	ck_assert_str_eq(buf, "prog: info: 0123456...");
+	ck_assert_str_eq(buf, "prog: info: 01234567...");
 }
 END_TEST
 

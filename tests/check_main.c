@@ -7,8 +7,10 @@
 #include <stdlib.h>
 
 #include "check_wgtap.h"
+#include "log.h"
 
 #pragma weak log_suite
+#pragma weak dynbuf_suite
 #pragma weak pkt_suite
 #pragma weak csv_suite
 #pragma weak spool_suite
@@ -31,13 +33,15 @@ int
 main(void)
 {
 	Suite *(*suites[])(void) = {
-		log_suite, pkt_suite, csv_suite, spool_suite, segment_suite,
+		log_suite, dynbuf_suite, pkt_suite, csv_suite, spool_suite, segment_suite,
 		recover_suite, opt_suite, sigv4_suite, s3_suite, queue_suite,
 	};
 	SRunner *sr = NULL;
 	size_t i;
 	int failed;
 
+	/* The modules' own log lines are not what the tests look at. */
+	log_set_level(LOG_LVL_ERROR);
 	for (i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {
 		if (!suites[i])
 			continue;

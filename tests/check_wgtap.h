@@ -9,6 +9,7 @@
 #include <check.h>
 
 Suite *log_suite(void);
+Suite *dynbuf_suite(void);
 Suite *pkt_suite(void);
 Suite *csv_suite(void);
 Suite *spool_suite(void);
