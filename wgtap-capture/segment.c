@@ -47,11 +47,14 @@ segment_init(struct segment *s, const struct segment_cfg *cfg)
 	return WGTAP_OK;
 }
 
+static void close_stream(struct segment *s);
+
 void
 segment_free(struct segment *s)
 {
 	if (segment_is_open(s))
 		segment_abort(s);
+	close_stream(s);
 	free(s->in);
 	free(s->out);
 	s->in = NULL;
