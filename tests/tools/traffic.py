@@ -53,11 +53,14 @@ def udp_send(addr, port, n, seq0=0):
 
 
 def udp_flood(addr, port, n, seq0=0, pps=0):
+    # Not connected: an ICMP port unreachable must not stop the flood.
     s = socket.socket(family(addr), socket.SOCK_DGRAM)
-    s.connect((addr, port))
     start = time.monotonic()
     for i in range(n):
-        s.send(struct.pack(">Q", seq0 + i) + bytes(24))
+        try:
+            s.sendto(struct.pack(">Q", seq0 + i) + bytes(24), (addr, port))
+        except OSError:
+            pass
         if pps and i % 100 == 99:
             ahead = (i + 1) / pps - (time.monotonic() - start)
             if ahead > 0:
