@@ -134,3 +134,33 @@ uninstall:
 
 -include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(B)/wgtap-capture/main.d \
 	$(B)/wgtap-ship/main.d
+
+# --- fuzzing (libFuzzer, clang) ----------------------------------------------
+# One harness per parser of outside bytes, in tests/fuzz/, with a small
+# committed seed corpus each. `make fuzz` runs each for FUZZ_SECONDS on a
+# copy of its corpus; FUZZ_SECONDS=600 for a long run.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 20
+FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all -Icommon -Iwgtap-capture -Iwgtap-ship $(PKG_CFLAGS)
+FUZZ_TARGETS := pkt names recover s3err
+FUZZ_LIB_SRC := $(COMMON_SRC) $(CAPTURE_SRC) $(SHIP_SRC)
+
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_SRC)
+	@mkdir -p build-fuzz
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIB_SRC) $(CAPTURE_LIBS) $(SHIP_LIBS)
+
+fuzz: $(patsubst %,build-fuzz/fuzz_%,$(FUZZ_TARGETS))
+	@for t in $(FUZZ_TARGETS); do \
+		rm -rf build-fuzz/corpus-$$t && mkdir -p build-fuzz/corpus-$$t && \
+		cp tests/fuzz/corpus/$$t/* build-fuzz/corpus-$$t/ && \
+		echo "fuzz $$t: $(FUZZ_SECONDS) s" && \
+		ASAN_OPTIONS=detect_leaks=1 ./build-fuzz/fuzz_$$t \
+			-max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			-max_len=4096 -rss_limit_mb=1024 -timeout=10 \
+			-artifact_prefix=build-fuzz/crash-$$t- \
+			build-fuzz/corpus-$$t 2>build-fuzz/fuzz-$$t.log || \
+			{ tail -40 build-fuzz/fuzz-$$t.log; exit 1; }; \
+		grep -E '^stat::(number_of_executed_units|peak_rss_mb)|cov:' \
+			build-fuzz/fuzz-$$t.log | tail -3; \
+	done

@@ -21,7 +21,8 @@
 #define TS_LEN		26	/* YYYYMMDDTHHMMSS.NNNNNNNNNZ */
 #define SEQ_LEN		6
 #define NS_PER_S	1000000000LL
-#define MAX_EPOCH_S	253402300799LL	/* 9999-12-31T23:59:59Z */
+/* The last second whose nanoseconds fit an int64_t: 2262-04-11. */
+#define MAX_EPOCH_S	((INT64_MAX - (NS_PER_S - 1)) / NS_PER_S)
 
 static bool
 is_digit(char c)
@@ -131,7 +132,8 @@ parse_ts(const char *s, int64_t *ns)
 	tm.tm_sec = (int)sec;
 	t = timegm(&tm);
 	/* timegm() normalises 31 February; a real name never needs that. */
-	if (t == (time_t)-1 || tm.tm_mday != (int)d || tm.tm_mon != (int)(mo - 1))
+	if (t == (time_t)-1 || tm.tm_mday != (int)d ||
+	    tm.tm_mon != (int)(mo - 1) || t > MAX_EPOCH_S)
 		return false;
 	*ns = (int64_t)t * NS_PER_S + frac;
 	return true;

@@ -37,8 +37,9 @@ bool spool_iface_ok(const char *s);
 
 /*
  * Write the final name of n into buf. Returns WGTAP_OK, or WGTAP_EFORMAT
- * when the label is not spool_iface_ok(), the time is before 1970 or after
- * 9999, or the sequence number is above SPOOL_SEQ_MAX.
+ * when the label is not spool_iface_ok(), the time is before 1970, or the
+ * sequence number is above SPOOL_SEQ_MAX. Names carry times up to
+ * 2262-04-11, the end of int64_t nanoseconds.
  */
 int spool_name_format(const struct spool_name *n,
     char buf[static SPOOL_MAX_NAME]);

@@ -113,6 +113,9 @@ static const char *bad_names[] = {
 	"../x-20251124T160231.123456789Z-000042.csv.gz",
 	"wg0_20251124T160231.123456789Z-000042.csv.gz",
 	"abcdefghijabcdefghijabcdefghijabc-20251124T160231.123456789Z-000042.csv",
+	/* nanoseconds past int64_t (found by fuzzing) */
+	"wg0-22621014T140231.123456789Z-000042.csv.gz",
+	"wg0-99991231T235959.999999999Z-000042.csv.gz",
 };
 
 START_TEST(test_spool_name_parse_bad)
