@@ -27,8 +27,8 @@ ifeq ($(SAN),1)
 B := build-san
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
-CAPTURE_BIN := $(B)/wgtap-capture
-SHIP_BIN := $(B)/wgtap-ship
+CAPTURE_BIN := $(B)/bin/wgtap-capture
+SHIP_BIN := $(B)/bin/wgtap-ship
 else
 B := build
 SANFLAGS :=
@@ -164,3 +164,18 @@ fuzz: $(patsubst %,build-fuzz/fuzz_%,$(FUZZ_TARGETS))
 		grep -E '^stat::(number_of_executed_units|peak_rss_mb)|cov:' \
 			build-fuzz/fuzz-$$t.log | tail -3; \
 	done
+
+# --- valgrind -------------------------------------------------------------------
+# The unit tests (in one process: CK_FORK=no) and one end-to-end run of
+# both programs under memcheck: zero errors, nothing definitely lost.
+VALGRIND := valgrind --error-exitcode=1 --leak-check=full \
+	--errors-for-leak-kinds=definite --show-leak-kinds=definite --quiet
+
+valgrind: all $(CHECK_BIN)
+	cd tests && CK_FORK=no WGTAP_TESTDATA=$(CURDIR)/tests/data \
+		$(VALGRIND) $(abspath $(CHECK_BIN))
+	env $(TEST_ENV) WGTAP_VALGRIND="$(VALGRIND)" tests/valgrind-e2e.sh
+
+# --- benchmarks (BENCHMARKS.md) ---------------------------------------------------
+bench: all
+	bench/run.sh all

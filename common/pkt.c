@@ -332,6 +332,14 @@ parse_ipv4(struct pkt_cur *c, struct pkt_row *row)
 	return PKT_ROW;
 }
 
+/* The extension headers the walk steps over (RFC 8200 4.1). */
+static bool
+is_ipv6_ext(uint8_t nxt)
+{
+	return nxt == IPPROTO_HOPOPTS_ || nxt == IPPROTO_ROUTING_ ||
+	    nxt == IPPROTO_FRAGMENT_ || nxt == IPPROTO_DSTOPTS_;
+}
+
 /* RFC 8200 sections 3 and 4. */
 static enum pkt_status
 parse_ipv6(struct pkt_cur *c, struct pkt_row *row)
@@ -398,7 +406,8 @@ parse_ipv6(struct pkt_cur *c, struct pkt_row *row)
 		break;
 	}
 	row->proto = nxt;
-	if (i < IPV6_MAX_EXT)
+	/* More than IPV6_MAX_EXT extension headers: stop without ports. */
+	if (!is_ipv6_ext(nxt))
 		parse_transport(&ip, row);
 	return PKT_ROW;
 }

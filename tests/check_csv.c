@@ -1,0 +1,562 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Tests for common/csv.c (SPEC section 1, the CSV record): base64 against
+ * the RFC 4648 vectors and an independent encoder, decimal numbers, whole
+ * rows (the longest one must fit CSV_ROW_MAX: the buffers here are heap
+ * blocks of exactly the documented size, so ASan catches an overrun), and
+ * the shape check used by segment recovery.
+ */
+#include <arpa/inet.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_wgtap.h"
+#include "csv.h"
+#include "pkt.h"
+
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* RFC 4648 section 4, written bit by bit, unlike common/csv.c. */
+static size_t
+ref_base64(const uint8_t *in, size_t n, char *out)
+{
+	static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	unsigned acc = 0, bits = 0;
+	size_t i, o = 0;
+
+	for (i = 0; i < n; i++) {
+		acc = (acc << 8 | in[i]) & 0xffff;
+		bits += 8;
+		while (bits >= 6) {
+			bits -= 6;
+			out[o++] = a[(acc >> bits) & 63];
+		}
+	}
+	if (bits > 0)
+		out[o++] = a[(acc << (6 - bits)) & 63];
+	while (o % 4)
+		out[o++] = '=';
+	return o;
+}
+
+/* Decode standard base64 with padding; returns the length or -1. */
+static long
+ref_unbase64(const char *in, size_t n, uint8_t *out)
+{
+	unsigned acc = 0, bits = 0;
+	size_t i, pad = 0;
+	long o = 0;
+
+	if (n % 4)
+		return -1;
+	for (i = 0; i < n; i++) {
+		const char c = in[i];
+		int v;
+
+		if (c == '=') {
+			pad++;
+			continue;
+		}
+		if (pad)
+			return -1;
+		if (c >= 'A' && c <= 'Z')
+			v = c - 'A';
+		else if (c >= 'a' && c <= 'z')
+			v = c - 'a' + 26;
+		else if (c >= '0' && c <= '9')
+			v = c - '0' + 52;
+		else if (c == '+')
+			v = 62;
+		else if (c == '/')
+			v = 63;
+		else
+			return -1;
+		acc = (acc << 6 | (unsigned)v) & 0xffff;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[o++] = (uint8_t)(acc >> bits);
+		}
+	}
+	return pad > 2 ? -1 : o;
+}
+
+/* --- csv_base64 ----------------------------------------------------------- */
+
+/* Encode into a heap block of exactly CSV_B64_LEN(n) bytes. */
+static void
+b64_eq(const void *in, size_t n, const char *want)
+{
+	char *out = malloc(CSV_B64_LEN(n));
+	size_t got;
+
+	ck_assert(out || n == 0);
+	got = csv_base64(in, n, out);
+	ck_assert_uint_eq(got, CSV_B64_LEN(n));
+	ck_assert_uint_eq(got, strlen(want));
+	if (got && memcmp(out, want, got) != 0)
+		ck_abort_msg("base64 of %zu bytes: %.*s, want %s", n, (int)got,
+		    out, want);
+	free(out);
+}
+
+START_TEST(test_csv_base64_rfc4648)
+{
+	b64_eq("", 0, "");
+	b64_eq("f", 1, "Zg==");
+	b64_eq("fo", 2, "Zm8=");
+	b64_eq("foo", 3, "Zm9v");
+	b64_eq("foob", 4, "Zm9vYg==");
+	b64_eq("fooba", 5, "Zm9vYmE=");
+	b64_eq("foobar", 6, "Zm9vYmFy");
+	b64_eq(NULL, 0, "");
+}
+END_TEST
+
+START_TEST(test_csv_base64_all_bytes)
+{
+	uint8_t up[256], down[256];
+	int i;
+
+	for (i = 0; i < 256; i++) {
+		up[i] = (uint8_t)i;
+		down[i] = (uint8_t)(255 - i);
+	}
+	b64_eq(up, sizeof(up), "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8g"
+	    "ISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0+P0BBQkNERUZHSElKS0xNTk9Q"
+	    "UVJTVFVWV1hZWltcXV5fYGFiY2RlZmdoaWprbG1ub3BxcnN0dXZ3eHl6e3x9fn+A"
+	    "gYKDhIWGh4iJiouMjY6PkJGSk5SVlpeYmZqbnJ2en6ChoqOkpaanqKmqq6ytrq+w"
+	    "sbKztLW2t7i5uru8vb6/wMHCw8TFxsfIycrLzM3Oz9DR0tPU1dbX2Nna29zd3t/g"
+	    "4eLj5OXm5+jp6uvs7e7v8PHy8/T19vf4+fr7/P3+/w==");
+	b64_eq(down, sizeof(down), "//79/Pv6+fj39vX08/Lx8O/u7ezr6uno5+bl5OPi"
+	    "4eDf3t3c29rZ2NfW1dTT0tHQz87NzMvKycjHxsXEw8LBwL++vby7urm4t7a1tLOy"
+	    "sbCvrq2sq6qpqKempaSjoqGgn56dnJuamZiXlpWUk5KRkI+OjYyLiomIh4aFhIOC"
+	    "gYB/fn18e3p5eHd2dXRzcnFwb25tbGtqaWhnZmVkY2JhYF9eXVxbWllYV1ZVVFNS"
+	    "UVBPTk1MS0pJSEdGRURDQkFAPz49PDs6OTg3NjU0MzIxMC8uLSwrKikoJyYlJCMi"
+	    "ISAfHh0cGxoZGBcWFRQTEhEQDw4NDAsKCQgHBgUEAwIBAA==");
+}
+END_TEST
+
+/* Every length 0..300 at every start offset mod 3, against both refs. */
+START_TEST(test_csv_base64_lengths)
+{
+	uint8_t in[303], back[303];
+	char want[404];
+	size_t n, off, i;
+	uint32_t x = 12345;
+
+	for (i = 0; i < sizeof(in); i++) {
+		x = x * 1103515245 + 12345;
+		in[i] = (uint8_t)(x >> 16);
+	}
+	for (n = 0; n <= 300; n++) {
+		for (off = 0; off < 3; off++) {
+			char *out = malloc(CSV_B64_LEN(n));
+			size_t got, w;
+
+			if (!out && n)
+				ck_abort_msg("out of memory");
+			got = csv_base64(in + off, n, out);
+			w = ref_base64(in + off, n, want);
+			if (got != w || (got && memcmp(out, want, got) != 0))
+				ck_abort_msg("length %zu offset %zu", n, off);
+			if (ref_unbase64(out, got, back) != (long)n ||
+			    (n && memcmp(back, in + off, n) != 0))
+				ck_abort_msg("round trip of %zu bytes", n);
+			free(out);
+		}
+	}
+	ck_assert_uint_eq(CSV_B64_LEN(0), 0);
+	ck_assert_uint_eq(CSV_B64_LEN(1), 4);
+	ck_assert_uint_eq(CSV_B64_LEN(3), 4);
+	ck_assert_uint_eq(CSV_B64_LEN(4), 8);
+	ck_assert_uint_eq(CSV_B64_LEN(65535), 87380);
+}
+END_TEST
+
+/* --- csv_u64 -------------------------------------------------------------- */
+
+START_TEST(test_csv_u64_values)
+{
+	static const struct {
+		uint64_t	v;
+		const char	*s;
+	} c[] = {
+		{ 0, "0" }, { 9, "9" }, { 10, "10" }, { 99, "99" },
+		{ 100, "100" }, { 65535, "65535" },
+		{ 4294967295u, "4294967295" },
+		{ 1700000000123456789ULL, "1700000000123456789" },
+		{ 9999999999999999999ULL, "9999999999999999999" },
+		{ 10000000000000000000ULL, "10000000000000000000" },
+		{ UINT64_MAX, "18446744073709551615" },
+	};
+	size_t k;
+
+	for (k = 0; k < NELEM(c); k++) {
+		char *buf = malloc(20);	/* the documented room */
+		size_t n;
+
+		ck_assert_ptr_nonnull(buf);
+		n = csv_u64(c[k].v, buf);
+		ck_assert_uint_eq(n, strlen(c[k].s));
+		ck_assert_mem_eq(buf, c[k].s, n);
+		free(buf);
+	}
+}
+END_TEST
+
+/* Nothing is written past the digits (no NUL). */
+START_TEST(test_csv_u64_no_terminator)
+{
+	char buf[24];
+
+	memset(buf, 'x', sizeof(buf));
+	ck_assert_uint_eq(csv_u64(42, buf), 2);
+	ck_assert_mem_eq(buf, "42xx", 4);
+}
+END_TEST
+
+/* --- csv_format_row ------------------------------------------------------- */
+
+static void
+set_addr(uint8_t *a, const char *text)
+{
+	int v6 = strchr(text, ':') != NULL;
+
+	memset(a, 0, 16);
+	ck_assert_int_eq(inet_pton(v6 ? AF_INET6 : AF_INET, text, a), 1);
+}
+
+/* Format into a heap block of exactly CSV_ROW_MAX bytes; NUL-terminate. */
+static char *
+format(const struct pkt_row *r, size_t *len)
+{
+	char *buf = malloc(CSV_ROW_MAX), *s;
+	size_t n;
+
+	ck_assert_ptr_nonnull(buf);
+	memset(buf, 'Z', CSV_ROW_MAX);
+	n = csv_format_row(r, buf);
+	ck_assert_uint_le(n, CSV_ROW_MAX);
+	if (n < CSV_ROW_MAX)
+		ck_assert_int_eq(buf[n], 'Z');	/* no NUL written */
+	s = malloc(n + 1);
+	ck_assert_ptr_nonnull(s);
+	memcpy(s, buf, n);
+	s[n] = '\0';
+	free(buf);
+	*len = n;
+	return s;
+}
+
+START_TEST(test_csv_format_row_ipv4)
+{
+	static const uint8_t dns[] = "foobar";
+	struct pkt_row r;
+	size_t n;
+	char *s;
+
+	memset(&r, 0, sizeof(r));
+	r.family = 4;
+	r.proto = 17;
+	r.has_ports = true;
+	r.sport = 40000;
+	r.dport = 53;
+	set_addr(r.src, "192.0.2.1");
+	set_addr(r.dst, "198.51.100.2");
+	r.size = 61;
+	r.ts_ns = 1700000000123456789ULL;
+	r.dns = dns;
+	r.dns_len = 6;
+	s = format(&r, &n);
+	ck_assert_str_eq(s, "192.0.2.1,40000,198.51.100.2,53,UDP,61,"
+	    "1700000000123456789,Zm9vYmFy\n");
+	ck_assert_uint_eq(n, strlen(s));
+	free(s);
+
+	/* no ports, an unnamed protocol, no DNS, zeros */
+	memset(&r, 0, sizeof(r));
+	r.family = 4;
+	r.proto = 253;
+	set_addr(r.dst, "255.255.255.255");
+	s = format(&r, &n);
+	ck_assert_str_eq(s, "0.0.0.0,,255.255.255.255,,253,0,0,\n");
+	free(s);
+
+	/* ports 0 are printed: has_ports decides, not the value */
+	r.has_ports = true;
+	r.proto = 0;
+	s = format(&r, &n);
+	ck_assert_str_eq(s, "0.0.0.0,0,255.255.255.255,0,0,0,0,\n");
+	free(s);
+
+	/* a DNS pointer with no bytes: an empty field */
+	r.dns = dns;
+	r.dns_len = 0;
+	s = format(&r, &n);
+	ck_assert_str_eq(s, "0.0.0.0,0,255.255.255.255,0,0,0,0,\n");
+	free(s);
+}
+END_TEST
+
+START_TEST(test_csv_format_row_ipv6)
+{
+	struct pkt_row r;
+	size_t n;
+	char *s;
+
+	memset(&r, 0, sizeof(r));
+	r.family = 6;
+	r.proto = 58;
+	set_addr(r.src, "2001:db8::1");
+	set_addr(r.dst, "::ffff:192.0.2.1");
+	r.size = 1280;
+	r.ts_ns = 1767225600000000001ULL;
+	s = format(&r, &n);
+	ck_assert_str_eq(s, "2001:db8::1,,::ffff:192.0.2.1,,ICMPv6,1280,"
+	    "1767225600000000001,\n");
+	free(s);
+	memset(r.src, 0, 16);
+	set_addr(r.dst, "2001:db8:0:0:1:0:0:1");
+	s = format(&r, &n);
+	ck_assert_str_eq(s, "::,,2001:db8::1:0:0:1,,ICMPv6,1280,"
+	    "1767225600000000001,\n");
+	free(s);
+}
+END_TEST
+
+/* Every field at its longest; a 65535-byte DNS message. */
+START_TEST(test_csv_format_row_maximal)
+{
+	static const char *const addr[][2] = {
+		{ "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+		    "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff" },
+		{ "::ffff:255.255.255.255", "::ffff:192.0.2.255" },
+	};
+	uint8_t *dns = malloc(65535), *back = malloc(65535);
+	char *want = malloc(CSV_ROW_MAX + 1);
+	struct pkt_row r;
+	size_t n, k, i, off;
+	char *s;
+
+	ck_assert(dns && back && want);
+	for (i = 0; i < 65535; i++)
+		dns[i] = (uint8_t)(i * 7 + (i >> 8));
+	for (k = 0; k < NELEM(addr); k++) {
+		memset(&r, 0, sizeof(r));
+		r.family = 6;
+		r.proto = 136;
+		r.has_ports = true;
+		r.sport = 65535;
+		r.dport = 65535;
+		set_addr(r.src, addr[k][0]);
+		set_addr(r.dst, addr[k][1]);
+		r.size = UINT32_MAX;
+		r.ts_ns = UINT64_MAX;
+		r.dns = dns;
+		r.dns_len = 65535;
+		s = format(&r, &n);
+		off = (size_t)snprintf(want, CSV_ROW_MAX, "%s,65535,%s,65535,"
+		    "UDPLite,4294967295,18446744073709551615,", addr[k][0],
+		    addr[k][1]);
+		off += ref_base64(dns, 65535, want + off);
+		want[off++] = '\n';
+		want[off] = '\0';
+		ck_assert_uint_eq(n, off);
+		ck_assert(strcmp(s, want) == 0);
+		ck_assert_int_eq(ref_unbase64(strrchr(s, ',') + 1, 87380, back),
+		    65535);
+		ck_assert(memcmp(back, dns, 65535) == 0);
+		if (k == 0)	/* the longest row there can be */
+			ck_assert_uint_eq(n, 2 * 39 + 2 * 5 + 7 + 10 + 20 +
+			    87380 + 8);
+		free(s);
+	}
+	free(dns);
+	free(back);
+	free(want);
+}
+END_TEST
+
+/* A DNS length past 65535 (impossible on the wire) is left out. */
+START_TEST(test_csv_format_row_dns_too_long)
+{
+	uint8_t *dns = calloc(1, 65536);
+	struct pkt_row r;
+	size_t n;
+	char *s;
+
+	ck_assert_ptr_nonnull(dns);
+	memset(&r, 0, sizeof(r));
+	r.family = 4;
+	r.proto = 6;
+	r.has_ports = true;
+	r.sport = 53;
+	r.dport = 1;
+	r.dns = dns;
+	r.dns_len = 65536;
+	s = format(&r, &n);
+	ck_assert_str_eq(s, "0.0.0.0,53,0.0.0.0,1,TCP,0,0,\n");
+	free(s);
+	free(dns);
+}
+END_TEST
+
+START_TEST(test_csv_format_row_names)
+{
+	static const struct {
+		uint8_t		proto;
+		const char	*name;
+	} c[] = {
+		{ 6, "TCP" }, { 17, "UDP" }, { 1, "ICMP" }, { 58, "ICMPv6" },
+		{ 2, "IGMP" }, { 47, "GRE" }, { 50, "ESP" }, { 51, "AH" },
+		{ 132, "SCTP" }, { 136, "UDPLite" }, { 33, "DCCP" },
+		{ 0, "0" }, { 9, "9" }, { 99, "99" }, { 255, "255" },
+	};
+	char want[96];
+	struct pkt_row r;
+	size_t k, n;
+	char *s;
+
+	for (k = 0; k < NELEM(c); k++) {
+		memset(&r, 0, sizeof(r));
+		r.family = 4;
+		r.proto = c[k].proto;
+		s = format(&r, &n);
+		snprintf(want, sizeof(want), "0.0.0.0,,0.0.0.0,,%s,0,0,\n",
+		    c[k].name);
+		ck_assert_str_eq(s, want);
+		free(s);
+	}
+}
+END_TEST
+
+START_TEST(test_csv_format_row_header)
+{
+	ck_assert_str_eq(CSV_HEADER,
+	    "src,src_port,dst,dst_port,l3_protocol,size,timestamp,dns\n");
+	ck_assert_uint_eq(CSV_HEADER_LEN, strlen(CSV_HEADER));
+	ck_assert_int_eq(CSV_FIELDS, 8);
+}
+END_TEST
+
+/* --- csv_row_plausible ---------------------------------------------------- */
+
+/* Check a line held in a heap block of exactly its length. */
+static int
+plausible(const char *line, size_t len)
+{
+	char *b = malloc(len ? len : 1);
+	int r;
+
+	ck_assert_ptr_nonnull(b);
+	memcpy(b, line, len);
+	r = csv_row_plausible(b, len);
+	free(b);
+	return r;
+}
+
+static int
+plausible_str(const char *line)
+{
+	return plausible(line, strlen(line));
+}
+
+START_TEST(test_csv_row_plausible_good)
+{
+	ck_assert_int_eq(plausible_str("192.0.2.1,40000,198.51.100.2,53,UDP,"
+	    "61,1700000000123456789,QkIBAAABAAAAAAAAA3d3dwdleGFtcGxlA2NvbQAA"
+	    "AQAB"), 1);
+	ck_assert_int_eq(plausible_str("2001:db8::1,,::ffff:192.0.2.1,,"
+	    "ICMPv6,1280,1767225600000000001,"), 1);
+	ck_assert_int_eq(plausible_str("0.0.0.0,,0.0.0.0,,253,0,0,"), 1);
+	ck_assert_int_eq(plausible_str(",,,,,,,"), 1);	/* shape only */
+	ck_assert_int_eq(plausible_str("a+/=,b,c,d,e,f,g,h~!"), 1);
+}
+END_TEST
+
+START_TEST(test_csv_row_plausible_fields)
+{
+	ck_assert_int_eq(plausible_str("192.0.2.1,1,192.0.2.2,2,UDP,61"), 0);
+	ck_assert_int_eq(plausible_str("192.0.2.1,1,192.0.2.2,2,UDP,61,1"), 0);
+	ck_assert_int_eq(plausible_str("192.0.2.1,1,192.0.2.2,2,UDP,61,1,,"),
+	    0);
+	ck_assert_int_eq(plausible_str(",,,,,,"), 0);
+	ck_assert_int_eq(plausible_str(",,,,,,,,"), 0);
+	ck_assert_int_eq(plausible_str("x"), 0);
+	/* a torn row: the first part of a valid one */
+	ck_assert_int_eq(plausible_str("192.0.2.1,40000,198.51.1"), 0);
+}
+END_TEST
+
+START_TEST(test_csv_row_plausible_bytes)
+{
+	static const char *const bad[] = {
+		"\"192.0.2.1\",1,192.0.2.2,2,UDP,61,1,",
+		"192.0.2.1,1,192.0.2.2,2,UDP,61,1,\"",
+		"192.0.2.1,1,192.0.2.2,2,UDP,61,1,\n",
+		"192.0.2.1,1,192.0.2.2,2,UDP,61,1,\r",
+		"192.0.2.1,1,192.0.2.2,2,\tUDP,61,1,",
+		"192.0.2.1,1,192.0.2.2,2,UDP,61,1,\x7f",
+		"192.0.2.1,1,192.0.2.2,2,UDP,61,1,\x80",
+		"192.0.2.1,1,192.0.2.2,2,UDP,61,1,\xff",
+		"192.0.2.1,1,192.0.2.2,2,UDP,61,1,\x1b[31m",
+		"192.0.2.1,1,192.0.2.2,2,UDP,61,1, ",
+		"192.0.2.1,1,192.0.2.2,2,UDP\x01,61,1,",
+	};
+	size_t k;
+
+	for (k = 0; k < NELEM(bad); k++)
+		ck_assert_msg(plausible_str(bad[k]) == 0, "case %zu", k);
+	/* a NUL inside the given length */
+	ck_assert_int_eq(plausible("1,2,3,4,5,6,7,\0008", 16), 0);
+	/* only len bytes count: a newline after them is not read */
+	ck_assert_int_eq(plausible("0.0.0.0,,0.0.0.0,,253,0,0,\n", 26), 1);
+}
+END_TEST
+
+START_TEST(test_csv_row_plausible_empty)
+{
+	ck_assert_int_eq(plausible("", 0), 0);
+	ck_assert_int_eq(csv_row_plausible("1,2,3,4,5,6,7,8", 0), 0);
+}
+END_TEST
+
+Suite *
+csv_suite(void)
+{
+	Suite *s = suite_create("csv");
+	TCase *tc;
+
+	tc = tcase_create("csv_base64");
+	tcase_add_test(tc, test_csv_base64_rfc4648);
+	tcase_add_test(tc, test_csv_base64_all_bytes);
+	tcase_add_test(tc, test_csv_base64_lengths);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("csv_u64");
+	tcase_add_test(tc, test_csv_u64_values);
+	tcase_add_test(tc, test_csv_u64_no_terminator);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("csv_format_row");
+	tcase_add_test(tc, test_csv_format_row_ipv4);
+	tcase_add_test(tc, test_csv_format_row_ipv6);
+	tcase_add_test(tc, test_csv_format_row_maximal);
+	tcase_add_test(tc, test_csv_format_row_dns_too_long);
+	tcase_add_test(tc, test_csv_format_row_names);
+	tcase_add_test(tc, test_csv_format_row_header);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("csv_row_plausible");
+	tcase_add_test(tc, test_csv_row_plausible_good);
+	tcase_add_test(tc, test_csv_row_plausible_fields);
+	tcase_add_test(tc, test_csv_row_plausible_bytes);
+	tcase_add_test(tc, test_csv_row_plausible_empty);
+	suite_add_tcase(s, tc);
+	return s;
+}
