@@ -122,15 +122,18 @@ clean:
 	rm -rf build build-san build-fuzz wgtap-capture/wgtap-capture \
 		wgtap-ship/wgtap-ship
 
+# scripts/install does the work: binaries, man pages, systemd units (with
+# BINDIR filled in), sysusers.d/tmpfiles.d snippets, env templates, users
+# and spool; see scripts/install --help for UNITDIR, SYSCONFDIR, SPOOLDIR.
+INSTALL_VARS := DESTDIR='$(DESTDIR)' PREFIX='$(PREFIX)' BINDIR='$(BINDIR)' \
+	MANDIR='$(MANDIR)'
+
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8
-	install -m 0755 $(CAPTURE_BIN) $(SHIP_BIN) $(DESTDIR)$(BINDIR)/
-	install -m 0644 man/wgtap-capture.8 man/wgtap-ship.8 $(DESTDIR)$(MANDIR)/man8/
+	$(INSTALL_VARS) WGTAP_CAPTURE='$(CAPTURE_BIN)' WGTAP_SHIP='$(SHIP_BIN)' \
+		scripts/install
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/wgtap-capture $(DESTDIR)$(BINDIR)/wgtap-ship \
-		$(DESTDIR)$(MANDIR)/man8/wgtap-capture.8 \
-		$(DESTDIR)$(MANDIR)/man8/wgtap-ship.8
+	$(INSTALL_VARS) scripts/uninstall
 
 -include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(B)/wgtap-capture/main.d \
 	$(B)/wgtap-ship/main.d
