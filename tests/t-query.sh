@@ -1,0 +1,239 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Querying proven: what wgtap puts in a bucket is read by a real query
+# engine. Two synthetic captures (bench/mkpcap.py) that cross midnight UTC
+# are converted with `wgtap-capture -r`, shipped with `wgtap-ship --once` to
+# a real S3 server (Swift with s3api) under two host labels, and the bucket
+# is downloaded with its key layout. DuckDB (@duckdb/node-api, pinned by
+# package-lock.json) then reads it with Hive partitioning
+# (tests/tools/query.mjs), and the test checks: rows and bytes per (host,
+# dt) against counts taken from the pcaps and from the segments; every row
+# in the dt/hour partition of its timestamp; a WHERE dt = ... query reads
+# only that day's files; one DNS row decoded in SQL equals the UDP payload
+# of its packet (tshark, or Python without it).
+# Needs python3, node and npm (runs `npm ci` if node_modules lacks
+# @duckdb/node-api) and Swift; exits 77 with the reason otherwise.
+set -uo pipefail
+export LC_ALL=C TZ=UTC
+here=$(cd "$(dirname "$0")" && pwd)
+top=${WGTAP_TOP:-$(dirname "$here")}
+# shellcheck source=tests/lib/common.sh
+. "$here/lib/common.sh"
+cap=${WGTAP_CAPTURE:-$top/wgtap-capture/wgtap-capture}
+ship=${WGTAP_SHIP:-$top/wgtap-ship/wgtap-ship}
+BUCKET=wgtap-query
+PREFIX=wgtap/
+hosts=(gw1 gw2)
+
+[ -x "$cap" ] || skip "wgtap-capture is not built ($cap)"
+[ -x "$ship" ] || skip "wgtap-ship is not built ($ship)"
+py=/usr/bin/python3	# the system's, when there is one: it starts quickest
+[ -x "$py" ] || py=python3
+command -v "$py" >/dev/null || skip "python3 not found (bench/mkpcap.py needs it)"
+command -v node >/dev/null || skip "node not found (needs Node.js 20 and npm for DuckDB)"
+if ! [ -f "$top/node_modules/@duckdb/node-api/package.json" ]; then
+	command -v npm >/dev/null ||
+		skip "node_modules lacks @duckdb/node-api and npm is not found to install it"
+	echo "# npm ci: installing @duckdb/node-api as pinned by package-lock.json"
+	if ! out=$(cd "$top" && npm ci --no-audit --no-fund 2>&1); then
+		why=$(grep '^npm error ' <<<"$out" |
+			grep -Ev '^npm error (code|errno|syscall|path) ' | head -n 1)
+		skip "npm ci failed, cannot install @duckdb/node-api: ${why:-$(grep . <<<"$out" | tail -n 1)}"
+	fi
+fi
+if ! out=$(cd "$top" && node -e 'require("@duckdb/node-api")' 2>&1); then
+	skip "@duckdb/node-api does not load here: $(grep . <<<"$out" | tail -n 1)"
+fi
+# shellcheck source=tests/lib/swift.sh
+. "$here/lib/swift.sh"
+swift_available 2>/dev/null || skip "swift is not available: $SWIFT_UNAVAILABLE_REASON"
+
+T=$(mktemp -d /tmp/t-query.XXXXXX)
+trap 'swift_stop; rm -rf "$T"' EXIT
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
+unset AWS_SESSION_TOKEN
+
+# --- two captures across midnight, converted ------------------------------
+# gw1: 3000 packets from 2026-01-01 23:59:00 UTC at 20/s (about 150 s);
+# gw2: 1200 packets from 2026-01-02 23:59:30 UTC at 30/s (about 40 s).
+declare -A start=([gw1]=1767311940 [gw2]=1767398370)
+declare -A npkt=([gw1]=3000 [gw2]=1200)
+declare -A pps=([gw1]=20 [gw2]=30)
+declare -A seed=([gw1]=11 [gw2]=12)
+for h in "${hosts[@]}"; do
+	"$py" "$top/bench/mkpcap.py" -q "$T/$h.pcap" "${npkt[$h]}" \
+		--seed "${seed[$h]}" --flows 200 --start "${start[$h]}" \
+		--pps "${pps[$h]}" || { not_ok "$h: mkpcap.py"; finish; }
+	mkdir -p "$T/spool/$h" "$T/seg/$h"
+	"$cap" -r "$T/$h.pcap" --iface wg0 --spool-dir "$T/spool/$h" -t 1m \
+		2>"$T/$h.capture.log"
+	rc=$?
+	eq "$h: wgtap-capture -r exits 0" "$rc" 0
+	cp "$T/spool/$h"/* "$T/seg/$h/"
+done
+
+# Expected rows and bytes per (host, dt), twice, without the engine:
+# from the pcap record headers (Python), and from the segments (awk).
+"$py" - "$T" "${hosts[@]}" >"$T/want.pcap" <<'EOF'
+import collections, datetime, struct, sys
+for host in sys.argv[2:]:
+    rows, size = collections.Counter(), collections.Counter()
+    with open("%s/%s.pcap" % (sys.argv[1], host), "rb") as f:
+        f.read(24)
+        while hdr := f.read(16):
+            sec, _, incl, orig = struct.unpack("<IIII", hdr)
+            f.read(incl)
+            day = datetime.datetime.fromtimestamp(sec, datetime.timezone.utc).date()
+            rows[day] += 1
+            size[day] += orig
+    for day in sorted(rows):
+        print("count", host, day.isoformat(), rows[day], size[day])
+EOF
+for h in "${hosts[@]}"; do
+	seg_rows "$T/seg/$h" | awk -F, '{
+		d = int(substr($7, 1, length($7) - 9) / 86400); n[d]++; b[d] += $6
+	} END { for (d in n) printf "%d %d %.0f\n", d, n[d], b[d] }' |
+		sort -n | while read -r d n b; do
+			echo "count $h $(date -u -d "@$((d * 86400))" +%F) $n $b"
+		done
+done >"$T/want.csv"
+check "the segments hold every packet of the pcaps, per host and day" \
+	cmp -s "$T/want.pcap" "$T/want.csv"
+eq "the data covers four (host, dt) partitions" "$(wc -l <"$T/want.pcap")" 4
+
+# --- ship to S3 under two host labels, download the bucket ------------------
+swift_start "$T/swift"
+case $? in
+0) ;;
+77) skip "swift is not available: $SWIFT_UNAVAILABLE_REASON" ;;
+*) not_ok "swift_start"; finish ;;
+esac
+# A fresh Swift may refuse the first requests for a moment: create the
+# bucket, then wait until a PUT into it works (outside the queried prefix).
+for _ in 1 2 3 4 5; do
+	swift_create_bucket "$BUCKET" 2>>"$T/swift.err" && break
+	sleep 1
+done
+echo probe >"$T/probe"
+wait_for 20 swift_put "$T/probe" "$BUCKET/probe/ready" 2>>"$T/swift.err" ||
+	{ cat "$T/swift.err"; not_ok "bucket $BUCKET usable"; finish; }
+
+export AWS_ACCESS_KEY_ID=$SWIFT_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$SWIFT_SECRET_KEY
+for h in "${hosts[@]}"; do
+	"$ship" --once --spool-dir "$T/spool/$h" --storage-bucket "$BUCKET" \
+		--storage-endpoint "$SWIFT_ENDPOINT" --storage-region "$SWIFT_REGION" \
+		--key-prefix "$PREFIX" --host-label "$h" >"$T/$h.ship.log" 2>&1
+	rc=$?
+	eq "$h: wgtap-ship --once exits 0" "$rc" 0
+	eq "$h: spool empty after shipping" \
+		"$(find "$T/spool/$h" -mindepth 1 | wc -l)" 0
+done
+
+# The documented keys: PREFIX host=H/dt=YYYY-MM-DD/hour=HH/SEGMENT.
+for h in "${hosts[@]}"; do
+	for n in $(seg_names "$T/seg/$h"); do
+		ts=${n#*-}
+		echo "${PREFIX}host=$h/dt=${ts:0:4}-${ts:4:2}-${ts:6:2}/hour=${ts:9:2}/$n"
+	done
+done | sort >"$T/keys.want"
+swift_list "$BUCKET" "$PREFIX" | sort >"$T/keys"
+check "the bucket holds exactly the documented keys ($(wc -l <"$T/keys") objects)" \
+	cmp -s "$T/keys" "$T/keys.want"
+fetch() {	# fetch KEY: into $T/bucket/KEY, retried (Swift may 404 briefly)
+	mkdir -p "$(dirname "$T/bucket/$1")"
+	for _ in 1 2 3 4 5; do
+		swift_get "$BUCKET/$1" "$T/bucket/$1" 2>/dev/null && return 0
+		sleep 0.5
+	done
+	return 1
+}
+bad=0
+while read -r key; do
+	h=${key#*host=}
+	h=${h%%/*}
+	if ! fetch "$key" || ! cmp -s "$T/bucket/$key" "$T/seg/$h/${key##*/}"; then
+		bad=$((bad + 1))
+		echo "  $key: download failed or differs"
+	fi
+done <"$T/keys"
+eq "every object downloaded, byte for byte the shipped segment" "$bad" 0
+swift_stop
+
+# --- DuckDB over the downloaded copy -------------------------------------------
+day=2026-01-02
+(cd "$top" && node "$here/tools/query.mjs" "$T/bucket" --prefix "$PREFIX" \
+	--day "$day" --dns gw2/2026-01-03) >"$T/query.out" 2>"$T/query.err"
+rc=$?
+eq "query.mjs exits 0" "$rc" 0
+[ "$rc" = 0 ] || sed 's/^/  /' "$T/query.err"
+read -r _ _ duckdb _ api <<<"$(grep '^engine ' "$T/query.out")"
+eq "@duckdb/node-api is the version package-lock.json pins (DuckDB ${duckdb:-?})" \
+	"${api:-}" "$(cd "$top" && node -p \
+		'require("./package-lock.json").packages["node_modules/@duckdb/node-api"].version')"
+
+grep '^count ' "$T/query.out" >"$T/got.counts"
+check "rows and bytes per (host, dt) from DuckDB equal the pcaps'" \
+	cmp -s "$T/got.counts" "$T/want.pcap"
+diff "$T/want.pcap" "$T/got.counts" | sed 's/^/  /'
+while read -r _ h d n b; do
+	eq "DuckDB: host=$h dt=$d: rows" "$(awk -v h="$h" -v d="$d" \
+		'$2 == h && $3 == d { print $4 }' "$T/got.counts")" "$n"
+done <"$T/want.pcap"
+eq "every row lies in the dt/hour partition of its timestamp (misplaced rows)" \
+	"$(awk '$1 == "misplaced" { print $2 }' "$T/query.out")" 0
+eq "no NULL where the CSV has a value" \
+	"$(awk '$1 == "nulls" { print $2 }' "$T/query.out")" 0
+
+# Partition pruning: WHERE dt = DAY gives that day's rows per host, and
+# the scan opens only the files under dt=DAY.
+eq "WHERE dt = '$day': rows per host" \
+	"$(awk '$1 == "day" { print $3, $4 }' "$T/query.out" | paste -sd' ')" \
+	"$(awk -v d="$day" '$3 == d { print $2, $4 }' "$T/want.pcap" | paste -sd' ')"
+nday=$(grep -c "/dt=$day/" "$T/keys")
+ntotal=$(wc -l <"$T/keys")
+read -r _ _ scanning nread files <<<"$(grep '^pruned ' "$T/query.out")"
+eq "WHERE dt = '$day': files scanned / in the glob" "${scanning:-}" "$nday/$ntotal"
+eq "WHERE dt = '$day': files read" "${nread:-}" "$nday"
+eq "WHERE dt = '$day': every file read is under dt=$day" \
+	"$(tr ' ' '\n' <<<"${files:-}" | grep -c "/dt=$day/")" "$nday"
+
+# One DNS row, decoded in SQL, against its packet in the pcap.
+read -r _ ts id qtype qname hex <<<"$(grep '^dns ' "$T/query.out")"
+check "a DNS row in host=gw2/dt=2026-01-03 ($qname)" test -n "${hex:-}"
+if command -v tshark >/dev/null; then
+	how=tshark
+	read -r idw qt qn hx < <(tshark -r "$T/gw2.pcap" -Y 'udp.port == 53' \
+		-T fields -E separator=' ' -e frame.time_epoch -e dns.id \
+		-e dns.qry.type -e dns.qry.name -e udp.payload 2>/dev/null |
+		awk -v ts="${ts:-x}" '{ t = $1; sub(/\./, "", t) }
+			t == ts { print $2, $3, $4, $5; exit }')
+	# tshark prints dns.id in hex (0x1234)
+	[[ ${idw:-} == 0x* ]] && idw=$((16#${idw#0x}))
+	want="${idw:-} ${qt:-} ${qn:-} ${hx:-}"
+else
+	how=python
+	want=$("$py" - "$T/gw2.pcap" "${ts:-0}" <<'EOF'
+import struct, sys
+path, want = sys.argv[1], int(sys.argv[2])
+with open(path, "rb") as f:
+    f.read(24)
+    while hdr := f.read(16):
+        sec, nsec, incl, _ = struct.unpack("<IIII", hdr)
+        pkt = f.read(incl)
+        if sec * 10**9 + nsec != want:
+            continue
+        ihl = (pkt[0] & 15) * 4 if pkt[0] >> 4 == 4 else 40
+        dns = pkt[ihl + 8:]
+        off, labels = 12, []
+        while dns[off]:
+            labels.append(dns[off + 1:off + 1 + dns[off]].decode())
+            off += 1 + dns[off]
+        qtype = struct.unpack(">H", dns[off + 1:off + 3])[0]
+        print(struct.unpack(">H", dns[:2])[0], qtype, ".".join(labels), dns.hex())
+EOF
+)
+fi
+eq "the DNS row (ID, QTYPE, QNAME, message bytes) is its packet's UDP payload ($how)" \
+	"${id:-} ${qtype:-} ${qname:-} ${hex:-}" "$want"
+
+finish
