@@ -264,6 +264,8 @@ parse_args(int argc, char **argv, struct options *o)
 		log_error("unexpected argument '%s' (see --help)", argv[optind]);
 		exit(2);
 	}
+	if (o->user && !getpwnam(o->user))
+		bad_value("--user", o->user, "no such user");
 }
 
 static const char *
