@@ -240,22 +240,24 @@ spool_classify(const char *name, const struct stat *st, struct spool_entry *e)
 		spool_name_parse_temp(name, &e->parsed);
 		return;
 	}
+	if (st) {
+		e->bytes = (uint64_t)st->st_size;
+		e->alloc = (uint64_t)st->st_blocks * 512;
+		/* What it is tells an operator more than what it is called. */
+		if (S_ISLNK(st->st_mode))
+			e->why = "symlink";
+		else if (S_ISDIR(st->st_mode))
+			e->why = "directory";
+		else if (!S_ISREG(st->st_mode))
+			e->why = "not a regular file";
+	}
 	if (spool_name_parse(name, &e->parsed) != WGTAP_OK) {
-		e->why = "not a segment name";
+		if (!e->why)
+			e->why = "not a segment name";
 		return;
 	}
-	if (!st)
-		return;
-	if (S_ISLNK(st->st_mode))
-		e->why = "symlink";
-	else if (S_ISDIR(st->st_mode))
-		e->why = "directory";
-	else if (!S_ISREG(st->st_mode))
-		e->why = "not a regular file";
-	else
+	if (st && !e->why)
 		e->kind = SPOOL_SEGMENT;
-	e->bytes = (uint64_t)st->st_size;
-	e->alloc = (uint64_t)st->st_blocks * 512;
 }
 
 static int

@@ -219,6 +219,34 @@ START_TEST(test_spool_scan_kinds_and_order)
 }
 END_TEST
 
+/* What a foreign entry is matters more than its name. */
+START_TEST(test_spool_classify_type_first)
+{
+	struct spool_entry e;
+	struct stat st;
+
+	memset(&st, 0, sizeof(st));
+	st.st_mode = S_IFDIR | 0755;
+	spool_classify("newdir", &st, &e);
+	ck_assert_int_eq(e.kind, SPOOL_FOREIGN);
+	ck_assert_str_eq(e.why, "directory");
+	st.st_mode = S_IFIFO | 0600;
+	spool_classify("wg0-20251124T160231.000000001Z-000000.csv.gz", &st, &e);
+	ck_assert_int_eq(e.kind, SPOOL_FOREIGN);
+	ck_assert_str_eq(e.why, "not a regular file");
+	st.st_mode = S_IFREG | 0640;
+	st.st_size = 10;
+	spool_classify("notes.txt", &st, &e);
+	ck_assert_str_eq(e.why, "not a segment name");
+	ck_assert_uint_eq(e.bytes, 10);
+	spool_classify("wg0-20251124T160231.000000001Z-000000.csv.gz", &st, &e);
+	ck_assert_int_eq(e.kind, SPOOL_SEGMENT);
+	ck_assert_ptr_null(e.why);
+	spool_classify(".x.part", &st, &e);
+	ck_assert_int_eq(e.kind, SPOOL_TEMP);
+}
+END_TEST
+
 START_TEST(test_spool_iface_ok_cases)
 {
 	ck_assert(spool_iface_ok("wg0"));
@@ -254,6 +282,9 @@ spool_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("spool_scan");
 	tcase_add_test(tc, test_spool_scan_kinds_and_order);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("spool_classify");
+	tcase_add_test(tc, test_spool_classify_type_first);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("spool_iface_ok");
 	tcase_add_test(tc, test_spool_iface_ok_cases);

@@ -522,6 +522,13 @@ account_autocreate = true
 # restarted object server into a minute of 503s.
 error_suppression_interval = 1
 error_suppression_limit = 1000
+# Do not cache "no such container/account" answers: a bucket created a
+# moment ago must be usable at once, also on a loaded machine.
+recheck_container_existence = 0
+recheck_account_existence = 0
+# A loaded 2-core machine can be slow to answer between the servers.
+conn_timeout = 2
+node_timeout = 20
 
 [filter:s3api]
 use = egg:swift#s3api
