@@ -59,8 +59,8 @@ check "the symlink is reported once, as a symlink" \
 	test "$(reported "$link" symlink)" = 1
 check "the directory is reported once, as a directory" \
 	test "$(reported "$sdir" directory)" = 1
-check "the FIFO is reported once" \
-	test "$(reported pipe "not a segment name")" = 1
+check "the FIFO is reported once, as not a regular file" \
+	test "$(reported pipe "not a regular file")" = 1
 check "the file with another name is reported once" \
 	test "$(reported notes.txt "not a segment name")" = 1
 check "the symlink and its target are left alone" \
@@ -90,10 +90,9 @@ ln -s "$T/target" "$S/$link2"
 mkdir "$S/newdir"
 check "a new symlink is reported within a second" \
 	wait_for 1 reported_once "$link2" symlink
-# (spool_classify() names the reason: a name that is not a segment's
-# comes first, so this one is "not a segment name")
-check "a new directory is reported within a second" \
-	wait_for 1 reported_once newdir "not a segment name"
+# (spool_classify() says what an entry is before what it is called)
+check "a new directory is reported within a second, as a directory" \
+	wait_for 1 reported_once newdir directory
 foreign_count=$((foreign_count + 2))
 others_count=$((others_count + 2))
 
