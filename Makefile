@@ -115,6 +115,14 @@ check: all $(CHECK_BIN)
 check-all:
 	$(MAKE) check
 	$(MAKE) check SAN=1
+	$(MAKE) fuzz
+	$(MAKE) valgrind
+	$(if $(wildcard tests/torture.sh),$(MAKE) torture SAN=1)
+
+# The end-to-end fault test (root; a real tunnel and a real S3 server);
+# CI runs it on the sanitizer build. See RELIABILITY.md.
+torture: all
+	env $(TEST_ENV) tests/torture.sh
 
 .PHONY: all check check-all fuzz valgrind torture bench install uninstall clean
 
