@@ -37,7 +37,7 @@ SHIP_BIN := wgtap-ship/wgtap-ship
 endif
 
 CAPTURE_PKGS := libpcap zlib
-SHIP_PKGS := libcurl openssl
+SHIP_PKGS := libcurl openssl zlib
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(CAPTURE_PKGS) $(SHIP_PKGS) 2>/dev/null)
 CAPTURE_LIBS := $(shell $(PKG_CONFIG) --libs $(CAPTURE_PKGS) 2>/dev/null)
 SHIP_LIBS := $(shell $(PKG_CONFIG) --libs $(SHIP_PKGS) 2>/dev/null)

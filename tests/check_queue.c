@@ -19,7 +19,10 @@
 
 #include <curl/curl.h>
 
+#include <zlib.h>
+
 #include "check_wgtap.h"
+#include "csv.h"
 #include "queue.h"
 #include "s3.h"
 #include "ship.h"
@@ -449,6 +452,54 @@ START_TEST(test_ship_file_not_segment_name)
 }
 END_TEST
 
+/* A gzip'd segment with the v1 header; returns its size in bytes. */
+static off_t
+write_segment(int dirfd, const char *name)
+{
+	struct stat st;
+	gzFile gz;
+	int fd;
+
+	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC, 0640);
+	ck_assert_int_ne(fd, -1);
+	gz = gzdopen(fd, "wb");
+	ck_assert_ptr_nonnull(gz);
+	ck_assert_int_gt(gzputs(gz, CSV_HEADER
+	    "192.0.2.1,,192.0.2.2,,ICMP,84,1795000000000000000,\n"), 0);
+	ck_assert_int_eq(gzclose(gz), Z_OK);
+	ck_assert_int_eq(fstatat(dirfd, name, &st, 0), 0);
+	return st.st_size;
+}
+
+/* A final-looking name whose contents are not a segment stays put. */
+START_TEST(test_ship_file_not_a_segment_inside)
+{
+	struct s3_client *c = refused_client();
+	struct ship_config sc;
+	struct ship_report rep;
+	struct tdir t;
+
+	tdir_make(&t);
+	ship_setup(&sc, c);
+	write_file(t.fd, SEG, "some bytes\n");
+	ck_assert_int_eq(ship_file(&sc, t.fd, SEG, &rep), SHIP_LOCAL);
+	ck_assert_ptr_nonnull(strstr(rep.why, "not a wgtap segment"));
+	ck_assert(exists(t.fd, SEG));
+	/* plain CSV with another header */
+	write_file(t.fd, "wg0-20261124T140231.123456789Z-000002.csv",
+	    "a,b,c\n1,2,3\n");
+	ck_assert_int_eq(ship_file(&sc, t.fd,
+	    "wg0-20261124T140231.123456789Z-000002.csv", &rep), SHIP_LOCAL);
+	ck_assert_ptr_nonnull(strstr(rep.why, "not a wgtap segment"));
+	/* an empty file */
+	write_file(t.fd, "wg0-20261124T140231.123456789Z-000003.csv.gz", "");
+	ck_assert_int_eq(ship_file(&sc, t.fd,
+	    "wg0-20261124T140231.123456789Z-000003.csv.gz", &rep), SHIP_LOCAL);
+	tdir_remove(&t);
+	ship_teardown(c);
+}
+END_TEST
+
 START_TEST(test_ship_file_failed_keeps_file)
 {
 	struct s3_client *c = refused_client();
@@ -456,18 +507,19 @@ START_TEST(test_ship_file_failed_keeps_file)
 	struct ship_report rep;
 	struct tdir t;
 	struct stat st;
+	off_t size;
 	int fd;
 
 	tdir_make(&t);
 	ship_setup(&sc, c);
-	write_file(t.fd, SEG, "some bytes\n");
+	size = write_segment(t.fd, SEG);
 	ck_assert_int_eq(ship_file(&sc, t.fd, SEG, &rep), SHIP_FAILED);
 	ck_assert_str_eq(rep.key, SEG_KEY);
-	ck_assert_uint_eq(rep.bytes, 11);
+	ck_assert_uint_eq(rep.bytes, (uint64_t)size);
 	ck_assert_int_eq(rep.s3.status, 0);
 	ck_assert_str_ne(rep.why, "");
 	ck_assert_int_eq(fstatat(t.fd, SEG, &st, 0), 0);
-	ck_assert_int_eq(st.st_size, 11);
+	ck_assert_int_eq(st.st_size, size);
 	/* and the lock was released */
 	fd = openat(t.fd, SEG, O_RDONLY | O_CLOEXEC);
 	ck_assert_int_ne(fd, -1);
@@ -512,6 +564,7 @@ queue_suite(void)
 	tcase_add_test(tc, test_ship_file_not_regular);
 	tcase_add_test(tc, test_ship_file_not_segment_name);
 	tcase_add_test(tc, test_ship_file_failed_keeps_file);
+	tcase_add_test(tc, test_ship_file_not_a_segment_inside);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -28,10 +28,14 @@ for n in "${names[@]}"; do
 	mkseg "$T/spool" "$n" 50
 	cp "$T/spool/$n" "$T/orig/$n"
 done
-# A large one (5 MiB that do not compress): streamed in many reads, sent
-# after "100 Continue".
+# A large one (over 5 MiB: rows of base64 of random bytes hardly
+# compress): streamed in many reads, sent after "100 Continue".
 big=$(seg_name 6 19 24)
-head -c 5242880 /dev/urandom >"$T/orig/$big"
+{
+	echo "src,src_port,dst,dst_port,l3_protocol,size,timestamp,dns"
+	head -c 4500000 /dev/urandom | base64 -w 64 |
+		sed 's/^/192.0.2.1,40000,192.0.2.2,53,UDP,100,1795000000000000000,/'
+} | gzip -1 -n >"$T/orig/$big"
 cp "$T/orig/$big" "$T/spool/.$big.part"
 mv "$T/spool/.$big.part" "$T/spool/$big"
 names+=("$big")

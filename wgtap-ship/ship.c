@@ -23,7 +23,9 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
+#include "csv.h"
 #include "ship.h"
 #include "wgtap.h"
 
@@ -111,6 +113,46 @@ open_locked(int dirfd, const char *name, int *fdp, struct ship_report *rep)
 	return st;
 }
 
+/*
+ * Whether fd starts like a wgtap segment: its first line (after gunzip for
+ * a .gz name) is the v1 CSV header. The capture is the only writer of
+ * final names, so anything else is someone's file that only looks like a
+ * segment, and shipping it would put unreadable rows into the bucket. Only
+ * the first bytes are read.
+ */
+static bool
+looks_like_segment(int fd, bool gzip)
+{
+	unsigned char in[4096];
+	char out[CSV_HEADER_LEN];
+	z_stream zs;
+	ssize_t n;
+	bool ok = false;
+	int zr;
+
+	do {
+		n = pread(fd, in, sizeof(in), 0);
+	} while (n == -1 && errno == EINTR);
+	if (n <= 0)
+		return false;
+	if (!gzip)
+		return (size_t)n >= CSV_HEADER_LEN &&
+		    memcmp(in, CSV_HEADER, CSV_HEADER_LEN) == 0;
+	memset(&zs, 0, sizeof(zs));
+	if (inflateInit2(&zs, 15 + 16) != Z_OK)
+		return false;
+	zs.next_in = in;
+	zs.avail_in = (uInt)n;
+	zs.next_out = (Bytef *)out;
+	zs.avail_out = sizeof(out);
+	zr = inflate(&zs, Z_SYNC_FLUSH);
+	if ((zr == Z_OK || zr == Z_STREAM_END || zr == Z_BUF_ERROR) &&
+	    zs.avail_out == 0)
+		ok = memcmp(out, CSV_HEADER, CSV_HEADER_LEN) == 0;
+	inflateEnd(&zs);
+	return ok;
+}
+
 enum ship_status
 ship_file(const struct ship_config *cfg, int dirfd, const char *name,
     struct ship_report *rep)
@@ -130,6 +172,12 @@ ship_file(const struct ship_config *cfg, int dirfd, const char *name,
 	if (st != SHIP_DONE)
 		goto out;
 	st = SHIP_LOCAL;
+	if (!looks_like_segment(fd, strcmp(s3_content_type(name),
+	    "application/gzip") == 0)) {
+		report_why(rep, "not a wgtap segment (its first line is not "
+		    "the CSV header), not shipped", NULL);
+		goto out;
+	}
 	r = s3_body_hash(fd, &body);
 	if (r != WGTAP_OK) {
 		report_why(rep, "read", wgtap_strerror(r));
