@@ -115,7 +115,7 @@ check: all $(CHECK_BIN)
 check-all:
 	$(MAKE) check
 	$(MAKE) check SAN=1
-	$(MAKE) fuzz
+	$(MAKE) fuzz FUZZ_SECONDS=10
 	$(MAKE) valgrind
 	$(if $(wildcard tests/torture.sh),$(MAKE) torture SAN=1)
 

@@ -17,6 +17,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -964,6 +965,14 @@ main(int argc, char **argv)
 	bool curl_up = false;
 
 	log_init(PROG);
+	/*
+	 * The secret key is in our environment and, once read, in our heap:
+	 * no core dump, and no ptrace by other processes of the same user.
+	 */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1) {
+		log_error("prctl(PR_SET_DUMPABLE): %s", strerror(errno));
+		return EXIT_FAIL;
+	}
 	code = parse_args(argc, argv, &cfg);
 	if (code >= 0)
 		return code;
