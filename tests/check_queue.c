@@ -270,31 +270,6 @@ START_TEST(test_queue_backoff_ms_jitter)
 }
 END_TEST
 
-/* A spool directory in /tmp for the ship_file() tests. */
-struct tdir {
-	char	path[64];
-	int	fd;
-};
-
-static void
-tdir_make(struct tdir *t)
-{
-	snprintf(t->path, sizeof(t->path), "/tmp/check_ship.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(t->path));
-	t->fd = open(t->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	ck_assert_int_ne(t->fd, -1);
-}
-
-static void
-tdir_remove(struct tdir *t)
-{
-	char cmd[128];
-
-	close(t->fd);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t->path);
-	ck_assert_int_eq(system(cmd), 0);
-}
-
 static void
 write_file(int dirfd, const char *name, const char *text)
 {

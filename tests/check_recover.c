@@ -26,34 +26,6 @@
 #define ROW	"192.0.2.1,7,198.51.100.2,9,UDP,36,1764000000000000000,\n"
 #define NAME	"wgt-20251124T160000.000000000Z-000003.csv"
 
-struct tdir {
-	char	path[64];
-	int	fd;
-};
-
-static void
-tdir_make(struct tdir *t)
-{
-	snprintf(t->path, sizeof(t->path), "/tmp/wgtap-rec-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(t->path));
-	t->fd = open(t->path, O_RDONLY | O_DIRECTORY);
-	ck_assert_int_ne(t->fd, -1);
-}
-
-static void
-tdir_remove(struct tdir *t)
-{
-	struct spool_list l = { 0 };
-	size_t i;
-
-	ck_assert_int_eq(spool_scan(t->fd, &l), WGTAP_OK);
-	for (i = 0; i < l.n; i++)
-		unlinkat(t->fd, l.v[i].name, 0);
-	spool_list_free(&l);
-	close(t->fd);
-	rmdir(t->path);
-}
-
 static void
 seg_cfg(struct segment_cfg *cfg, int dirfd, bool gzip)
 {
@@ -98,27 +70,6 @@ make_leftover(int dirfd, bool gzip, int rows, const void *tail, size_t tlen)
 	close(s.fd);
 	s.fd = -1;
 	segment_free(&s);
-}
-
-static char *
-slurp(int dirfd, const char *name, size_t *len)
-{
-	char *buf;
-	gzFile gz;
-	int fd, r;
-
-	fd = openat(dirfd, name, O_RDONLY);
-	ck_assert_int_ne(fd, -1);
-	gz = gzdopen(fd, "rb");
-	ck_assert_ptr_nonnull(gz);
-	buf = malloc(1 << 22);
-	ck_assert_ptr_nonnull(buf);
-	r = gzread(gz, buf, (1 << 22) - 1);
-	ck_assert_int_ge(r, 0);
-	buf[r] = '\0';
-	*len = (size_t)r;
-	gzclose(gz);
-	return buf;
 }
 
 /* The spool holds exactly these names, in scan order. */

@@ -27,34 +27,6 @@
 /* 2025-11-24T16:00:00Z */
 #define HOUR0	(1764000000ULL * NS)
 
-struct tdir {
-	char	path[64];
-	int	fd;
-};
-
-static void
-tdir_make(struct tdir *t)
-{
-	snprintf(t->path, sizeof(t->path), "/tmp/wgtap-seg-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(t->path));
-	t->fd = open(t->path, O_RDONLY | O_DIRECTORY);
-	ck_assert_int_ne(t->fd, -1);
-}
-
-static void
-tdir_remove(struct tdir *t)
-{
-	struct spool_list l = { 0 };
-	size_t i;
-
-	ck_assert_int_eq(spool_scan(t->fd, &l), WGTAP_OK);
-	for (i = 0; i < l.n; i++)
-		unlinkat(t->fd, l.v[i].name, 0);
-	spool_list_free(&l);
-	close(t->fd);
-	rmdir(t->path);
-}
-
 /* IPv4/UDP 192.0.2.1:sport -> 198.51.100.2:9, 8 bytes of payload. */
 static size_t
 udp4(uint8_t *b, uint16_t sport)
@@ -85,38 +57,6 @@ cfg_make(struct capture_cfg *cfg, int dirfd, bool gzip, uint64_t max_rows,
 	cfg->seg.gzip = gzip;
 	cfg->seg.level = 1;
 	cfg->seg.strategy = Z_DEFAULT_STRATEGY;
-}
-
-/* Whole content of a (possibly gzip'd) file, NUL-terminated. */
-static char *
-slurp(int dirfd, const char *name, size_t *len)
-{
-	char path[256], *buf = NULL;
-	size_t cap = 0, n = 0;
-	int fd, r;
-	gzFile gz;
-
-	fd = openat(dirfd, name, O_RDONLY);
-	ck_assert_int_ne(fd, -1);
-	(void)path;
-	gz = gzdopen(fd, "rb");
-	ck_assert_ptr_nonnull(gz);
-	for (;;) {
-		if (cap - n < 65536) {
-			cap = cap ? cap * 2 : 131072;
-			buf = realloc(buf, cap);
-			ck_assert_ptr_nonnull(buf);
-		}
-		r = gzread(gz, buf + n, (unsigned)(cap - n - 1));
-		ck_assert_int_ge(r, 0);
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	gzclose(gz);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
 }
 
 /* Segment names in the spool, final names only, oldest first. */

@@ -7,6 +7,7 @@
 #define CHECK_WGTAP_H
 
 #include <check.h>
+#include <stddef.h>
 
 Suite *log_suite(void);
 Suite *dynbuf_suite(void);
@@ -22,5 +23,20 @@ Suite *queue_suite(void);
 
 /* Directory of test fixtures (tests/data), from WGTAP_TESTDATA or ".". */
 const char *check_datadir(void);
+
+/* A scratch directory in /tmp, opened; tdir_remove() empties and removes it. */
+struct tdir {
+	char	path[64];
+	int	fd;
+};
+
+void tdir_make(struct tdir *t);
+void tdir_remove(struct tdir *t);
+
+/*
+ * The whole content of name in dirfd, gunzipped if it is gzip (a missing
+ * trailer is fine), NUL-terminated; *len is its length. Free it.
+ */
+char *slurp(int dirfd, const char *name, size_t *len);
 
 #endif

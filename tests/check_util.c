@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Helpers shared by the unit tests: a scratch spool directory, and reading
+ * a segment back whole, gzip'd or not.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "check_wgtap.h"
+
+void
+tdir_make(struct tdir *t)
+{
+	snprintf(t->path, sizeof(t->path), "/tmp/wgtap-check-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(t->path));
+	t->fd = open(t->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ck_assert_int_ne(t->fd, -1);
+}
+
+void
+tdir_remove(struct tdir *t)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd;
+
+	fd = openat(t->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ck_assert_int_ne(fd, -1);
+	d = fdopendir(fd);
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (unlinkat(t->fd, de->d_name, 0) == -1)
+			unlinkat(t->fd, de->d_name, AT_REMOVEDIR);
+	}
+	closedir(d);
+	close(t->fd);
+	ck_assert_int_eq(rmdir(t->path), 0);
+}
+
+char *
+slurp(int dirfd, const char *name, size_t *len)
+{
+	char *buf = NULL;
+	size_t cap = 0, n = 0;
+	gzFile gz;
+	int fd, r;
+
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ne(fd, -1);
+	gz = gzdopen(fd, "rb");
+	ck_assert_ptr_nonnull(gz);
+	for (;;) {
+		if (cap - n < 65536) {
+			cap = cap ? cap * 2 : 131072;
+			buf = realloc(buf, cap);
+			ck_assert_ptr_nonnull(buf);
+		}
+		r = gzread(gz, buf + n, (unsigned)(cap - n - 1));
+		ck_assert_int_ge(r, 0);
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	gzclose(gz);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
