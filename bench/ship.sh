@@ -53,17 +53,19 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2
 # curl config for one process uploading every file of a set
 curl_config() { # SET BUCKET
 	local f name sha md5 ep=${SWIFT_ENDPOINT#http://}
-	local user
+	local user first=1
 	user=$(python3 -c 'import sys, urllib.parse as u; print(u.quote(sys.argv[1], safe="") + ":" + u.quote(sys.argv[2], safe=""))' \
 		"$SWIFT_ACCESS_KEY" "$SWIFT_SECRET_KEY")
 	for f in "$DIR/set-$1"/*; do
 		name=${f##*/}
+		[ "$first" = 1 ] || echo next
+		first=0
 		sha=$(sha256sum "$f" | cut -d' ' -f1)
 		md5=$(openssl dgst -md5 -binary "$f" | base64)
 		printf 'url = "http://%s@%s/%s/curl/%s"\nupload-file = "%s"\n' "$user" "$ep" "$2" "$name" "$f"
 		printf 'aws-sigv4 = "aws:amz:%s:s3"\nheader = "x-amz-content-sha256: %s"\nheader = "Content-MD5: %s"\n' \
 			"$SWIFT_REGION" "$sha" "$md5"
-		printf 'silent\nshow-error\nfail\noutput = "/dev/null"\nnext\n'
+		printf 'silent\nshow-error\nfail\noutput = "/dev/null"\n'
 	done
 }
 
