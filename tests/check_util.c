@@ -74,3 +74,27 @@ slurp(int dirfd, const char *name, size_t *len)
 	*len = n;
 	return buf;
 }
+
+size_t
+check_ref_base64(const uint8_t *in, size_t n, char *out)
+{
+	static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	unsigned acc = 0, bits = 0;
+	size_t i, o = 0;
+
+	for (i = 0; i < n; i++) {
+		acc = (acc << 8 | in[i]) & 0xffff;
+		bits += 8;
+		while (bits >= 6) {
+			bits -= 6;
+			out[o++] = a[(acc >> bits) & 63];
+		}
+	}
+	if (bits > 0)
+		out[o++] = a[(acc << (6 - bits)) & 63];
+	while (o % 4)
+		out[o++] = '=';
+	out[o] = '\0';
+	return o;
+}

@@ -8,6 +8,7 @@
 
 #include <check.h>
 #include <stddef.h>
+#include <stdint.h>
 
 Suite *log_suite(void);
 Suite *dynbuf_suite(void);
@@ -38,5 +39,12 @@ void tdir_remove(struct tdir *t);
  * trailer is fine), NUL-terminated; *len is its length. Free it.
  */
 char *slurp(int dirfd, const char *name, size_t *len);
+
+/*
+ * Base64 (RFC 4648 section 4) written bit by bit, independently of
+ * common/csv.c, as the tests' reference: out gets the text and a NUL;
+ * returns the length without the NUL.
+ */
+size_t check_ref_base64(const uint8_t *in, size_t n, char *out);
 
 #endif
