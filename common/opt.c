@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "chars.h"
 #include "opt.h"
 #include "wgtap.h"
 
@@ -20,9 +21,9 @@ leading_u64(const char *s, uint64_t *v, const char **end)
 	uint64_t x = 0;
 
 	*v = 0;
-	if (!s || s[0] < '0' || s[0] > '9')
+	if (!s || !chars_is_digit(s[0]))
 		return WGTAP_EFORMAT;
-	for (; *s >= '0' && *s <= '9'; s++) {
+	for (; chars_is_digit(*s); s++) {
 		unsigned d = (unsigned)(*s - '0');
 
 		if (x > (UINT64_MAX - d) / 10)

@@ -29,6 +29,7 @@ main(void)
 		segment_suite,
 		recover_suite,
 		opt_suite,
+		chars_suite,
 		/* wgtap-ship */
 		sigv4_suite,
 		s3_suite,

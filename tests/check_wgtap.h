@@ -18,6 +18,7 @@ Suite *spool_suite(void);
 Suite *segment_suite(void);
 Suite *recover_suite(void);
 Suite *opt_suite(void);
+Suite *chars_suite(void);
 Suite *sigv4_suite(void);
 Suite *s3_suite(void);
 Suite *queue_suite(void);

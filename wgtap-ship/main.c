@@ -30,6 +30,7 @@
 
 #include <curl/curl.h>
 
+#include "chars.h"
 #include "log.h"
 #include "opt.h"
 #include "queue.h"
@@ -234,7 +235,7 @@ scope_text_ok(const char *s, size_t max)
 	if (s[0] == '\0')
 		return false;
 	for (i = 0; s[i] != '\0'; i++) {
-		if (i >= max || s[i] <= 0x20 || s[i] >= 0x7f || s[i] == '/' ||
+		if (i >= max || !chars_is_graph(s[i]) || s[i] == '/' ||
 		    s[i] == ',')
 			return false;
 	}
@@ -246,7 +247,7 @@ static bool
 header_text_ok(const char *s)
 {
 	for (; *s; s++) {
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
+		if (chars_is_cntrl(*s))
 			return false;
 	}
 	return true;

@@ -29,6 +29,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include "chars.h"
 #include "dynbuf.h"
 #include "s3.h"
 #include "sigv4.h"
@@ -68,45 +69,6 @@ struct s3_xfer {
 	bool			 etag_not_md5;	/* SSE-KMS or SSE-C: no MD5 ETag */
 };
 
-static bool
-is_lower_alnum(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
-
-static bool
-is_alnum(char c)
-{
-	return is_lower_alnum(c) || (c >= 'A' && c <= 'Z');
-}
-
-static bool
-is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static bool
-is_hex(char c)
-{
-	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-/* The value of a hex digit (is_hex(c) must hold). */
-static unsigned long
-hex_value(char c)
-{
-	if (is_digit(c))
-		return (unsigned long)(c - '0');
-	return (unsigned long)((c | 0x20) - 'a' + 10);
-}
-
-static char
-to_lower(char c)
-{
-	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-}
-
 /* True when s is four dot-separated groups of 1-3 digits. */
 static bool
 looks_like_ipv4(const char *s)
@@ -114,7 +76,7 @@ looks_like_ipv4(const char *s)
 	int groups = 0, digits = 0;
 
 	for (; *s; s++) {
-		if (is_digit(*s)) {
+		if (chars_is_digit(*s)) {
 			if (++digits > 3)
 				return false;
 		} else if (*s == '.' && digits > 0) {
@@ -134,10 +96,10 @@ s3_bucket_ok(const char *s)
 
 	if (len < S3_BUCKET_MIN || len > S3_BUCKET_MAX)
 		return false;
-	if (!is_lower_alnum(s[0]) || !is_lower_alnum(s[len - 1]))
+	if (!chars_is_lower_alnum(s[0]) || !chars_is_lower_alnum(s[len - 1]))
 		return false;
 	for (i = 0; i < len; i++) {
-		if (!is_lower_alnum(s[i]) && s[i] != '.' && s[i] != '-')
+		if (!chars_is_lower_alnum(s[i]) && s[i] != '.' && s[i] != '-')
 			return false;
 		if (s[i] == '.' && s[i + 1] == '.')
 			return false;
@@ -153,8 +115,7 @@ s3_host_label_ok(const char *s)
 	if (len < 1 || len > S3_HOST_LABEL_MAX)
 		return false;
 	for (i = 0; i < len; i++) {
-		if (!is_alnum(s[i]) && s[i] != '.' && s[i] != '_' &&
-		    s[i] != '-')
+		if (!chars_is_label(s[i]))
 			return false;
 	}
 	return true;
@@ -177,7 +138,7 @@ s3_prefix_normalize(const char *in, char out[static S3_PREFIX_SIZE])
 	for (i = 0; i <= len; i++) {
 		unsigned char c = (unsigned char)in[i];
 
-		if (i < len && (c < 0x20 || c >= 0x7f))
+		if (i < len && !chars_is_print(c))
 			goto out;
 		if (i < len && c != '/')
 			continue;
@@ -210,7 +171,7 @@ parse_port(const char *s, size_t len, unsigned *port)
 	if (len == 0 || len > 5)
 		return false;
 	for (i = 0; i < len; i++) {
-		if (!is_digit(s[i]))
+		if (!chars_is_digit(s[i]))
 			return false;
 		v = v * 10 + (unsigned long)(s[i] - '0');
 	}
@@ -238,13 +199,13 @@ s3_endpoint_parse(const char *url, struct s3_endpoint *ep)
 	h = p;
 	if (*p == '[') {
 		/* RFC 3986 section 3.2.2: IP-literal = "[" IPv6address "]" */
-		for (p++; is_hex(*p) || *p == ':' || *p == '.'; p++)
+		for (p++; chars_is_hex(*p) || *p == ':' || *p == '.'; p++)
 			;
 		if (*p != ']' || p == h + 1)
 			goto bad;
 		p++;
 	} else {
-		for (; is_alnum(*p) || *p == '.' || *p == '-'; p++)
+		for (; chars_is_alnum(*p) || *p == '.' || *p == '-'; p++)
 			;
 		if (p == h || *h == '.' || *h == '-' || p[-1] == '-')
 			goto bad;
@@ -253,12 +214,12 @@ s3_endpoint_parse(const char *url, struct s3_endpoint *ep)
 	if (hlen > S3_HOSTNAME_MAX)
 		goto bad;
 	for (i = 0; i < hlen; i++)
-		ep->host[i] = to_lower(h[i]);
+		ep->host[i] = (char)chars_to_lower(h[i]);
 	ep->host[hlen] = '\0';
 	if (*p == ':') {
 		const char *port = ++p;
 
-		while (is_digit(*p))
+		while (chars_is_digit(*p))
 			p++;
 		if (!parse_port(port, (size_t)(p - port), &ep->port))
 			goto bad;
@@ -447,9 +408,9 @@ xml_entity(const char *s, size_t len, char *ch)
 		return 0;
 	hex = s[2] == 'x' || s[2] == 'X';
 	for (i = hex ? 3 : 2; i < len && i < 12 && s[i] != ';'; i++) {
-		if (hex && is_hex(s[i]))
-			cp = cp * 16 + hex_value(s[i]);
-		else if (!hex && is_digit(s[i]))
+		if (hex && chars_is_hex(s[i]))
+			cp = cp * 16 + (unsigned long)chars_hex_value(s[i]);
+		else if (!hex && chars_is_digit(s[i]))
 			cp = cp * 10 + (unsigned long)(s[i] - '0');
 		else
 			return 0;
@@ -477,7 +438,7 @@ xml_text(const char *text, size_t len, char *out, size_t cap)
 				used = 1;
 			}
 		}
-		if ((unsigned char)ch < 0x20 || (unsigned char)ch >= 0x7f)
+		if (!chars_is_print(ch))
 			ch = '?';
 		out[o++] = ch;
 		i += used;
@@ -562,19 +523,6 @@ s3_body_hash(int fd, struct s3_body *b)
 		errno = saved_errno;
 	}
 	return r;
-}
-
-static void
-hex_encode(const uint8_t *p, size_t len, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 0x0f];
-	}
-	out[2 * len] = '\0';
 }
 
 /* Read every certificate of a PEM file into *out. */
@@ -954,7 +902,7 @@ request_headers(struct s3_client *c, const struct s3_target *t,
 
 	*out = NULL;
 	dynbuf_init(&auth, S3_HDR_MAX);
-	hex_encode(body->sha256, S3_SHA256_LEN, sha_hex);
+	chars_hex_encode(body->sha256, S3_SHA256_LEN, sha_hex);
 	r = WGTAP_ECRYPTO;
 	if (EVP_EncodeBlock((unsigned char *)md5_b64, body->md5,
 	    S3_MD5_LEN) != 24)
@@ -1101,7 +1049,7 @@ put_result(struct s3_client *c, struct s3_xfer *x, CURLcode e,
 		    NULL);
 		return WGTAP_ETRUNC;
 	}
-	hex_encode(x->body->md5, S3_MD5_LEN, md5_hex);
+	chars_hex_encode(x->body->md5, S3_MD5_LEN, md5_hex);
 	if (x->etag_not_md5)
 		return WGTAP_OK;
 	if (x->etag_bad || strcasecmp(x->etag, md5_hex) != 0) {

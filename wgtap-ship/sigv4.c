@@ -25,6 +25,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
+#include "chars.h"
 #include "dynbuf.h"
 #include "sigv4.h"
 #include "wgtap.h"
@@ -41,72 +42,20 @@ struct sigv4_qparam {
 	struct dynbuf	value;
 };
 
-/* Locale-independent character classes (cf. wireguard-tools ctype.h). */
-
-static inline bool
-char_is_digit(unsigned char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static inline bool
-char_is_alpha(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-}
-
-static inline bool
-char_is_blank(unsigned char c)
-{
-	return c == ' ' || c == '\t';
-}
-
-static inline unsigned char
-char_lower(unsigned char c)
-{
-	return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
-}
-
 /* RFC 3986 section 2.3: ALPHA / DIGIT / "-" / "." / "_" / "~" */
-static inline bool
-char_is_unreserved(unsigned char c)
+static bool
+is_unreserved(unsigned char c)
 {
-	return char_is_alpha(c) || char_is_digit(c) || c == '-' || c == '.' ||
-	    c == '_' || c == '~';
+	return chars_is_alnum(c) || c == '-' || c == '.' || c == '_' ||
+	    c == '~';
 }
 
 /* RFC 7230 section 3.2.6: tchar, the characters of a header name. */
-static inline bool
-char_is_tchar(unsigned char c)
+static bool
+is_tchar(unsigned char c)
 {
-	return char_is_alpha(c) || char_is_digit(c) ||
+	return chars_is_alnum(c) ||
 	    (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
-}
-
-static inline int
-hex_value(unsigned char c)
-{
-	if (char_is_digit(c))
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* Lowercase hex of len bytes into out, which holds 2 * len + 1. */
-static void
-hex_encode(const uint8_t *in, size_t len, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 0x0f];
-	}
-	out[2 * len] = '\0';
 }
 
 static bool
@@ -115,7 +64,7 @@ is_token(const char *s)
 	if (!s || !*s)
 		return false;
 	for (; *s; s++)
-		if (!char_is_tchar((unsigned char)*s))
+		if (!is_tchar(*s))
 			return false;
 	return true;
 }
@@ -134,7 +83,7 @@ header_value_ok(const char *s)
 		return false;
 	for (; *s; s++) {
 		c = (unsigned char)*s;
-		if ((c < 0x20 && c != '\t') || c == 0x7f)
+		if (chars_is_cntrl(c) && c != '\t')
 			return false;
 	}
 	return true;
@@ -153,8 +102,7 @@ scope_part_ok(const char *s, size_t len)
 	if (!s || len == 0)
 		return false;
 	for (i = 0; i < len; i++) {
-		if (s[i] <= 0x20 || s[i] >= 0x7f || s[i] == '/' ||
-		    s[i] == ',')
+		if (!chars_is_graph(s[i]) || s[i] == '/' || s[i] == ',')
 			return false;
 	}
 	return true;
@@ -173,7 +121,7 @@ digits_in_range(const char *s, size_t n, int lo, int hi)
 	int v = 0;
 
 	for (i = 0; i < n; i++) {
-		if (!char_is_digit((unsigned char)s[i]))
+		if (!chars_is_digit(s[i]))
 			return false;
 		v = v * 10 + (s[i] - '0');
 	}
@@ -237,8 +185,8 @@ name_cmp(const char *a, const char *b)
 	unsigned char ca, cb;
 
 	for (;; a++, b++) {
-		ca = char_lower((unsigned char)*a);
-		cb = char_lower((unsigned char)*b);
+		ca = chars_to_lower(*a);
+		cb = chars_to_lower(*b);
 		if (ca != cb)
 			return ca < cb ? -1 : 1;
 		if (ca == '\0')
@@ -291,7 +239,7 @@ add_lower(struct dynbuf *out, const char *s)
 	int r = WGTAP_OK;
 
 	for (; *s; s++) {
-		c = char_lower((unsigned char)*s);
+		c = chars_to_lower(*s);
 		r = dynbuf_add(out, &c, 1);
 		if (r != WGTAP_OK)
 			break;
@@ -308,12 +256,12 @@ add_trimmed(struct dynbuf *out, const char *v)
 	int r = WGTAP_OK;
 
 	for (;;) {
-		while (char_is_blank((unsigned char)*v))
+		while (chars_is_blank(*v))
 			v++;
 		if (*v == '\0')
 			break;
 		start = v;
-		while (*v && !char_is_blank((unsigned char)*v))
+		while (*v && !chars_is_blank(*v))
 			v++;
 		if (!first) {
 			r = dynbuf_add(out, " ", 1);
@@ -334,12 +282,12 @@ trimmed_eq(const char *v, const char *want)
 {
 	size_t n = strlen(want);
 
-	while (char_is_blank((unsigned char)*v))
+	while (chars_is_blank(*v))
 		v++;
 	if (strncmp(v, want, n) != 0)
 		return false;
 	for (v += n; *v; v++)
-		if (!char_is_blank((unsigned char)*v))
+		if (!chars_is_blank(*v))
 			return false;
 	return true;
 }
@@ -373,7 +321,7 @@ sigv4_sha256_hex(const void *data, size_t len, char hex[static SIGV4_HEX_SIZE])
 		ERR_clear_error();
 		goto out;
 	}
-	hex_encode(md, SIGV4_SHA256_LEN, hex);
+	chars_hex_encode(md, SIGV4_SHA256_LEN, hex);
 	r = WGTAP_OK;
  out:
 	return r;
@@ -415,7 +363,7 @@ sigv4_uri_encode(struct dynbuf *out, const void *data, size_t len,
 	if (len == 0)
 		return WGTAP_OK;
 	for (i = 0; i < len; i++) {
-		if (char_is_unreserved(p[i]) || (keep_slash && p[i] == '/'))
+		if (is_unreserved(p[i]) || (keep_slash && p[i] == '/'))
 			continue;
 		r = dynbuf_add(out, p + run, i - run);
 		if (r != WGTAP_OK)
@@ -470,8 +418,8 @@ add_query_part(struct dynbuf *out, const char *s, size_t len)
 		if (s[i] == '%') {
 			if (len - i < 3)
 				return WGTAP_EFORMAT;
-			hi = hex_value((unsigned char)s[i + 1]);
-			lo = hex_value((unsigned char)s[i + 2]);
+			hi = chars_hex_value(s[i + 1]);
+			lo = chars_hex_value(s[i + 2]);
 			if (hi < 0 || lo < 0)
 				return WGTAP_EFORMAT;
 			b = (unsigned char)(hi << 4 | lo);
@@ -633,7 +581,7 @@ payload_hash_ok(const char *s)
 	if (!s || !*s)
 		return false;
 	for (; *s; s++)
-		if (*s <= 0x20 || *s >= 0x7f)
+		if (!chars_is_graph(*s))
 			return false;
 	return true;
 }
@@ -776,7 +724,7 @@ sigv4_signature(const uint8_t key[static SIGV4_KEY_LEN], const char *sts,
 	r = hmac_sha256(key, SIGV4_KEY_LEN, sts, sts_len, mac);
 	if (r != WGTAP_OK)
 		goto out;
-	hex_encode(mac, sizeof(mac), hex);
+	chars_hex_encode(mac, sizeof(mac), hex);
  out:
 	OPENSSL_cleanse(mac, sizeof(mac));
 	return r;
@@ -788,8 +736,7 @@ signature_ok(const char *s)
 	size_t i;
 
 	for (i = 0; i < SIGV4_HEX_LEN; i++)
-		if (!char_is_digit((unsigned char)s[i]) &&
-		    !(s[i] >= 'a' && s[i] <= 'f'))
+		if (!chars_is_lower_hex(s[i]))
 			return false;
 	return s[SIGV4_HEX_LEN] == '\0';
 }
@@ -807,8 +754,7 @@ signed_headers_ok(const char *s)
 			if (want_name)
 				return false;
 			want_name = true;
-		} else if (char_is_tchar((unsigned char)*s) &&
-		    !(*s >= 'A' && *s <= 'Z')) {
+		} else if (is_tchar(*s) && !chars_is_upper(*s)) {
 			want_name = false;
 		} else {
 			return false;
