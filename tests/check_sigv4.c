@@ -1282,6 +1282,30 @@ START_TEST(test_sigv4_scope_forms)
 }
 END_TEST
 
+START_TEST(test_sigv4_scope_part_ok_cases)
+{
+	static const char *const good[] = {
+		"us-east-1", "s3", "AKIDEXAMPLE", "a", "~!@#$%^&*()_+=:;.<>?",
+	};
+	static const char *const bad[] = {
+		"", "us east", "us/east", "us,east", "tab\there", "nl\n",
+		"del\x7f", "caf\xc3\xa9",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		ck_assert_msg(sigv4_scope_part_ok(good[i], strlen(good[i])),
+		    "%s", good[i]);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(!sigv4_scope_part_ok(bad[i], strlen(bad[i])),
+		    "%s", bad[i]);
+	/* Only len bytes count: the '/' after them is not looked at. */
+	ck_assert(sigv4_scope_part_ok("us-east-1/s3", 9));
+	ck_assert(!sigv4_scope_part_ok("us-east-1/s3", 10));
+	ck_assert(!sigv4_scope_part_ok(NULL, 0));
+}
+END_TEST
+
 START_TEST(test_sigv4_string_to_sign_layout)
 {
 	struct dynbuf b;
@@ -1495,6 +1519,7 @@ sigv4_suite(void)
 
 	tc = tcase_create("sigv4_scope");
 	tcase_add_test(tc, test_sigv4_scope_forms);
+	tcase_add_test(tc, test_sigv4_scope_part_ok_cases);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("sigv4_string_to_sign");

@@ -226,20 +226,13 @@ parse_num(const char *flag, const char *s, uint64_t min, uint64_t max,
 	return true;
 }
 
-/* Printable ASCII without blanks, '/' or ',' (a SigV4 scope part). */
+/* A SigV4 scope part (region, key ID) of at most max bytes. */
 static bool
 scope_text_ok(const char *s, size_t max)
 {
-	size_t i;
+	size_t len = strnlen(s, max + 1);
 
-	if (s[0] == '\0')
-		return false;
-	for (i = 0; s[i] != '\0'; i++) {
-		if (i >= max || !chars_is_graph(s[i]) || s[i] == '/' ||
-		    s[i] == ',')
-			return false;
-	}
-	return true;
+	return len <= max && sigv4_scope_part_ok(s, len);
 }
 
 /* No control bytes: the value goes into an HTTP header. */

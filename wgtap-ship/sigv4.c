@@ -89,13 +89,8 @@ header_value_ok(const char *s)
 	return true;
 }
 
-/*
- * A credential scope part (region, service) or access key ID: printable
- * ASCII without blanks, '/' (the scope separator) or ',' (the header field
- * separator).
- */
-static bool
-scope_part_ok(const char *s, size_t len)
+bool
+sigv4_scope_part_ok(const char *s, size_t len)
 {
 	size_t i;
 
@@ -111,7 +106,7 @@ scope_part_ok(const char *s, size_t len)
 static bool
 cstr_scope_part_ok(const char *s)
 {
-	return s && scope_part_ok(s, strlen(s));
+	return s && sigv4_scope_part_ok(s, strlen(s));
 }
 
 static bool
@@ -169,11 +164,13 @@ scope_ok(const char *scope, const char *date)
 		return false;
 	region = scope + SIGV4_DATE_LEN + 1;
 	service = strchr(region, '/');
-	if (!service || !scope_part_ok(region, (size_t)(service - region)))
+	if (!service ||
+	    !sigv4_scope_part_ok(region, (size_t)(service - region)))
 		return false;
 	service++;
 	term = strchr(service, '/');
-	if (!term || !scope_part_ok(service, (size_t)(term - service)))
+	if (!term ||
+	    !sigv4_scope_part_ok(service, (size_t)(term - service)))
 		return false;
 	return strcmp(term + 1, SIGV4_TERMINATOR) == 0;
 }

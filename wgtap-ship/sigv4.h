@@ -82,6 +82,13 @@ struct sigv4_credentials {
 };
 
 /*
+ * True when the len bytes at s can be a credential scope part (region,
+ * service) or an access key ID: at least one byte, printable ASCII without
+ * blanks, '/' (the scope separator) or ',' (the header field separator).
+ */
+bool sigv4_scope_part_ok(const char *s, size_t len);
+
+/*
  * Lowercase hex SHA-256 of len bytes at data (data may be NULL if len is
  * 0). Returns WGTAP_OK or WGTAP_ECRYPTO; hex is "" on failure.
  */
