@@ -1,15 +1,106 @@
 // SPDX-License-Identifier: MIT
 /*
  * Pending segments, name sets and retry delays for the shipper. Both
- * containers are sorted arrays searched with a binary search: a spool
- * holds at most some thousands of segments, and the shipper takes the
- * oldest one far more often than it adds one. No I/O, no logging.
+ * containers are sorted arrays searched with a binary search, built on one
+ * small core (struct sorted): a spool holds at most some thousands of
+ * segments, and the shipper takes the oldest one far more often than it
+ * adds one. No I/O, no logging.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "queue.h"
 #include "wgtap.h"
+
+/*
+ * The core both containers share: an array of n elements of size bytes,
+ * kept sorted by a compare function that sees an element and a search key.
+ */
+struct sorted {
+	size_t	size;		/* of one element */
+	size_t	first_cap;	/* elements in the first allocation */
+	int	(*cmp)(const void *elem, const void *key);
+};
+
+/* Index of the first element not less than key; *found if one equals it. */
+static size_t
+sorted_pos(const struct sorted *o, const void *v, size_t n, const void *key,
+    bool *found)
+{
+	size_t lo = 0, hi = n, mid;
+	int c;
+
+	*found = false;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = o->cmp((const char *)v + mid * o->size, key);
+		if (c < 0) {
+			lo = mid + 1;
+		} else {
+			if (c == 0)
+				*found = true;
+			hi = mid;
+		}
+	}
+	return lo;
+}
+
+/*
+ * Open a zeroed slot at index i of the array v of n elements with room
+ * for *cap, growing it first when it is full. Returns the array, which
+ * may have moved, or NULL when out of memory (v is unchanged then).
+ */
+static void *
+sorted_open(const struct sorted *o, void *v, size_t n, size_t *cap, size_t i)
+{
+	char *p = v;
+
+	if (n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : o->first_cap;
+
+		p = reallocarray(v, ncap, o->size);
+		if (!p)
+			return NULL;
+		*cap = ncap;
+	}
+	memmove(p + (i + 1) * o->size, p + i * o->size, (n - i) * o->size);
+	memset(p + i * o->size, 0, o->size);
+	return p;
+}
+
+/* Close the slot at index i of the array v of n elements. */
+static void
+sorted_close(const struct sorted *o, void *v, size_t n, size_t i)
+{
+	char *p = v;
+
+	memmove(p + i * o->size, p + (i + 1) * o->size, (n - i - 1) * o->size);
+}
+
+/* A queue item's place: by age (spool_name_cmp()), then by name. */
+static int
+item_cmp(const void *elem, const void *key)
+{
+	const struct queue_item *a = elem, *b = key;
+	int c;
+
+	c = spool_name_cmp(&a->parsed, &b->parsed);
+	return c != 0 ? c : strcmp(a->name, b->name);
+}
+
+static int
+name_cmp(const void *elem, const void *key)
+{
+	return strcmp(elem, key);
+}
+
+static const struct sorted queue_items = {
+	sizeof(struct queue_item), 64, item_cmp,
+};
+
+static const struct sorted queue_name_set = {
+	SPOOL_MAX_NAME, 16, name_cmp,
+};
 
 void
 queue_init(struct queue *q)
@@ -25,53 +116,25 @@ queue_free(struct queue *q)
 	queue_init(q);
 }
 
-/* Index of the first item not older than (sn, name); *found if equal. */
-static size_t
-queue_pos(const struct queue *q, const char *name,
-    const struct spool_name *sn, bool *found)
-{
-	size_t lo = 0, hi = q->n, mid;
-	int c;
-
-	*found = false;
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		c = spool_name_cmp(&q->v[mid].parsed, sn);
-		if (c == 0)
-			c = strcmp(q->v[mid].name, name);
-		if (c < 0) {
-			lo = mid + 1;
-		} else {
-			if (c == 0)
-				*found = true;
-			hi = mid;
-		}
-	}
-	return lo;
-}
-
 int
 queue_add(struct queue *q, const char *name, const struct spool_name *sn)
 {
+	struct queue_item key;
 	size_t len = strnlen(name, SPOOL_MAX_NAME), i;
 	bool found;
+	void *v;
 
 	if (len >= SPOOL_MAX_NAME)
 		return WGTAP_EFORMAT;
-	i = queue_pos(q, name, sn, &found);
+	memcpy(key.name, name, len + 1);
+	key.parsed = *sn;
+	i = sorted_pos(&queue_items, q->v, q->n, &key, &found);
 	if (found)
 		return WGTAP_OK;
-	if (q->n == q->cap) {
-		size_t cap = q->cap ? q->cap * 2 : 64;
-		void *v = reallocarray(q->v, cap, sizeof(*q->v));
-
-		if (!v)
-			return WGTAP_ENOMEM;
-		q->v = v;
-		q->cap = cap;
-	}
-	memmove(&q->v[i + 1], &q->v[i], (q->n - i) * sizeof(*q->v));
-	memset(&q->v[i], 0, sizeof(q->v[i]));
+	v = sorted_open(&queue_items, q->v, q->n, &q->cap, i);
+	if (!v)
+		return WGTAP_ENOMEM;
+	q->v = v;
 	memcpy(q->v[i].name, name, len + 1);
 	q->v[i].parsed = *sn;
 	q->n++;
@@ -113,12 +176,10 @@ bool
 queue_remove(struct queue *q, const char *name)
 {
 	struct queue_item *it = queue_find(q, name);
-	size_t i;
 
 	if (!it)
 		return false;
-	i = (size_t)(it - q->v);
-	memmove(&q->v[i], &q->v[i + 1], (q->n - i - 1) * sizeof(*q->v));
+	sorted_close(&queue_items, q->v, q->n, (size_t)(it - q->v));
 	q->n--;
 	return true;
 }
@@ -137,49 +198,22 @@ queue_names_free(struct queue_names *s)
 	queue_names_init(s);
 }
 
-/* Index of the first name not less than name; *found if equal. */
-static size_t
-names_pos(const struct queue_names *s, const char *name, bool *found)
-{
-	size_t lo = 0, hi = s->n, mid;
-	int c;
-
-	*found = false;
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		c = strcmp(s->v[mid], name);
-		if (c < 0) {
-			lo = mid + 1;
-		} else {
-			if (c == 0)
-				*found = true;
-			hi = mid;
-		}
-	}
-	return lo;
-}
-
 int
 queue_names_add(struct queue_names *s, const char *name)
 {
 	size_t len = strnlen(name, SPOOL_MAX_NAME), i;
 	bool found;
+	void *v;
 
 	if (len >= SPOOL_MAX_NAME)
 		return WGTAP_EFORMAT;
-	i = names_pos(s, name, &found);
+	i = sorted_pos(&queue_name_set, s->v, s->n, name, &found);
 	if (found)
 		return WGTAP_OK;
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 16;
-		void *v = reallocarray(s->v, cap, sizeof(*s->v));
-
-		if (!v)
-			return WGTAP_ENOMEM;
-		s->v = v;
-		s->cap = cap;
-	}
-	memmove(&s->v[i + 1], &s->v[i], (s->n - i) * sizeof(*s->v));
+	v = sorted_open(&queue_name_set, s->v, s->n, &s->cap, i);
+	if (!v)
+		return WGTAP_ENOMEM;
+	s->v = v;
 	memcpy(s->v[i], name, len + 1);
 	s->n++;
 	return WGTAP_OK;
@@ -192,7 +226,7 @@ queue_names_has(const struct queue_names *s, const char *name)
 
 	if (strnlen(name, SPOOL_MAX_NAME) >= SPOOL_MAX_NAME)
 		return false;
-	names_pos(s, name, &found);
+	sorted_pos(&queue_name_set, s->v, s->n, name, &found);
 	return found;
 }
 
@@ -204,10 +238,10 @@ queue_names_remove(struct queue_names *s, const char *name)
 
 	if (strnlen(name, SPOOL_MAX_NAME) >= SPOOL_MAX_NAME)
 		return false;
-	i = names_pos(s, name, &found);
+	i = sorted_pos(&queue_name_set, s->v, s->n, name, &found);
 	if (!found)
 		return false;
-	memmove(&s->v[i], &s->v[i + 1], (s->n - i - 1) * sizeof(*s->v));
+	sorted_close(&queue_name_set, s->v, s->n, i);
 	s->n--;
 	return true;
 }
