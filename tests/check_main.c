@@ -32,6 +32,10 @@ main(void)
 		chars_suite,
 		/* wgtap-ship */
 		sigv4_suite,
+		s3name_suite,
+		s3err_suite,
+		s3body_suite,
+		s3ca_suite,
 		s3_suite,
 		queue_suite,
 	};

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * Helpers shared by the unit tests: a scratch spool directory, and reading
- * a segment back whole, gzip'd or not.
+ * Helpers shared by the unit tests: a scratch spool directory, a scratch
+ * file, reading a segment back whole (gzip'd or not), and reference
+ * encoders written independently of the code under test.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -97,4 +98,27 @@ check_ref_base64(const uint8_t *in, size_t n, char *out)
 		out[o++] = '=';
 	out[o] = '\0';
 	return o;
+}
+
+int
+tfile_fd(const void *data, size_t len)
+{
+	char path[] = "/tmp/wgtap-check-XXXXXX";
+	int fd = mkstemp(path);
+
+	ck_assert_int_ne(fd, -1);
+	unlink(path);
+	if (len > 0)
+		ck_assert_int_eq(write(fd, data, len), (ssize_t)len);
+	return fd;
+}
+
+void
+check_ref_hex(const uint8_t *in, size_t n, char *out)
+{
+	size_t i;
+
+	out[0] = '\0';
+	for (i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", in[i]);
 }

@@ -20,6 +20,10 @@ Suite *recover_suite(void);
 Suite *opt_suite(void);
 Suite *chars_suite(void);
 Suite *sigv4_suite(void);
+Suite *s3name_suite(void);
+Suite *s3err_suite(void);
+Suite *s3body_suite(void);
+Suite *s3ca_suite(void);
 Suite *s3_suite(void);
 Suite *queue_suite(void);
 
@@ -36,6 +40,12 @@ void tdir_make(struct tdir *t);
 void tdir_remove(struct tdir *t);
 
 /*
+ * A scratch file in /tmp, already unlinked, holding the len bytes at data;
+ * returns its descriptor, open for reading and writing. Close it.
+ */
+int tfile_fd(const void *data, size_t len);
+
+/*
  * The whole content of name in dirfd, gunzipped if it is gzip (a missing
  * trailer is fine), NUL-terminated; *len is its length. Free it.
  */
@@ -47,5 +57,11 @@ char *slurp(int dirfd, const char *name, size_t *len);
  * returns the length without the NUL.
  */
 size_t check_ref_base64(const uint8_t *in, size_t n, char *out);
+
+/*
+ * Lowercase hex of n bytes, made with snprintf as the tests' reference:
+ * out gets 2 * n digits and a NUL.
+ */
+void check_ref_hex(const uint8_t *in, size_t n, char *out);
 
 #endif

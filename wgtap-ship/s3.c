@@ -1,16 +1,15 @@
 // SPDX-License-Identifier: MIT
 /*
- * S3 PutObject with libcurl. This module builds object keys and request
- * targets, hashes a segment in one pass (MD5 for Content-MD5 and the ETag
- * check, SHA-256 for x-amz-content-sha256), signs the request with sigv4_
- * and streams the body from the open file with pread, so a segment is never
- * held in memory. It checks the answer (2xx and ETag == MD5) and parses S3
- * error documents with a small bounded scanner. It does not print, retry,
- * read the spool or delete anything.
+ * S3 PutObject with libcurl: the client (one handle, kept alive), the
+ * request signed with sigv4_ for the target s3name.c builds, the body
+ * streamed from the open file with pread so a segment is never held in
+ * memory, and the answer checked (2xx and ETag == MD5, the error document
+ * read by s3err.c). It does not print, retry, read the spool or delete
+ * anything.
  *
- * TLS is always verified. --ca-file adds certificates to the trust store of
- * each connection from a CURLOPT_SSL_CTX_FUNCTION callback, on top of the
- * system store; there is no way to turn verification off.
+ * TLS is always verified. --ca-file adds certificates (s3ca.c) to the
+ * trust store of each connection from a CURLOPT_SSL_CTX_FUNCTION callback,
+ * on top of the system store; there is no way to turn verification off.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,24 +22,19 @@
 
 #include <curl/curl.h>
 #include <openssl/crypto.h>
-#include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <openssl/ssl.h>
-#include <openssl/x509.h>
 
 #include "chars.h"
 #include "dynbuf.h"
 #include "s3.h"
+#include "s3ca.h"
 #include "sigv4.h"
-#include "spool.h"
 #include "wgtap.h"
 
 #define S3_SERVICE	"s3"
-#define S3_URL_MAX	8192
 #define S3_HDR_MAX	(SIGV4_MAX_TEXT)
 #define S3_ETAG_SIZE	80
-#define S3_READ_CHUNK	(64 * 1024)
 #define S3_EXPECT_MIN	(1024 * 1024)	/* smaller bodies go at once */
 #define S3_USER_AGENT	"wgtap-ship/" WGTAP_VERSION
 
@@ -66,506 +60,8 @@ struct s3_xfer {
 	struct dynbuf		 resp;		/* first S3_BODY_MAX bytes */
 	char			 etag[S3_ETAG_SIZE];
 	bool			 etag_bad;	/* too long to be ours */
-	bool			 etag_not_md5;	/* SSE-KMS or SSE-C: no MD5 ETag */
+	bool			 etag_not_md5;	/* SSE-KMS/SSE-C: no MD5 ETag */
 };
-
-/* True when s is four dot-separated groups of 1-3 digits. */
-static bool
-looks_like_ipv4(const char *s)
-{
-	int groups = 0, digits = 0;
-
-	for (; *s; s++) {
-		if (chars_is_digit(*s)) {
-			if (++digits > 3)
-				return false;
-		} else if (*s == '.' && digits > 0) {
-			groups++;
-			digits = 0;
-		} else {
-			return false;
-		}
-	}
-	return digits > 0 && groups == 3;
-}
-
-bool
-s3_bucket_ok(const char *s)
-{
-	size_t i, len = strnlen(s, S3_BUCKET_MAX + 1);
-
-	if (len < S3_BUCKET_MIN || len > S3_BUCKET_MAX)
-		return false;
-	if (!chars_is_lower_alnum(s[0]) || !chars_is_lower_alnum(s[len - 1]))
-		return false;
-	for (i = 0; i < len; i++) {
-		if (!chars_is_lower_alnum(s[i]) && s[i] != '.' && s[i] != '-')
-			return false;
-		if (s[i] == '.' && s[i + 1] == '.')
-			return false;
-	}
-	return !looks_like_ipv4(s);
-}
-
-bool
-s3_host_label_ok(const char *s)
-{
-	size_t i, len = strnlen(s, S3_HOST_LABEL_MAX + 1);
-
-	if (len < 1 || len > S3_HOST_LABEL_MAX)
-		return false;
-	for (i = 0; i < len; i++) {
-		if (!chars_is_label(s[i]))
-			return false;
-	}
-	return true;
-}
-
-int
-s3_prefix_normalize(const char *in, char out[static S3_PREFIX_SIZE])
-{
-	size_t i, len, seg = 0;
-	int r = WGTAP_EFORMAT;
-
-	out[0] = '\0';
-	len = strnlen(in, S3_PREFIX_MAX + 1);
-	if (len == 0)
-		return WGTAP_OK;
-	if (len > S3_PREFIX_MAX || (len == S3_PREFIX_MAX && in[len - 1] != '/'))
-		return WGTAP_ETOOBIG;
-	if (in[0] == '/')
-		goto out;
-	for (i = 0; i <= len; i++) {
-		unsigned char c = (unsigned char)in[i];
-
-		if (i < len && !chars_is_print(c))
-			goto out;
-		if (i < len && c != '/')
-			continue;
-		/* in[seg..i) is one path segment */
-		if (i == len && i == seg)
-			break;		/* ends in '/' */
-		if (i == seg || (i - seg == 1 && in[seg] == '.') ||
-		    (i - seg == 2 && in[seg] == '.' && in[seg + 1] == '.'))
-			goto out;
-		seg = i + 1;
-	}
-	memcpy(out, in, len);
-	if (in[len - 1] != '/')
-		out[len++] = '/';
-	out[len] = '\0';
-	r = WGTAP_OK;
- out:
-	if (r != WGTAP_OK)
-		out[0] = '\0';
-	return r;
-}
-
-/* Parse a decimal port 1..65535 of exactly len digits. */
-static bool
-parse_port(const char *s, size_t len, unsigned *port)
-{
-	unsigned long v = 0;
-	size_t i;
-
-	if (len == 0 || len > 5)
-		return false;
-	for (i = 0; i < len; i++) {
-		if (!chars_is_digit(s[i]))
-			return false;
-		v = v * 10 + (unsigned long)(s[i] - '0');
-	}
-	if (v < 1 || v > 65535)
-		return false;
-	*port = (unsigned)v;
-	return true;
-}
-
-int
-s3_endpoint_parse(const char *url, struct s3_endpoint *ep)
-{
-	const char *p, *h;
-	size_t hlen, i;
-
-	memset(ep, 0, sizeof(*ep));
-	if (strncasecmp(url, "https://", 8) == 0) {
-		ep->https = true;
-		p = url + 8;
-	} else if (strncasecmp(url, "http://", 7) == 0) {
-		p = url + 7;
-	} else {
-		goto bad;
-	}
-	h = p;
-	if (*p == '[') {
-		/* RFC 3986 section 3.2.2: IP-literal = "[" IPv6address "]" */
-		for (p++; chars_is_hex(*p) || *p == ':' || *p == '.'; p++)
-			;
-		if (*p != ']' || p == h + 1)
-			goto bad;
-		p++;
-	} else {
-		for (; chars_is_alnum(*p) || *p == '.' || *p == '-'; p++)
-			;
-		if (p == h || *h == '.' || *h == '-' || p[-1] == '-')
-			goto bad;
-	}
-	hlen = (size_t)(p - h);
-	if (hlen > S3_HOSTNAME_MAX)
-		goto bad;
-	for (i = 0; i < hlen; i++)
-		ep->host[i] = (char)chars_to_lower(h[i]);
-	ep->host[hlen] = '\0';
-	if (*p == ':') {
-		const char *port = ++p;
-
-		while (chars_is_digit(*p))
-			p++;
-		if (!parse_port(port, (size_t)(p - port), &ep->port))
-			goto bad;
-	}
-	if (*p == '/')
-		p++;
-	if (*p != '\0')
-		goto bad;
-	return WGTAP_OK;
- bad:
-	memset(ep, 0, sizeof(*ep));
-	return WGTAP_EFORMAT;
-}
-
-static bool
-ends_with(const char *s, const char *suffix)
-{
-	size_t len = strlen(s), slen = strlen(suffix);
-
-	return len >= slen && strcmp(s + len - slen, suffix) == 0;
-}
-
-bool
-s3_use_virtual(const struct s3_endpoint *ep, enum s3_addressing mode,
-    const char *bucket)
-{
-	switch (mode) {
-	case S3_ADDR_PATH:
-		return false;
-	case S3_ADDR_VIRTUAL:
-		return true;
-	case S3_ADDR_AUTO:
-		break;
-	}
-	if (strcmp(ep->host, "amazonaws.com") != 0 &&
-	    !ends_with(ep->host, ".amazonaws.com"))
-		return false;
-	return strchr(bucket, '.') == NULL;
-}
-
-int
-s3_object_key(const char *prefix, const char *host, const char *segname,
-    char key[static S3_KEY_SIZE])
-{
-	struct spool_name sn;
-	struct tm tm;
-	time_t secs;
-	int n;
-
-	key[0] = '\0';
-	if (!s3_host_label_ok(host))
-		return WGTAP_EFORMAT;
-	if (spool_name_parse(segname, &sn) != WGTAP_OK)
-		return WGTAP_EFORMAT;
-	secs = (time_t)(sn.start_ns / 1000000000LL);
-	if (!gmtime_r(&secs, &tm))
-		return WGTAP_EFORMAT;
-	n = snprintf(key, S3_KEY_SIZE,
-	    "%shost=%s/dt=%04d-%02d-%02d/hour=%02d/%s", prefix, host,
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, segname);
-	if (n < 0 || (size_t)n >= S3_KEY_SIZE) {
-		key[0] = '\0';
-		return WGTAP_ETOOBIG;
-	}
-	return WGTAP_OK;
-}
-
-const char *
-s3_content_type(const char *segname)
-{
-	if (ends_with(segname, ".gz"))
-		return "application/gzip";
-	return "text/csv; charset=utf-8";
-}
-
-void
-s3_target_init(struct s3_target *t)
-{
-	dynbuf_init(&t->url, S3_URL_MAX);
-	dynbuf_init(&t->host, S3_HOSTNAME_MAX + S3_BUCKET_MAX + 8);
-	dynbuf_init(&t->path, S3_KEY_MAX + S3_BUCKET_MAX + 8);
-}
-
-void
-s3_target_free(struct s3_target *t)
-{
-	dynbuf_free(&t->url);
-	dynbuf_free(&t->host);
-	dynbuf_free(&t->path);
-}
-
-int
-s3_target_build(struct s3_target *t, const struct s3_endpoint *ep,
-    bool virtual_hosted, const char *bucket, const char *key)
-{
-	unsigned defport = ep->https ? 443 : 80;
-	int r;
-
-	dynbuf_reset(&t->url);
-	dynbuf_reset(&t->host);
-	dynbuf_reset(&t->path);
-	if (virtual_hosted)
-		r = dynbuf_printf(&t->host, "%s.%s", bucket, ep->host);
-	else
-		r = dynbuf_addstr(&t->host, ep->host);
-	if (r == WGTAP_OK && ep->port != 0 && ep->port != defport)
-		r = dynbuf_printf(&t->host, ":%u", ep->port);
-	if (r != WGTAP_OK)
-		goto out;
-	if (virtual_hosted)
-		r = dynbuf_printf(&t->path, "/%s", key);
-	else
-		r = dynbuf_printf(&t->path, "/%s/%s", bucket, key);
-	if (r != WGTAP_OK)
-		goto out;
-	/* The URL's path is exactly the canonical URI that is signed. */
-	r = dynbuf_printf(&t->url, "%s://%s", ep->https ? "https" : "http",
-	    dynbuf_str(&t->host));
-	if (r == WGTAP_OK)
-		r = sigv4_canonical_uri(&t->url, dynbuf_str(&t->path));
- out:
-	if (r != WGTAP_OK) {
-		dynbuf_free(&t->url);
-		dynbuf_free(&t->host);
-		dynbuf_free(&t->path);
-	}
-	return r;
-}
-
-/*
- * Find the text of the first <name>...</name> in body[0..len). Returns a
- * pointer to it and its length in *tlen, or NULL.
- */
-static const char *
-xml_element(const char *body, size_t len, const char *name, size_t *tlen)
-{
-	char open[32], close[32];
-	const char *s, *e;
-	int n, m;
-
-	*tlen = 0;
-	n = snprintf(open, sizeof(open), "<%s>", name);
-	m = snprintf(close, sizeof(close), "</%s>", name);
-	if (n < 0 || (size_t)n >= sizeof(open) || m < 0 ||
-	    (size_t)m >= sizeof(close))
-		return NULL;
-	s = memmem(body, len, open, (size_t)n);
-	if (!s)
-		return NULL;
-	s += n;
-	e = memmem(s, len - (size_t)(s - body), close, (size_t)m);
-	if (!e)
-		return NULL;
-	*tlen = (size_t)(e - s);
-	return s;
-}
-
-/*
- * Decode one XML entity at s (s[0] == '&', len bytes available), per XML
- * 1.0 section 4.1 and 4.6. Returns the number of bytes consumed and the
- * character in *ch ('?' for a code point outside printable ASCII), or 0
- * when this is not an entity we know.
- */
-static size_t
-xml_entity(const char *s, size_t len, char *ch)
-{
-	static const struct {
-		const char	*name;
-		char		 ch;
-	} named[] = {
-		{ "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' },
-		{ "&quot;", '"' }, { "&apos;", '\'' },
-	};
-	unsigned long cp = 0;
-	size_t i, nlen;
-	bool hex;
-
-	for (i = 0; i < sizeof(named) / sizeof(named[0]); i++) {
-		nlen = strlen(named[i].name);
-		if (len >= nlen && memcmp(s, named[i].name, nlen) == 0) {
-			*ch = named[i].ch;
-			return nlen;
-		}
-	}
-	if (len < 4 || s[1] != '#')
-		return 0;
-	hex = s[2] == 'x' || s[2] == 'X';
-	for (i = hex ? 3 : 2; i < len && i < 12 && s[i] != ';'; i++) {
-		if (hex && chars_is_hex(s[i]))
-			cp = cp * 16 + (unsigned long)chars_hex_value(s[i]);
-		else if (!hex && chars_is_digit(s[i]))
-			cp = cp * 10 + (unsigned long)(s[i] - '0');
-		else
-			return 0;
-	}
-	if (i >= len || s[i] != ';' || i == (hex ? 3u : 2u))
-		return 0;
-	*ch = cp >= 0x20 && cp < 0x7f ? (char)cp : '?';
-	return i + 1;
-}
-
-/* Copy text[0..len) into out (cap bytes), decoding entities, sanitised. */
-static void
-xml_text(const char *text, size_t len, char *out, size_t cap)
-{
-	size_t i = 0, o = 0, used;
-	char ch;
-
-	while (i < len && o + 1 < cap) {
-		ch = text[i];
-		used = 1;
-		if (ch == '&') {
-			used = xml_entity(text + i, len - i, &ch);
-			if (used == 0) {
-				ch = '&';
-				used = 1;
-			}
-		}
-		if (!chars_is_print(ch))
-			ch = '?';
-		out[o++] = ch;
-		i += used;
-	}
-	out[o] = '\0';
-}
-
-int
-s3_parse_error(const char *body, size_t len, char code[static S3_CODE_SIZE],
-    char msg[static S3_MESSAGE_SIZE])
-{
-	const char *t;
-	size_t tlen;
-
-	code[0] = '\0';
-	msg[0] = '\0';
-	if (!body)
-		return WGTAP_EFORMAT;
-	t = xml_element(body, len, "Message", &tlen);
-	if (t)
-		xml_text(t, tlen, msg, S3_MESSAGE_SIZE);
-	t = xml_element(body, len, "Code", &tlen);
-	if (!t || tlen == 0)
-		return WGTAP_EFORMAT;
-	xml_text(t, tlen, code, S3_CODE_SIZE);
-	return WGTAP_OK;
-}
-
-int
-s3_body_hash(int fd, struct s3_body *b)
-{
-	EVP_MD_CTX *md5 = NULL, *sha = NULL;
-	unsigned char *buf = NULL;
-	unsigned int mlen, slen;
-	uint64_t off = 0;
-	ssize_t n;
-	int r = WGTAP_ENOMEM;
-
-	memset(b, 0, sizeof(*b));
-	b->fd = fd;
-	buf = malloc(S3_READ_CHUNK);
-	md5 = EVP_MD_CTX_new();
-	sha = EVP_MD_CTX_new();
-	if (!buf || !md5 || !sha)
-		goto out;
-	r = WGTAP_ECRYPTO;
-	if (EVP_DigestInit_ex(md5, EVP_md5(), NULL) != 1 ||
-	    EVP_DigestInit_ex(sha, EVP_sha256(), NULL) != 1)
-		goto out;
-	for (;;) {
-		n = pread(fd, buf, S3_READ_CHUNK, (off_t)off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			r = WGTAP_ESYS;
-			goto out;
-		}
-		if (n == 0)
-			break;
-		if (EVP_DigestUpdate(md5, buf, (size_t)n) != 1 ||
-		    EVP_DigestUpdate(sha, buf, (size_t)n) != 1)
-			goto out;
-		off += (uint64_t)n;
-	}
-	if (EVP_DigestFinal_ex(md5, b->md5, &mlen) != 1 ||
-	    EVP_DigestFinal_ex(sha, b->sha256, &slen) != 1 ||
-	    mlen != S3_MD5_LEN || slen != S3_SHA256_LEN)
-		goto out;
-	b->size = off;
-	r = WGTAP_OK;
- out:
-	if (r == WGTAP_ECRYPTO)
-		ERR_clear_error();
-	EVP_MD_CTX_free(md5);
-	EVP_MD_CTX_free(sha);
-	free(buf);
-	if (r != WGTAP_OK) {
-		int saved_errno = errno;
-
-		memset(b, 0, sizeof(*b));
-		b->fd = fd;
-		errno = saved_errno;
-	}
-	return r;
-}
-
-/* Read every certificate of a PEM file into *out. */
-static int
-load_cas(const char *path, STACK_OF(X509) **out)
-{
-	STACK_OF(X509) *sk = NULL;
-	X509 *x = NULL;
-	BIO *bio = NULL;
-	int r = WGTAP_ENOMEM;
-
-	*out = NULL;
-	sk = sk_X509_new_null();
-	if (!sk)
-		goto out;
-	errno = 0;
-	bio = BIO_new_file(path, "r");
-	if (!bio) {
-		r = errno ? WGTAP_ESYS : WGTAP_EFORMAT;
-		goto out;
-	}
-	for (;;) {
-		x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
-		if (!x)
-			break;	/* the end, or no more certificates */
-		if (!sk_X509_push(sk, x)) {
-			X509_free(x);
-			goto out;
-		}
-	}
-	if (sk_X509_num(sk) == 0) {
-		r = WGTAP_EFORMAT;
-		goto out;
-	}
-	*out = sk;
-	sk = NULL;
-	r = WGTAP_OK;
- out:
-	ERR_clear_error();
-	BIO_free(bio);
-	sk_X509_pop_free(sk, X509_free);
-	return r;
-}
 
 /* CURLOPT_SSL_CTX_FUNCTION: add the --ca-file certificates. */
 static CURLcode
@@ -573,19 +69,11 @@ ssl_ctx_cb(CURL *curl, void *sslctx, void *arg)
 {
 	struct s3_client *c = arg;
 	X509_STORE *store;
-	int i;
 
 	(void)curl;
 	store = SSL_CTX_get_cert_store((SSL_CTX *)sslctx);
-	if (!store)
+	if (!store || s3_ca_add(store, c->cas) != WGTAP_OK)
 		return CURLE_SSL_CERTPROBLEM;
-	for (i = 0; i < sk_X509_num(c->cas); i++) {
-		/* OpenSSL 1.1.1 and later accept a certificate twice. */
-		if (X509_STORE_add_cert(store, sk_X509_value(c->cas, i)) != 1) {
-			ERR_clear_error();
-			return CURLE_SSL_CERTPROBLEM;
-		}
-	}
 	return CURLE_OK;
 }
 
@@ -813,7 +301,7 @@ s3_client_new(const struct s3_config *cfg, struct s3_client **out)
 	c->virtual_hosted = s3_use_virtual(&cfg->endpoint, cfg->addressing,
 	    cfg->bucket);
 	if (cfg->ca_file) {
-		r = load_cas(cfg->ca_file, &c->cas);
+		r = s3_ca_load(cfg->ca_file, &c->cas);
 		if (r != WGTAP_OK)
 			goto out;
 	}
@@ -841,7 +329,7 @@ s3_client_free(struct s3_client *c)
 		return;
 	if (c->curl)
 		curl_easy_cleanup(c->curl);
-	sk_X509_pop_free(c->cas, X509_free);
+	s3_ca_free(c->cas);
 	free(c);
 }
 
@@ -1123,3 +611,4 @@ s3_put_object(struct s3_client *c, const char *key, const char *content_type,
 	s3_target_free(&t);
 	return r;
 }
+

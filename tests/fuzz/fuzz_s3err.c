@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "s3.h"
+#include "s3err.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
