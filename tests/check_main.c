@@ -38,6 +38,7 @@ main(void)
 		s3ca_suite,
 		s3_suite,
 		queue_suite,
+		ship_suite,
 	};
 	SRunner *sr;
 	size_t i;

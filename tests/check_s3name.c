@@ -10,6 +10,7 @@
 #include "check_wgtap.h"
 #include "dynbuf.h"
 #include "s3name.h"
+#include "spool.h"
 #include "wgtap.h"
 
 #define SEG	"wg0-20261124T140231.123456789Z-000042.csv.gz"
@@ -172,28 +173,39 @@ START_TEST(test_s3_use_virtual_modes)
 }
 END_TEST
 
+/* The key of segname, parsed here as the callers parse it. */
+static int
+object_key(const char *prefix, const char *host, const char *segname,
+    char key[static S3_KEY_SIZE])
+{
+	struct spool_name sn;
+
+	ck_assert_int_eq(spool_name_parse(segname, &sn), WGTAP_OK);
+	return s3_object_key(prefix, host, segname, &sn, key);
+}
+
 START_TEST(test_s3_object_key_layout)
 {
 	char key[S3_KEY_SIZE];
 
-	ck_assert_int_eq(s3_object_key("wgtap/", "gw1", SEG, key), WGTAP_OK);
+	ck_assert_int_eq(object_key("wgtap/", "gw1", SEG, key), WGTAP_OK);
 	ck_assert_str_eq(key,
 	    "wgtap/host=gw1/dt=2026-11-24/hour=14/" SEG);
-	ck_assert_int_eq(s3_object_key("", "gw1", SEG, key), WGTAP_OK);
+	ck_assert_int_eq(object_key("", "gw1", SEG, key), WGTAP_OK);
 	ck_assert_str_eq(key, "host=gw1/dt=2026-11-24/hour=14/" SEG);
 	/* The partition is the start time's, in UTC, to the nanosecond. */
-	ck_assert_int_eq(s3_object_key("p/", "h",
+	ck_assert_int_eq(object_key("p/", "h",
 	    "wg0-20261231T235959.999999999Z-000001.csv", key), WGTAP_OK);
 	ck_assert_str_eq(key,
 	    "p/host=h/dt=2026-12-31/hour=23/"
 	    "wg0-20261231T235959.999999999Z-000001.csv");
-	ck_assert_int_eq(s3_object_key("p/", "h",
+	ck_assert_int_eq(object_key("p/", "h",
 	    "wg0-20270101T000000.000000000Z-000002.csv.gz", key), WGTAP_OK);
 	ck_assert_str_eq(key,
 	    "p/host=h/dt=2027-01-01/hour=00/"
 	    "wg0-20270101T000000.000000000Z-000002.csv.gz");
 	/* Leap day. */
-	ck_assert_int_eq(s3_object_key("", "h",
+	ck_assert_int_eq(object_key("", "h",
 	    "wg0-20280229T070000.000000000Z-000002.csv.gz", key), WGTAP_OK);
 	ck_assert_str_eq(key, "host=h/dt=2028-02-29/hour=07/"
 	    "wg0-20280229T070000.000000000Z-000002.csv.gz");
@@ -202,26 +214,32 @@ END_TEST
 
 START_TEST(test_s3_object_key_bad)
 {
-	char key[S3_KEY_SIZE];
+	char key[S3_KEY_SIZE], prefix[S3_PREFIX_SIZE];
 
-	ck_assert_int_eq(s3_object_key("wgtap/", "gw1", "notes.txt", key),
+	ck_assert_int_eq(object_key("wgtap/", "gw/1", SEG, key),
 	    WGTAP_EFORMAT);
 	ck_assert_str_eq(key, "");
-	ck_assert_int_eq(s3_object_key("wgtap/", "gw1", "." SEG ".part", key),
-	    WGTAP_EFORMAT);
-	ck_assert_int_eq(s3_object_key("wgtap/", "gw/1", SEG, key),
-	    WGTAP_EFORMAT);
-	ck_assert_int_eq(s3_object_key("wgtap/", "", SEG, key),
-	    WGTAP_EFORMAT);
+	ck_assert_int_eq(object_key("wgtap/", "", SEG, key), WGTAP_EFORMAT);
+	ck_assert_str_eq(key, "");
+	/* The longest prefix and label still leave room for a name... */
+	memset(prefix, 'p', S3_PREFIX_MAX - 1);
+	prefix[S3_PREFIX_MAX - 1] = '/';
+	prefix[S3_PREFIX_MAX] = '\0';
+	ck_assert_int_eq(object_key(prefix, "h", SEG, key), WGTAP_OK);
+	ck_assert_uint_eq(strlen(key), S3_PREFIX_MAX +
+	    strlen("host=h/dt=2026-11-24/hour=14/" SEG));
 }
 END_TEST
 
 START_TEST(test_s3_content_type_names)
 {
-	ck_assert_str_eq(s3_content_type(SEG), "application/gzip");
-	ck_assert_str_eq(s3_content_type(
-	    "wg0-20261124T140231.123456789Z-000042.csv"),
-	    "text/csv; charset=utf-8");
+	struct spool_name sn;
+
+	ck_assert_int_eq(spool_name_parse(SEG, &sn), WGTAP_OK);
+	ck_assert_str_eq(s3_content_type(&sn), "application/gzip");
+	ck_assert_int_eq(spool_name_parse(
+	    "wg0-20261124T140231.123456789Z-000042.csv", &sn), WGTAP_OK);
+	ck_assert_str_eq(s3_content_type(&sn), "text/csv; charset=utf-8");
 }
 END_TEST
 

@@ -26,6 +26,7 @@ Suite *s3body_suite(void);
 Suite *s3ca_suite(void);
 Suite *s3_suite(void);
 Suite *queue_suite(void);
+Suite *ship_suite(void);
 
 /* Directory of test fixtures (tests/data), from WGTAP_TESTDATA or ".". */
 const char *check_datadir(void);

@@ -647,7 +647,7 @@ daemon_ship_one(struct daemon *d)
 	uint64_t delay;
 
 	memcpy(name, it->name, sizeof(name));
-	st = ship_file(d->sc, d->dirfd, name, &rep);
+	st = ship_file(d->sc, d->dirfd, name, &it->parsed, &rep);
 	switch (st) {
 	case SHIP_DONE:
 		log_uploaded(d->cfg, name, &rep, it->attempts + 1);
@@ -794,15 +794,16 @@ enum once_result {
 };
 
 /*
- * --once and FILE...: ship name in dirfd, retrying failed uploads up to
- * --max-attempts times with backoff. shown is the name for log lines. In
+ * --once and FILE...: ship name (parsed: sn) in dirfd, retrying failed
+ * uploads up to --max-attempts times with backoff. shown is the name for
+ * log lines. In
  * file mode (must_exist) a missing file is a failure, and a locked one is
  * waited for, since the user asked for exactly this file.
  */
 static enum once_result
 ship_with_retries(const struct config *cfg, const struct ship_config *sc,
-    int dirfd, const char *name, const char *shown, bool must_exist,
-    const sigset_t *waitmask)
+    int dirfd, const char *name, const struct spool_name *sn,
+    const char *shown, bool must_exist, const sigset_t *waitmask)
 {
 	struct ship_report rep;
 	unsigned attempt;
@@ -813,7 +814,7 @@ ship_with_retries(const struct config *cfg, const struct ship_config *sc,
 	for (attempt = 1; ; attempt++) {
 		if (term_requested())
 			return ONCE_FAILED;
-		switch (ship_file(sc, dirfd, name, &rep)) {
+		switch (ship_file(sc, dirfd, name, sn, &rep)) {
 		case SHIP_DONE:
 			log_uploaded(cfg, shown, &rep, attempt);
 			return ONCE_SHIPPED;
@@ -890,8 +891,8 @@ run_once(const struct config *cfg, const struct ship_config *sc, int dirfd,
 			count[ONCE_FAILED]++;
 			continue;
 		}
-		count[ship_with_retries(cfg, sc, dirfd, e->name, e->name,
-		    false, waitmask)]++;
+		count[ship_with_retries(cfg, sc, dirfd, e->name, &e->parsed,
+		    e->name, false, waitmask)]++;
 	}
 	log_info("done: %zu segments shipped, %zu shipped by another process, "
 	    "%zu left in the spool", count[ONCE_SHIPPED],
@@ -925,6 +926,7 @@ static int
 run_files(const struct config *cfg, const struct ship_config *sc,
     const sigset_t *waitmask)
 {
+	struct spool_name sn;
 	const char *base;
 	int i, dirfd, failed = 0;
 
@@ -936,7 +938,9 @@ run_files(const struct config *cfg, const struct ship_config *sc,
 			failed++;
 			continue;
 		}
-		if (ship_with_retries(cfg, sc, dirfd, base, cfg->files[i],
+		/* parse_args() let only segment names through */
+		if (spool_name_parse(base, &sn) != WGTAP_OK ||
+		    ship_with_retries(cfg, sc, dirfd, base, &sn, cfg->files[i],
 		    true, waitmask) == ONCE_FAILED)
 			failed++;
 		close(dirfd);

@@ -213,9 +213,8 @@ s3_use_virtual(const struct s3_endpoint *ep, enum s3_addressing mode,
 
 int
 s3_object_key(const char *prefix, const char *host, const char *segname,
-    char key[static S3_KEY_SIZE])
+    const struct spool_name *sn, char key[static S3_KEY_SIZE])
 {
-	struct spool_name sn;
 	struct tm tm;
 	time_t secs;
 	int n;
@@ -223,9 +222,7 @@ s3_object_key(const char *prefix, const char *host, const char *segname,
 	key[0] = '\0';
 	if (!s3_host_label_ok(host))
 		return WGTAP_EFORMAT;
-	if (spool_name_parse(segname, &sn) != WGTAP_OK)
-		return WGTAP_EFORMAT;
-	secs = (time_t)(sn.start_ns / 1000000000LL);
+	secs = (time_t)(sn->start_ns / 1000000000LL);
 	if (!gmtime_r(&secs, &tm))
 		return WGTAP_EFORMAT;
 	n = snprintf(key, S3_KEY_SIZE,
@@ -239,9 +236,10 @@ s3_object_key(const char *prefix, const char *host, const char *segname,
 }
 
 const char *
-s3_content_type(const char *segname)
+s3_content_type(const struct spool_name *sn)
 {
-	if (ends_with(segname, ".gz"))
+	/* The rows are CSV; the compression of the file decides the type. */
+	if (sn->gzip)
 		return "application/gzip";
 	return "text/csv; charset=utf-8";
 }

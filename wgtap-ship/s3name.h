@@ -78,17 +78,20 @@ bool s3_use_virtual(const struct s3_endpoint *ep, enum s3_addressing mode,
     const char *bucket);
 
 /*
- * Build the object key of a segment: prefix (already normalised), then
- * "host=HOST/dt=YYYY-MM-DD/hour=HH/", then the segment name; the date and
- * hour are the segment's start time in UTC, from its name. Returns
- * WGTAP_OK, WGTAP_EFORMAT when segname is not a final segment name or host
- * is not s3_host_label_ok(), or WGTAP_ETOOBIG; key is "" on failure.
+ * Build the object key of the segment segname, whose parsed name is *sn:
+ * prefix (already normalised), then "host=HOST/dt=YYYY-MM-DD/hour=HH/",
+ * then segname; the date and hour are the segment's start time in UTC.
+ * Returns WGTAP_OK, WGTAP_EFORMAT when host is not s3_host_label_ok(), or
+ * WGTAP_ETOOBIG; key is "" on failure.
  */
 int s3_object_key(const char *prefix, const char *host, const char *segname,
-    char key[static S3_KEY_SIZE]);
+    const struct spool_name *sn, char key[static S3_KEY_SIZE]);
 
-/* The Content-Type for a segment name: gzip for ".gz", else CSV. */
-const char *s3_content_type(const char *segname);
+/*
+ * The Content-Type of a segment, from the compression of its parsed name:
+ * "application/gzip" for .csv.gz, "text/csv; charset=utf-8" for .csv.
+ */
+const char *s3_content_type(const struct spool_name *sn);
 
 /*
  * The pieces of one request: the URL to fetch, the Host header, and the

@@ -115,7 +115,7 @@ open_locked(int dirfd, const char *name, int *fdp, struct ship_report *rep)
 
 /*
  * Whether fd starts like a wgtap segment: its first line (after gunzip for
- * a .gz name) is the v1 CSV header. The capture is the only writer of
+ * a .csv.gz name) is the v1 CSV header. The capture is the only writer of
  * final names, so anything else is someone's file that only looks like a
  * segment, and shipping it would put unreadable rows into the bucket. Only
  * the first bytes are read.
@@ -155,25 +155,23 @@ looks_like_segment(int fd, bool gzip)
 
 enum ship_status
 ship_file(const struct ship_config *cfg, int dirfd, const char *name,
-    struct ship_report *rep)
+    const struct spool_name *sn, struct ship_report *rep)
 {
 	enum ship_status st = SHIP_LOCAL;
 	struct s3_body body;
 	int fd = -1, r;
 
 	memset(rep, 0, sizeof(*rep));
-	r = s3_object_key(cfg->prefix, cfg->host, name, rep->key);
+	r = s3_object_key(cfg->prefix, cfg->host, name, sn, rep->key);
 	if (r != WGTAP_OK) {
-		report_why(rep, "object key", r == WGTAP_EFORMAT ?
-		    "not a segment name" : wgtap_strerror(r));
+		report_why(rep, "object key", wgtap_strerror(r));
 		goto out;
 	}
 	st = open_locked(dirfd, name, &fd, rep);
 	if (st != SHIP_DONE)
 		goto out;
 	st = SHIP_LOCAL;
-	if (!looks_like_segment(fd, strcmp(s3_content_type(name),
-	    "application/gzip") == 0)) {
+	if (!looks_like_segment(fd, sn->gzip)) {
 		report_why(rep, "not a wgtap segment (its first line is not "
 		    "the CSV header), not shipped", NULL);
 		goto out;
@@ -184,7 +182,7 @@ ship_file(const struct ship_config *cfg, int dirfd, const char *name,
 		goto out;
 	}
 	rep->bytes = body.size;
-	r = s3_put_object(cfg->s3, rep->key, s3_content_type(name), &body,
+	r = s3_put_object(cfg->s3, rep->key, s3_content_type(sn), &body,
 	    &rep->s3);
 	if (r != WGTAP_OK) {
 		report_why(rep, rep->s3.error, NULL);

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "s3.h"
+#include "spool.h"
 
 enum ship_status {
 	SHIP_DONE,		/* uploaded, verified, deleted (or kept) */
@@ -42,11 +43,13 @@ struct ship_report {
 };
 
 /*
- * Ship the segment name in the directory dirfd, as described above. The
- * file is left in place unless the status is SHIP_DONE without keep.
- * Fills *rep (why is "" for SHIP_DONE) and returns the status.
+ * Ship the segment name in the directory dirfd, as described above; sn is
+ * its parsed name (spool_name_parse()), which gives the key's date and the
+ * compression. The file is left in place unless the status is SHIP_DONE
+ * without keep. Fills *rep (why is "" for SHIP_DONE) and returns the
+ * status.
  */
 enum ship_status ship_file(const struct ship_config *cfg, int dirfd,
-    const char *name, struct ship_report *rep);
+    const char *name, const struct spool_name *sn, struct ship_report *rep);
 
 #endif
