@@ -38,6 +38,7 @@ main(void)
 		s3ca_suite,
 		s3_suite,
 		queue_suite,
+		config_suite,
 		ship_suite,
 	};
 	SRunner *sr;

@@ -122,3 +122,30 @@ check_ref_hex(const uint8_t *in, size_t n, char *out)
 	for (i = 0; i < n; i++)
 		snprintf(out + 2 * i, 3, "%02x", in[i]);
 }
+
+void
+errcap_start(struct errcap *c)
+{
+	c->fd = tfile_fd(NULL, 0);
+	c->saved = dup(STDERR_FILENO);
+	ck_assert_int_ne(c->saved, -1);
+	ck_assert_int_eq(dup2(c->fd, STDERR_FILENO), STDERR_FILENO);
+}
+
+char *
+errcap_end(struct errcap *c)
+{
+	struct stat st;
+	char *text;
+
+	ck_assert_int_eq(dup2(c->saved, STDERR_FILENO), STDERR_FILENO);
+	close(c->saved);
+	ck_assert_int_eq(fstat(c->fd, &st), 0);
+	text = malloc((size_t)st.st_size + 1);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_int_eq(pread(c->fd, text, (size_t)st.st_size, 0),
+	    st.st_size);
+	text[st.st_size] = '\0';
+	close(c->fd);
+	return text;
+}

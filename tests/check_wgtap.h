@@ -27,6 +27,7 @@ Suite *s3ca_suite(void);
 Suite *s3_suite(void);
 Suite *queue_suite(void);
 Suite *ship_suite(void);
+Suite *config_suite(void);
 
 /* Directory of test fixtures (tests/data), from WGTAP_TESTDATA or ".". */
 const char *check_datadir(void);
@@ -45,6 +46,19 @@ void tdir_remove(struct tdir *t);
  * returns its descriptor, open for reading and writing. Close it.
  */
 int tfile_fd(const void *data, size_t len);
+
+/*
+ * What is written to stderr between errcap_start() and errcap_end(), such
+ * as log lines: errcap_end() restores stderr and returns the text,
+ * NUL-terminated (free it).
+ */
+struct errcap {
+	int	fd;		/* the scratch file that stands in for stderr */
+	int	saved;		/* the real stderr */
+};
+
+void errcap_start(struct errcap *c);
+char *errcap_end(struct errcap *c);
 
 /*
  * The whole content of name in dirfd, gunzipped if it is gzip (a missing

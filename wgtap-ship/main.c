@@ -2,9 +2,9 @@
 /*
  * wgtap-ship: uploads finished spool segments to S3 and deletes each one
  * after a verified upload (SPEC sections 3 and 4). This file owns the
- * process: flags, credentials from the environment, signals, the three
- * modes (the watching daemon, --once, explicit files), their retry loops
- * and every log line about a segment. The work on one file is ship_file().
+ * process: the flags (parsed by config.c), signals, the three modes (the
+ * watching daemon, --once, explicit files), their retry loops and every
+ * log line about a segment. The work on one file is ship_file().
  *
  * Signals: SIGTERM and SIGINT are blocked except while waiting in ppoll(),
  * so the handler (which only sets a flag) cannot race the loop. During an
@@ -13,7 +13,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -30,47 +29,19 @@
 
 #include <curl/curl.h>
 
-#include "chars.h"
+#include "config.h"
 #include "log.h"
-#include "opt.h"
 #include "queue.h"
 #include "s3.h"
 #include "ship.h"
-#include "sigv4.h"
 #include "spool.h"
 #include "watch.h"
 #include "wgtap.h"
 
-#define PROG			"wgtap-ship"
-#define DEFAULT_SPOOL		"/var/spool/wgtap"
-#define DEFAULT_REGION		"us-east-1"
-#define DEFAULT_MAX_ATTEMPTS	5
-#define DEFAULT_TIMEOUT		30
-#define DEFAULT_BACKOFF_MAX	60
 #define RESCAN_MS		(60 * 1000)	/* safety-net full scan */
 #define BUSY_RESCAN_MS		(5 * 1000)	/* after a file was locked */
-#define REGION_MAX		63
-#define ENDPOINT_MAX		(S3_HOSTNAME_MAX + 32)
 
 enum exit_code { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
-
-struct config {
-	const char		*spool_dir;
-	const char		*bucket;
-	const char		*region;
-	const char		*endpoint_url;
-	struct s3_endpoint	 endpoint;
-	enum s3_addressing	 addressing;
-	char			 prefix[S3_PREFIX_SIZE];
-	char			 host[S3_HOST_LABEL_MAX + 1];
-	const char		*ca_file;
-	bool			 once, keep, verbose;
-	unsigned		 max_attempts;
-	long			 timeout;
-	uint64_t		 backoff_max_ms;
-	char			**files;
-	int			 nfiles;
-};
 
 /* State of the watching daemon. */
 struct daemon {
@@ -166,317 +137,6 @@ wait_for(int fd, uint64_t ms, const sigset_t *waitmask)
 	if (n == -1)
 		return errno == EINTR ? 0 : -1;
 	return n > 0 && (pfd.revents & POLLIN) ? 1 : 0;
-}
-
-static void
-usage(FILE *f)
-{
-	fprintf(f,
-"usage: " PROG " --storage-bucket NAME [options] [FILE...]\n"
-"\n"
-"Uploads finished wgtap segments from the spool to S3 (SigV4 PutObject) and\n"
-"deletes each one after the store confirmed it. Credentials come from\n"
-"AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and, if set, AWS_SESSION_TOKEN.\n"
-"\n"
-"Modes:\n"
-"  (default)                 watch the spool, ship segments as they appear,\n"
-"                            retrying failed uploads for ever\n"
-"  --once                    ship what is in the spool now, then exit\n"
-"  FILE...                   ship exactly these segment files, then exit\n"
-"\n"
-"Options:\n"
-"  --spool-dir DIR           the spool (default " DEFAULT_SPOOL ")\n"
-"  --storage-bucket NAME     the bucket (required)\n"
-"  --storage-endpoint URL    http:// or https:// endpoint\n"
-"                            (default https://s3.REGION.amazonaws.com)\n"
-"  --storage-region REGION   SigV4 region (default " DEFAULT_REGION ")\n"
-"  --storage-addressing auto|path|virtual\n"
-"                            bucket in the host name (virtual) or the path;\n"
-"                            auto: virtual for amazonaws.com, else path\n"
-"  --key-prefix PREFIX       prefix of every key (default \"" S3_DEFAULT_PREFIX
-    "\"; '' for none)\n"
-"  --host-label LABEL        host=LABEL partition (default: the host name)\n"
-"  --keep                    do not delete segments after uploading them\n"
-"  --ca-file PEM             also trust the CA certificates in PEM\n"
-"  --max-attempts N          tries per file, --once and FILE... (default %d)\n"
-"  --timeout SEC             connect timeout; a transfer on which no byte\n"
-"                            moves for SEC seconds is aborted (default %d)\n"
-"  --backoff-max SEC         longest wait between retries (default %d)\n"
-"  -v, --verbose             debug lines\n"
-"  -h, --help                this text\n"
-"  -V, --version             the version\n"
-"\n"
-"Keys: PREFIX host=HOST/dt=YYYY-MM-DD/hour=HH/SEGMENT, with the date and\n"
-"hour (UTC) of the segment's start time.\n"
-"Exit status: 0 done, 1 a file could not be shipped (--once, FILE...) or a\n"
-"run-time failure, 2 a usage or configuration error.\n",
-	    DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT, DEFAULT_BACKOFF_MAX);
-}
-
-/* Parse a whole number of seconds or a count in [min, max]. */
-static bool
-parse_num(const char *flag, const char *s, uint64_t min, uint64_t max,
-    uint64_t *v)
-{
-	if (opt_u64(s, min, max, v) != WGTAP_OK) {
-		log_error("%s: \"%s\" is not a number from %llu to %llu", flag,
-		    s, (unsigned long long)min, (unsigned long long)max);
-		return false;
-	}
-	return true;
-}
-
-/* A SigV4 scope part (region, key ID) of at most max bytes. */
-static bool
-scope_text_ok(const char *s, size_t max)
-{
-	size_t len = strnlen(s, max + 1);
-
-	return len <= max && sigv4_scope_part_ok(s, len);
-}
-
-/* No control bytes: the value goes into an HTTP header. */
-static bool
-header_text_ok(const char *s)
-{
-	for (; *s; s++) {
-		if (chars_is_cntrl(*s))
-			return false;
-	}
-	return true;
-}
-
-enum {
-	OPT_SPOOL = 256, OPT_BUCKET, OPT_ENDPOINT, OPT_REGION, OPT_ADDRESSING,
-	OPT_PREFIX, OPT_HOST, OPT_ONCE, OPT_KEEP, OPT_CA, OPT_ATTEMPTS,
-	OPT_TIMEOUT, OPT_BACKOFF,
-};
-
-static const struct option long_opts[] = {
-	{ "spool-dir", required_argument, NULL, OPT_SPOOL },
-	{ "storage-bucket", required_argument, NULL, OPT_BUCKET },
-	{ "storage-endpoint", required_argument, NULL, OPT_ENDPOINT },
-	{ "storage-region", required_argument, NULL, OPT_REGION },
-	{ "storage-addressing", required_argument, NULL, OPT_ADDRESSING },
-	{ "key-prefix", required_argument, NULL, OPT_PREFIX },
-	{ "host-label", required_argument, NULL, OPT_HOST },
-	{ "once", no_argument, NULL, OPT_ONCE },
-	{ "keep", no_argument, NULL, OPT_KEEP },
-	{ "ca-file", required_argument, NULL, OPT_CA },
-	{ "max-attempts", required_argument, NULL, OPT_ATTEMPTS },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	{ "backoff-max", required_argument, NULL, OPT_BACKOFF },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{ NULL, 0, NULL, 0 },
-};
-
-/*
- * Parse the command line into *cfg. Returns -1 to go on, or an exit code
- * (after --help, --version or one error line).
- */
-static int
-parse_args(int argc, char **argv, struct config *cfg)
-{
-	static const char *const modes[] = { "auto", "path", "virtual", NULL };
-	const char *prefix = S3_DEFAULT_PREFIX, *host = NULL;
-	char hostname[HOST_NAME_MAX + 1];
-	uint64_t v;
-	int c, r, i;
-
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->spool_dir = DEFAULT_SPOOL;
-	cfg->region = DEFAULT_REGION;
-	cfg->max_attempts = DEFAULT_MAX_ATTEMPTS;
-	cfg->timeout = DEFAULT_TIMEOUT;
-	cfg->backoff_max_ms = DEFAULT_BACKOFF_MAX * 1000;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":vhV", long_opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_SPOOL:
-			cfg->spool_dir = optarg;
-			break;
-		case OPT_BUCKET:
-			cfg->bucket = optarg;
-			break;
-		case OPT_ENDPOINT:
-			cfg->endpoint_url = optarg;
-			break;
-		case OPT_REGION:
-			cfg->region = optarg;
-			break;
-		case OPT_ADDRESSING:
-			i = opt_word(optarg, modes);
-			if (i < 0) {
-				log_error("--storage-addressing: \"%s\" is not "
-				    "auto, path or virtual", optarg);
-				return EXIT_USAGE;
-			}
-			cfg->addressing = i == 1 ? S3_ADDR_PATH :
-			    i == 2 ? S3_ADDR_VIRTUAL : S3_ADDR_AUTO;
-			break;
-		case OPT_PREFIX:
-			prefix = optarg;
-			break;
-		case OPT_HOST:
-			host = optarg;
-			break;
-		case OPT_ONCE:
-			cfg->once = true;
-			break;
-		case OPT_KEEP:
-			cfg->keep = true;
-			break;
-		case OPT_CA:
-			cfg->ca_file = optarg;
-			break;
-		case OPT_ATTEMPTS:
-			if (!parse_num("--max-attempts", optarg, 1, 1000, &v))
-				return EXIT_USAGE;
-			cfg->max_attempts = (unsigned)v;
-			break;
-		case OPT_TIMEOUT:
-			if (!parse_num("--timeout", optarg, 1, 3600, &v))
-				return EXIT_USAGE;
-			cfg->timeout = (long)v;
-			break;
-		case OPT_BACKOFF:
-			if (!parse_num("--backoff-max", optarg, 1, 86400, &v))
-				return EXIT_USAGE;
-			cfg->backoff_max_ms = v * 1000;
-			break;
-		case 'v':
-			cfg->verbose = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		case 'V':
-			printf("%s %s\n", PROG, WGTAP_VERSION);
-			return EXIT_OK;
-		case ':':
-			log_error("%s needs a value (see --help)",
-			    argv[optind - 1]);
-			return EXIT_USAGE;
-		default:
-			if (optopt)
-				log_error("unknown flag -%c (see --help)",
-				    optopt);
-			else
-				log_error("unknown flag %s (see --help)",
-				    argv[optind - 1]);
-			return EXIT_USAGE;
-		}
-	}
-	cfg->files = argv + optind;
-	cfg->nfiles = argc - optind;
-	if (cfg->once && cfg->nfiles > 0) {
-		log_error("--once and FILE arguments do not go together");
-		return EXIT_USAGE;
-	}
-	for (i = 0; i < cfg->nfiles; i++) {
-		const char *base = strrchr(cfg->files[i], '/');
-		struct spool_name sn;
-
-		base = base ? base + 1 : cfg->files[i];
-		if (spool_name_parse(base, &sn) != WGTAP_OK) {
-			log_error("%s: not a segment file name", cfg->files[i]);
-			return EXIT_USAGE;
-		}
-	}
-	if (!cfg->bucket) {
-		log_error("--storage-bucket is required (see --help)");
-		return EXIT_USAGE;
-	}
-	if (!s3_bucket_ok(cfg->bucket)) {
-		log_error("--storage-bucket: \"%s\" is not a valid bucket name "
-		    "(3-63 of a-z 0-9 . -)", cfg->bucket);
-		return EXIT_USAGE;
-	}
-	if (!scope_text_ok(cfg->region, REGION_MAX)) {
-		log_error("--storage-region: \"%s\" is not a region name",
-		    cfg->region);
-		return EXIT_USAGE;
-	}
-	if (cfg->endpoint_url) {
-		if (s3_endpoint_parse(cfg->endpoint_url, &cfg->endpoint) !=
-		    WGTAP_OK) {
-			log_error("--storage-endpoint: \"%s\" is not an "
-			    "http:// or https:// URL of a host",
-			    cfg->endpoint_url);
-			return EXIT_USAGE;
-		}
-	} else {
-		char url[ENDPOINT_MAX];
-
-		r = snprintf(url, sizeof(url), "https://s3.%s.amazonaws.com",
-		    cfg->region);
-		if (r < 0 || (size_t)r >= sizeof(url) ||
-		    s3_endpoint_parse(url, &cfg->endpoint) != WGTAP_OK) {
-			log_error("--storage-region: \"%s\" does not make an "
-			    "endpoint host name", cfg->region);
-			return EXIT_USAGE;
-		}
-	}
-	r = s3_prefix_normalize(prefix, cfg->prefix);
-	if (r != WGTAP_OK) {
-		log_error("--key-prefix: \"%s\" is %s", prefix,
-		    r == WGTAP_ETOOBIG ? "too long" : "not usable (printable "
-		    "ASCII, no leading '/', no empty, . or .. parts)");
-		return EXIT_USAGE;
-	}
-	if (!host) {
-		if (gethostname(hostname, sizeof(hostname)) == -1)
-			hostname[0] = '\0';
-		hostname[sizeof(hostname) - 1] = '\0';
-		if (!s3_host_label_ok(hostname)) {
-			log_error("the host name \"%s\" cannot be a key label; "
-			    "use --host-label", hostname);
-			return EXIT_USAGE;
-		}
-		host = hostname;
-	} else if (!s3_host_label_ok(host)) {
-		log_error("--host-label: \"%s\" is not 1-63 of "
-		    "A-Z a-z 0-9 . _ -", host);
-		return EXIT_USAGE;
-	}
-	memcpy(cfg->host, host, strlen(host) + 1);
-	return -1;
-}
-
-/* Read the credentials; one error line and false when they are unusable. */
-static bool
-credentials(struct s3_config *s3)
-{
-	const char *id = getenv("AWS_ACCESS_KEY_ID");
-	const char *secret = getenv("AWS_SECRET_ACCESS_KEY");
-	const char *token = getenv("AWS_SESSION_TOKEN");
-
-	if (!id || id[0] == '\0' || !secret || secret[0] == '\0') {
-		log_error("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be "
-		    "set in the environment");
-		return false;
-	}
-	/* Never quote these values: they are (or are next to) secrets. */
-	if (!scope_text_ok(id, 128)) {
-		log_error("AWS_ACCESS_KEY_ID holds blanks, '/', ',' or "
-		    "non-ASCII bytes");
-		return false;
-	}
-	if (strlen(secret) > SIGV4_MAX_SECRET) {
-		log_error("AWS_SECRET_ACCESS_KEY is longer than %d bytes",
-		    SIGV4_MAX_SECRET);
-		return false;
-	}
-	if (token && !header_text_ok(token)) {
-		log_error("AWS_SESSION_TOKEN holds control characters");
-		return false;
-	}
-	s3->access_key_id = id;
-	s3->secret_access_key = secret;
-	s3->session_token = token && token[0] != '\0' ? token : NULL;
-	return true;
 }
 
 /* Log a verified upload. */
@@ -938,7 +598,7 @@ run_files(const struct config *cfg, const struct ship_config *sc,
 			failed++;
 			continue;
 		}
-		/* parse_args() let only segment names through */
+		/* config_check() let only segment names through */
 		if (spool_name_parse(base, &sn) != WGTAP_OK ||
 		    ship_with_retries(cfg, sc, dirfd, base, &sn, cfg->files[i],
 		    true, waitmask) == ONCE_FAILED)
@@ -962,7 +622,7 @@ main(int argc, char **argv)
 	int code, r, dirfd = -1;
 	bool curl_up = false;
 
-	log_init(PROG);
+	log_init(CONFIG_PROG);
 	/*
 	 * The secret key is in our environment and, once read, in our heap:
 	 * no core dump, and no ptrace by other processes of the same user.
@@ -971,14 +631,25 @@ main(int argc, char **argv)
 		log_error("prctl(PR_SET_DUMPABLE): %s", strerror(errno));
 		return EXIT_FAIL;
 	}
-	code = parse_args(argc, argv, &cfg);
-	if (code >= 0)
-		return code;
+	switch (config_parse(argc, argv, &cfg)) {
+	case CONFIG_HELP:
+		config_usage(stdout);
+		return EXIT_OK;
+	case CONFIG_VERSION:
+		printf("%s %s\n", CONFIG_PROG, WGTAP_VERSION);
+		return EXIT_OK;
+	case CONFIG_USAGE:
+		return EXIT_USAGE;
+	case CONFIG_RUN:
+		break;
+	}
+	if (config_check(&cfg) != WGTAP_OK)
+		return EXIT_USAGE;
 	if (cfg.verbose)
 		log_set_level(LOG_LVL_DEBUG);
 	code = EXIT_USAGE;
 	memset(&s3cfg, 0, sizeof(s3cfg));
-	if (!credentials(&s3cfg))
+	if (config_credentials(&s3cfg) != WGTAP_OK)
 		goto out;
 	s3cfg.endpoint = cfg.endpoint;
 	s3cfg.addressing = cfg.addressing;
