@@ -39,6 +39,8 @@ main(void)
 		s3_suite,
 		queue_suite,
 		config_suite,
+		pace_suite,
+		outcome_suite,
 		ship_suite,
 	};
 	SRunner *sr;

@@ -28,6 +28,8 @@ Suite *s3_suite(void);
 Suite *queue_suite(void);
 Suite *ship_suite(void);
 Suite *config_suite(void);
+Suite *pace_suite(void);
+Suite *outcome_suite(void);
 
 /* Directory of test fixtures (tests/data), from WGTAP_TESTDATA or ".". */
 const char *check_datadir(void);

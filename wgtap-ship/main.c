@@ -2,35 +2,36 @@
 /*
  * wgtap-ship: uploads finished spool segments to S3 and deletes each one
  * after a verified upload (SPEC sections 3 and 4). This file owns the
- * process: the flags (parsed by config.c), signals, the three modes (the
- * watching daemon, --once, explicit files), their retry loops and every
- * log line about a segment. The work on one file is ship_file().
+ * process: the flags (parsed by config.c) and what they ask for, the
+ * termination signals, the S3 client, the three modes (the watching
+ * daemon, --once, explicit files) and the exit status: 0 done, 1 a file
+ * could not be shipped or a run-time failure, 2 a usage or configuration
+ * error. What each upload result means is outcome_decide()'s call.
  *
- * Signals: SIGTERM and SIGINT are blocked except while waiting in ppoll(),
- * so the handler (which only sets a flag) cannot race the loop. During an
- * upload they stay blocked, and the transfer's progress callback looks at
- * the pending set to abort it promptly.
+ * Signals: SIGTERM and SIGINT are blocked except while waiting in ppoll()
+ * (pace_wait()), so the handler, which only sets a flag, cannot race the
+ * loops. During an upload they stay blocked, and the transfer's progress
+ * callback looks at the pending set to abort it promptly. The modes get
+ * the same check as a callback, stop_cb(), the way the S3 client does.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
 
 #include "config.h"
 #include "log.h"
+#include "outcome.h"
+#include "pace.h"
 #include "queue.h"
 #include "s3.h"
 #include "ship.h"
@@ -38,29 +39,7 @@
 #include "watch.h"
 #include "wgtap.h"
 
-#define RESCAN_MS		(60 * 1000)	/* safety-net full scan */
-#define BUSY_RESCAN_MS		(5 * 1000)	/* after a file was locked */
-
 enum exit_code { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
-
-/* State of the watching daemon. */
-struct daemon {
-	const struct config	*cfg;
-	const struct ship_config *sc;
-	int			 dirfd;
-	struct watch		 watch;
-	struct queue		 pending;
-	struct queue_names	 foreign;	/* reported once each */
-	struct queue_names	 unshippable;	/* local error, reported */
-	struct queue_names	 shipped;	/* kept after upload */
-	unsigned		 failures;	/* consecutive failed uploads */
-	struct spool_name	 resume;	/* go on after this one ... */
-	bool			 have_resume;	/* ... after a failure */
-	uint64_t		 next_try;	/* monotonic ms */
-	uint64_t		 next_scan;
-	bool			 rescan;
-	int			 fatal;		/* a run-time error: exit 1 */
-};
 
 static volatile sig_atomic_t got_term;
 
@@ -71,82 +50,110 @@ on_term(int sig)
 	got_term = 1;
 }
 
-/* A termination signal was caught, or is pending while blocked. */
-static bool
-term_requested(void)
+/*
+ * The stop check of the modes and the S3 abort callback: a termination
+ * signal was caught, or is pending while blocked.
+ */
+static int
+stop_cb(void *arg)
 {
 	sigset_t set;
 
+	(void)arg;
 	if (got_term)
-		return true;
+		return 1;
 	if (sigpending(&set) == -1)
-		return false;
+		return 0;
 	return sigismember(&set, SIGTERM) == 1 ||
 	    sigismember(&set, SIGINT) == 1;
 }
 
-/* The s3 abort callback: stop a transfer when we are told to exit. */
-static int
-abort_cb(void *arg)
+/*
+ * Catch SIGTERM and SIGINT but block them; *waitmask is the mask that lets
+ * them in, for ppoll(). SIGPIPE is ignored.
+ */
+static void
+signals_setup(sigset_t *waitmask)
 {
-	(void)arg;
-	return term_requested() ? 1 : 0;
-}
+	struct sigaction sa;
+	sigset_t block;
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static uint32_t
-random_u32(void)
-{
-	uint32_t v = 0;
-
-	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != sizeof(v))
-		v = (uint32_t)now_ms() ^ (uint32_t)getpid();
-	return v;
-}
-
-/* Whole seconds for a delay in a log line, rounded up. */
-static unsigned long long
-ms_to_s(uint64_t ms)
-{
-	return (unsigned long long)((ms + 999) / 1000);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, waitmask);
+	sigdelset(waitmask, SIGTERM);
+	sigdelset(waitmask, SIGINT);
 }
 
 /*
- * Wait until fd (if not -1) is readable, ms have passed, or a signal
- * arrives; the termination signals are unblocked only in here. Returns
- * 1 when fd is readable, 0 otherwise, -1 on a poll error.
+ * The S3 client for cfg and the credentials in *s3cfg. Returns EXIT_OK
+ * and *out, or the exit status after one error line.
  */
 static int
-wait_for(int fd, uint64_t ms, const sigset_t *waitmask)
+client_open(const struct config *cfg, struct s3_config *s3cfg,
+    struct s3_client **out)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	struct timespec ts;
-	int n;
+	int r;
 
-	ts.tv_sec = (time_t)(ms / 1000);
-	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
-	n = ppoll(fd == -1 ? NULL : &pfd, fd == -1 ? 0 : 1, &ts, waitmask);
-	if (n == -1)
-		return errno == EINTR ? 0 : -1;
-	return n > 0 && (pfd.revents & POLLIN) ? 1 : 0;
+	s3cfg->endpoint = cfg->endpoint;
+	s3cfg->addressing = cfg->addressing;
+	s3cfg->bucket = cfg->bucket;
+	s3cfg->region = cfg->region;
+	s3cfg->ca_file = cfg->ca_file;
+	s3cfg->timeout = cfg->timeout;
+	s3cfg->abort_cb = stop_cb;
+	s3cfg->abort_arg = NULL;
+	r = s3_client_new(s3cfg, out);
+	if (r == WGTAP_OK)
+		return EXIT_OK;
+	if (cfg->ca_file && (r == WGTAP_ESYS || r == WGTAP_EFORMAT)) {
+		log_error("--ca-file %s: %s", cfg->ca_file,
+		    r == WGTAP_ESYS ? strerror(errno) :
+		    "no PEM certificate in it");
+		return EXIT_USAGE;
+	}
+	log_error("S3 client: %s", wgtap_strerror(r));
+	return EXIT_FAIL;
 }
 
-/* Log a verified upload. */
+#define RESCAN_MS		(60 * 1000)	/* safety-net full scan */
+#define BUSY_RESCAN_MS		(5 * 1000)	/* after a file was locked */
+
+/* State of the watching daemon (see daemon_run()). */
+struct daemon {
+	const struct config	*cfg;
+	const struct ship_config *sc;
+	const struct pace	*pace;
+	int			 dirfd;
+	struct watch		 watch;
+	struct queue		 pending;
+	struct queue_names	 foreign;	/* reported once each */
+	struct queue_names	 unshippable;	/* local error, reported */
+	struct queue_names	 shipped;	/* stored, not to ship again */
+	unsigned		 failures;	/* consecutive failed uploads */
+	struct spool_name	 resume;	/* go on after this one ... */
+	bool			 have_resume;	/* ... after a failure */
+	uint64_t		 next_try;	/* monotonic ms */
+	uint64_t		 next_scan;
+	bool			 rescan;
+	bool			 fatal;		/* a run-time error: exit 1 */
+};
+
+/* Free *old and move *new into it; *new is empty afterwards. */
 static void
-log_uploaded(const struct config *cfg, const char *name,
-    const struct ship_report *rep, unsigned attempt)
+names_replace(struct queue_names *old, struct queue_names *new)
 {
-	log_info("uploaded %s to s3://%s/%s (%llu bytes, %.2f s, attempt %u)%s",
-	    name, cfg->bucket, rep->key, (unsigned long long)rep->bytes,
-	    rep->s3.secs, attempt, cfg->keep ? ", kept" : "");
+	queue_names_free(old);
+	*old = *new;
+	queue_names_init(new);
 }
 
 /* Daemon: act on one classified spool entry found by a scan or event. */
@@ -159,8 +166,7 @@ daemon_consider(struct daemon *d, const struct spool_entry *e,
 		return WGTAP_OK;
 	case SPOOL_FOREIGN:
 		if (!queue_names_has(&d->foreign, e->name))
-			log_warn("leaving %s alone in the spool: %s", e->name,
-			    e->why ? e->why : "not a segment");
+			outcome_log_foreign(e);
 		return queue_names_add(foreign, e->name);
 	case SPOOL_SEGMENT:
 		if (queue_names_has(&d->shipped, e->name))
@@ -207,15 +213,9 @@ daemon_scan(struct daemon *d)
 	}
 	log_debug("scan: %zu segments waiting", d->pending.n);
 	/* keep only names that still exist */
-	queue_names_free(&d->foreign);
-	d->foreign = foreign;
-	queue_names_init(&foreign);
-	queue_names_free(&d->shipped);
-	d->shipped = shipped;
-	queue_names_init(&shipped);
-	queue_names_free(&d->unshippable);
-	d->unshippable = unshippable;
-	queue_names_init(&unshippable);
+	names_replace(&d->foreign, &foreign);
+	names_replace(&d->shipped, &shipped);
+	names_replace(&d->unshippable, &unshippable);
  out:
 	queue_names_free(&foreign);
 	queue_names_free(&shipped);
@@ -272,7 +272,7 @@ daemon_event(void *arg, const struct watch_event *ev)
 	case WATCH_GONE:
 		log_error("the spool %s was removed or moved away",
 		    d->cfg->spool_dir);
-		d->fatal = 1;
+		d->fatal = true;
 		return 1;
 	case WATCH_READY:
 	case WATCH_CREATED:
@@ -295,86 +295,150 @@ daemon_event(void *arg, const struct watch_event *ev)
 	return 0;
 }
 
-/* Daemon: try the oldest pending segment once. */
+/* Daemon: try the oldest pending segment once, and keep the books. */
 static void
 daemon_ship_one(struct daemon *d)
 {
 	struct queue_item *it = d->have_resume ?
 	    queue_after(&d->pending, &d->resume) : queue_first(&d->pending);
 	struct ship_report rep;
+	struct outcome_try t;
+	struct outcome o;
 	enum ship_status st;
 	char name[SPOOL_MAX_NAME];
-	uint64_t delay;
 
 	memcpy(name, it->name, sizeof(name));
 	st = ship_file(d->sc, d->dirfd, name, &it->parsed, &rep);
-	switch (st) {
-	case SHIP_DONE:
-		log_uploaded(d->cfg, name, &rep, it->attempts + 1);
+	memset(&t, 0, sizeof(t));
+	t.mode = OUTCOME_DAEMON;
+	t.shown = name;
+	t.bucket = d->sc->bucket;
+	t.keep = d->sc->keep;
+	t.attempt = it->attempts + 1;
+	t.failures = d->failures + 1;
+	t.backoff_max_ms = d->cfg->backoff_max_ms;
+	t.rnd = pace_random();
+	t.reported = queue_names_has(&d->unshippable, name);
+	outcome_decide(st, &rep, &t, &o);
+	outcome_log(&o);
+	switch (o.next) {
+	case OUTCOME_SHIPPED:
 		d->failures = 0;
 		d->have_resume = false;	/* back to the oldest */
 		queue_names_remove(&d->unshippable, name);
-		if (d->cfg->keep && queue_names_add(&d->shipped, name) !=
+		if (o.in_bucket && queue_names_add(&d->shipped, name) !=
 		    WGTAP_OK)
 			log_warn("out of memory: %s may be shipped again",
 			    name);
 		queue_remove(&d->pending, name);
 		break;
-	case SHIP_GONE:
-		log_debug("%s is gone: shipped by another process", name);
+	case OUTCOME_ELSEWHERE:
 		queue_remove(&d->pending, name);
+		if (o.look_again &&
+		    d->next_scan > pace_now_ms() + BUSY_RESCAN_MS)
+			d->next_scan = pace_now_ms() + BUSY_RESCAN_MS;
 		break;
-	case SHIP_BUSY:
-		/* Another shipper has it; look again soon in case it fails. */
-		log_debug("%s is being shipped by another process", name);
-		queue_remove(&d->pending, name);
-		if (d->next_scan > now_ms() + BUSY_RESCAN_MS)
-			d->next_scan = now_ms() + BUSY_RESCAN_MS;
-		break;
-	case SHIP_FAILED:
+	case OUTCOME_RETRY:
 		it->attempts++;
 		d->failures++;
 		/* Next time try the one after it: a file that keeps failing
 		 * must not hold up the others. */
 		d->resume = it->parsed;
 		d->have_resume = true;
-		delay = queue_backoff_ms(d->failures, d->cfg->backoff_max_ms,
-		    random_u32());
-		d->next_try = now_ms() + delay;
-		log_error("upload %s: %s, retry in %llu s (attempt %u)", name,
-		    rep.why, ms_to_s(delay), it->attempts);
+		d->next_try = pace_now_ms() + o.delay_ms;
 		break;
-	case SHIP_ABORTED:
-		log_info("upload %s interrupted; it stays in the spool", name);
+	case OUTCOME_STOPPED:
 		break;
-	case SHIP_LOCAL:
-		if (!queue_names_has(&d->unshippable, name)) {
-			log_error("cannot ship %s: %s; trying again at the "
-			    "next scan", name, rep.why);
-			(void)queue_names_add(&d->unshippable, name);
-		}
-		queue_remove(&d->pending, name);
-		break;
-	case SHIP_UNDELETED:
-		log_error("%s: %s; it will not be shipped again until restart",
-		    name, rep.why);
-		(void)queue_names_add(&d->shipped, name);
+	case OUTCOME_LEFT:
+		/* Stored: not again until restart; else until the next scan
+		 * finds it, and reported once. */
+		(void)queue_names_add(o.in_bucket ? &d->shipped :
+		    &d->unshippable, name);
 		queue_remove(&d->pending, name);
 		break;
 	}
 }
 
-static int
-run_daemon(const struct config *cfg, const struct ship_config *sc,
-    const sigset_t *waitmask)
+/*
+ * Daemon: read the inotify events that are waiting. False after a failure
+ * (logged): inotify failed, or the spool is gone or cannot be opened.
+ */
+static bool
+daemon_events(struct daemon *d)
+{
+	int r, open_err;
+
+	/* If the spool is gone, the events say how. */
+	open_err = daemon_open(d);
+	r = watch_read(&d->watch, daemon_event, d);
+	daemon_close(d);
+	if (r == WGTAP_ESYS) {
+		log_error("inotify: %s", strerror(errno));
+		return false;
+	}
+	if (d->fatal)
+		return false;
+	if (open_err != 0) {
+		log_error("spool %s: %s", d->cfg->spool_dir,
+		    strerror(open_err));
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Daemon: one turn of the loop: a scan when one is due, one upload when
+ * one is due, then wait for events or the next due time. False after a
+ * failure (logged).
+ */
+static bool
+daemon_turn(struct daemon *d)
+{
+	uint64_t now = pace_now_ms(), wait;
+	int ready;
+
+	if (d->rescan || now >= d->next_scan) {
+		d->rescan = false;
+		d->next_scan = now + RESCAN_MS;
+		if (!daemon_open_or_log(d) || daemon_scan(d) != WGTAP_OK)
+			return false;
+		daemon_close(d);
+	}
+	if (d->pending.n > 0 && now >= d->next_try) {
+		if (!daemon_open_or_log(d))
+			return false;
+		daemon_ship_one(d);
+		daemon_close(d);
+		wait = 0;	/* read events, then ship the next */
+	} else {
+		wait = d->next_scan - now;
+		if (d->pending.n > 0 && d->next_try - now < wait)
+			wait = d->next_try - now;
+	}
+	ready = pace_wait(d->pace, d->watch.fd, wait);
+	if (ready == -1) {
+		log_error("ppoll: %s", strerror(errno));
+		return false;
+	}
+	return ready == 0 || daemon_events(d);
+}
+
+/*
+ * The watching daemon: ship each segment as it appears, oldest first,
+ * retrying failed uploads for ever, until p says stop. True after a stop
+ * request; false after a run-time failure (logged).
+ */
+static bool
+daemon_run(const struct config *cfg, const struct ship_config *sc,
+    const struct pace *p)
 {
 	struct daemon d;
-	uint64_t now, wait;
-	int r, ready, open_err, code = EXIT_FAIL;
+	bool ok = false;
 
 	memset(&d, 0, sizeof(d));
 	d.cfg = cfg;
 	d.sc = sc;
+	d.pace = p;
 	d.dirfd = -1;
 	queue_init(&d.pending);
 	queue_names_init(&d.foreign);
@@ -388,54 +452,12 @@ run_daemon(const struct config *cfg, const struct ship_config *sc,
 	log_info("watching %s, shipping to s3://%s/%s", cfg->spool_dir,
 	    cfg->bucket, cfg->prefix);
 	d.rescan = true;
-	for (;;) {
-		if (term_requested())
-			break;
-		now = now_ms();
-		if (d.rescan || now >= d.next_scan) {
-			d.rescan = false;
-			d.next_scan = now + RESCAN_MS;
-			if (!daemon_open_or_log(&d) ||
-			    daemon_scan(&d) != WGTAP_OK)
-				goto out;
-			daemon_close(&d);
-		}
-		if (d.pending.n > 0 && now >= d.next_try) {
-			if (!daemon_open_or_log(&d))
-				goto out;
-			daemon_ship_one(&d);
-			daemon_close(&d);
-			wait = 0;	/* read events, then ship the next */
-		} else {
-			wait = d.next_scan - now;
-			if (d.pending.n > 0 && d.next_try - now < wait)
-				wait = d.next_try - now;
-		}
-		ready = wait_for(d.watch.fd, wait, waitmask);
-		if (ready == -1) {
-			log_error("ppoll: %s", strerror(errno));
+	while (!pace_stop(p)) {
+		if (!daemon_turn(&d))
 			goto out;
-		}
-		if (ready == 1) {
-			/* If the spool is gone, the events say how. */
-			open_err = daemon_open(&d);
-			r = watch_read(&d.watch, daemon_event, &d);
-			daemon_close(&d);
-			if (r == WGTAP_ESYS) {
-				log_error("inotify: %s", strerror(errno));
-				goto out;
-			}
-			if (d.fatal)
-				goto out;
-			if (open_err != 0) {
-				log_error("spool %s: %s", cfg->spool_dir,
-				    strerror(open_err));
-				goto out;
-			}
-		}
 	}
 	log_info("stopping on a signal");
-	code = EXIT_OK;
+	ok = true;
  out:
 	daemon_close(&d);
 	watch_close(&d.watch);
@@ -443,122 +465,112 @@ run_daemon(const struct config *cfg, const struct ship_config *sc,
 	queue_names_free(&d.foreign);
 	queue_names_free(&d.unshippable);
 	queue_names_free(&d.shipped);
-	return code;
+	return ok;
 }
 
-/* How a --once or FILE... run ended for one file. */
-enum once_result {
-	ONCE_SHIPPED,		/* uploaded by us */
-	ONCE_ELSEWHERE,		/* shipped (or being shipped) by another */
-	ONCE_FAILED,		/* left in place */
+/* What every step of a batch run needs. */
+struct batch {
+	const struct config	*cfg;
+	const struct ship_config *sc;
+	const struct pace	*pace;
 };
 
 /*
- * --once and FILE...: ship name (parsed: sn) in dirfd, retrying failed
- * uploads up to --max-attempts times with backoff. shown is the name for
- * log lines. In
- * file mode (must_exist) a missing file is a failure, and a locked one is
- * waited for, since the user asked for exactly this file.
+ * Ship name (parsed: sn) in dirfd in the given mode until the policy says
+ * it is done or left; shown is the name for log lines. Returns the last
+ * decision: SHIPPED, ELSEWHERE, STOPPED or LEFT.
  */
-static enum once_result
-ship_with_retries(const struct config *cfg, const struct ship_config *sc,
-    int dirfd, const char *name, const struct spool_name *sn,
-    const char *shown, bool must_exist, const sigset_t *waitmask)
+static enum outcome_next
+batch_ship(const struct batch *b, int dirfd, const char *name,
+    const struct spool_name *sn, const char *shown, enum outcome_mode mode)
 {
 	struct ship_report rep;
-	unsigned attempt;
-	uint64_t delay;
-	bool was_busy = false;
-	int n;
+	struct outcome_try t;
+	struct outcome o;
+	enum ship_status st;
 
-	for (attempt = 1; ; attempt++) {
-		if (term_requested())
-			return ONCE_FAILED;
-		switch (ship_file(sc, dirfd, name, sn, &rep)) {
-		case SHIP_DONE:
-			log_uploaded(cfg, shown, &rep, attempt);
-			return ONCE_SHIPPED;
-		case SHIP_GONE:
-			if (must_exist && !was_busy) {
-				log_error("cannot ship %s: no such file",
-				    shown);
-				return ONCE_FAILED;
-			}
-			log_debug("%s was shipped by another process", shown);
-			return ONCE_ELSEWHERE;
-		case SHIP_BUSY:
-			if (!must_exist) {
-				log_debug("%s is being shipped by another "
-				    "process", shown);
-				return ONCE_ELSEWHERE;
-			}
-			was_busy = true;
-			n = snprintf(rep.why, sizeof(rep.why), "locked by "
-			    "another shipper");
-			if (n < 0)
-				rep.why[0] = '\0';
-			break;
-		case SHIP_FAILED:
-			break;
-		case SHIP_ABORTED:
-			log_info("upload %s interrupted; it stays in place",
-			    shown);
-			return ONCE_FAILED;
-		case SHIP_LOCAL:
-		case SHIP_UNDELETED:
-			log_error("cannot ship %s: %s", shown, rep.why);
-			return ONCE_FAILED;
-		}
-		if (attempt >= cfg->max_attempts) {
-			log_error("upload %s: %s; giving up after %u attempts, "
-			    "the file stays in place", shown, rep.why, attempt);
-			return ONCE_FAILED;
-		}
-		delay = queue_backoff_ms(attempt, cfg->backoff_max_ms,
-		    random_u32());
-		log_error("upload %s: %s, retry in %llu s (attempt %u of %u)",
-		    shown, rep.why, ms_to_s(delay), attempt, cfg->max_attempts);
-		wait_for(-1, delay, waitmask);
+	memset(&t, 0, sizeof(t));
+	t.mode = mode;
+	t.shown = shown;
+	t.bucket = b->sc->bucket;
+	t.keep = b->sc->keep;
+	t.max_attempts = b->cfg->max_attempts;
+	t.backoff_max_ms = b->cfg->backoff_max_ms;
+	for (t.attempt = 1; ; t.attempt++) {
+		if (pace_stop(b->pace))
+			return OUTCOME_STOPPED;
+		st = ship_file(b->sc, dirfd, name, sn, &rep);
+		t.failures = t.attempt;
+		t.rnd = pace_random();
+		outcome_decide(st, &rep, &t, &o);
+		outcome_log(&o);
+		if (o.next != OUTCOME_RETRY)
+			return o.next;
+		if (st == SHIP_BUSY)
+			t.was_busy = true;
+		(void)pace_wait(b->pace, -1, o.delay_ms);
 	}
 }
 
-static int
-run_once(const struct config *cfg, const struct ship_config *sc, int dirfd,
-    const sigset_t *waitmask)
+/* The segments of list, shipped in its order (oldest first); summary. */
+static bool
+batch_list(const struct batch *b, int dirfd, const struct spool_list *list)
 {
-	struct spool_list list = { NULL, 0, 0 };
-	size_t i, count[3] = { 0, 0, 0 };
-	int r;
+	size_t i, shipped = 0, elsewhere = 0, left = 0;
 
-	r = spool_scan(dirfd, &list);
-	if (r != WGTAP_OK) {
-		log_error("scan %s: %s", cfg->spool_dir, wgtap_strerror(r));
-		return EXIT_FAIL;
+	for (i = 0; i < list->n; i++) {
+		if (list->v[i].kind == SPOOL_FOREIGN)
+			outcome_log_foreign(&list->v[i]);
 	}
-	for (i = 0; i < list.n; i++) {
-		const struct spool_entry *e = &list.v[i];
-
-		if (e->kind == SPOOL_FOREIGN)
-			log_warn("leaving %s alone in the spool: %s", e->name,
-			    e->why ? e->why : "not a segment");
-	}
-	for (i = 0; i < list.n; i++) {
-		const struct spool_entry *e = &list.v[i];
+	for (i = 0; i < list->n; i++) {
+		const struct spool_entry *e = &list->v[i];
 
 		if (e->kind != SPOOL_SEGMENT)
 			continue;
-		if (term_requested()) {
-			count[ONCE_FAILED]++;
-			continue;
+		switch (batch_ship(b, dirfd, e->name, &e->parsed, e->name,
+		    OUTCOME_SPOOL)) {
+		case OUTCOME_SHIPPED:
+			shipped++;
+			break;
+		case OUTCOME_ELSEWHERE:
+			elsewhere++;
+			break;
+		default:
+			left++;
+			break;
 		}
-		count[ship_with_retries(cfg, sc, dirfd, e->name, &e->parsed,
-		    e->name, false, waitmask)]++;
 	}
 	log_info("done: %zu segments shipped, %zu shipped by another process, "
-	    "%zu left in the spool", count[ONCE_SHIPPED],
-	    count[ONCE_ELSEWHERE], count[ONCE_FAILED]);
+	    "%zu left in the spool", shipped, elsewhere, left);
+	return left == 0;
+}
+
+/*
+ * --once: ship every segment of the spool. True when none was left
+ * behind; false when one stays, p said stop, or the spool cannot be read.
+ */
+static bool
+batch_spool(const struct config *cfg, const struct ship_config *sc,
+    const struct pace *p)
+{
+	const struct batch b = { cfg, sc, p };
+	struct spool_list list = { NULL, 0, 0 };
+	bool ok = false;
+	int dirfd, r;
+
+	dirfd = open(cfg->spool_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd == -1) {
+		log_error("spool %s: %s", cfg->spool_dir, strerror(errno));
+		return false;
+	}
+	r = spool_scan(dirfd, &list);
+	if (r != WGTAP_OK)
+		log_error("scan %s: %s", cfg->spool_dir, wgtap_strerror(r));
+	else
+		ok = batch_list(&b, dirfd, &list);
 	spool_list_free(&list);
-	return count[ONCE_FAILED] ? EXIT_FAIL : EXIT_OK;
+	close(dirfd);
+	return ok;
 }
 
 /* Open the directory part of path; *base points at the file name part. */
@@ -582,32 +594,69 @@ open_parent(const char *path, const char **base)
 	return open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
-static int
-run_files(const struct config *cfg, const struct ship_config *sc,
-    const sigset_t *waitmask)
+/* One FILE: whether it was shipped, here or by another process. */
+static bool
+batch_file(const struct batch *b, const char *path)
 {
 	struct spool_name sn;
+	enum outcome_next next;
 	const char *base;
-	int i, dirfd, failed = 0;
+	int dirfd;
 
-	for (i = 0; i < cfg->nfiles && !term_requested(); i++) {
-		dirfd = open_parent(cfg->files[i], &base);
-		if (dirfd == -1) {
-			log_error("cannot ship %s: %s", cfg->files[i],
-			    strerror(errno));
-			failed++;
-			continue;
-		}
-		/* config_check() let only segment names through */
-		if (spool_name_parse(base, &sn) != WGTAP_OK ||
-		    ship_with_retries(cfg, sc, dirfd, base, &sn, cfg->files[i],
-		    true, waitmask) == ONCE_FAILED)
-			failed++;
-		close(dirfd);
+	dirfd = open_parent(path, &base);
+	if (dirfd == -1) {
+		log_error("cannot ship %s: %s", path, strerror(errno));
+		return false;
 	}
-	if (i < cfg->nfiles)
-		failed++;
-	return failed ? EXIT_FAIL : EXIT_OK;
+	if (spool_name_parse(base, &sn) != WGTAP_OK) {
+		/* config_check() lets only segment names through */
+		log_error("%s: not a segment file name", path);
+		close(dirfd);
+		return false;
+	}
+	next = batch_ship(b, dirfd, base, &sn, path, OUTCOME_FILE);
+	close(dirfd);
+	return next == OUTCOME_SHIPPED || next == OUTCOME_ELSEWHERE;
+}
+
+/* FILE...: ship each file. True when every one was shipped. */
+static bool
+batch_files(const struct config *cfg, const struct ship_config *sc,
+    const struct pace *p)
+{
+	const struct batch b = { cfg, sc, p };
+	bool ok = true;
+	int i;
+
+	for (i = 0; i < cfg->nfiles; i++) {
+		if (pace_stop(p))
+			return false;
+		if (!batch_file(&b, cfg->files[i]))
+			ok = false;
+	}
+	return ok;
+}
+
+/* Run the mode the flags ask for; the exit status. */
+static int
+run(const struct config *cfg, struct s3_client *s3, const sigset_t *waitmask)
+{
+	const struct pace p = { waitmask, stop_cb, NULL };
+	struct ship_config sc;
+	bool ok;
+
+	sc.s3 = s3;
+	sc.bucket = cfg->bucket;
+	sc.prefix = cfg->prefix;
+	sc.host = cfg->host;
+	sc.keep = cfg->keep;
+	if (cfg->nfiles > 0)
+		ok = batch_files(cfg, &sc, &p);
+	else if (cfg->once)
+		ok = batch_spool(cfg, &sc, &p);
+	else
+		ok = daemon_run(cfg, &sc, &p);
+	return ok ? EXIT_OK : EXIT_FAIL;
 }
 
 int
@@ -615,12 +664,9 @@ main(int argc, char **argv)
 {
 	struct config cfg;
 	struct s3_config s3cfg;
-	struct ship_config sc;
 	struct s3_client *s3 = NULL;
-	struct sigaction sa;
-	sigset_t block, waitmask;
-	int code, r, dirfd = -1;
-	bool curl_up = false;
+	sigset_t waitmask;
+	int code;
 
 	log_init(CONFIG_PROG);
 	/*
@@ -647,75 +693,19 @@ main(int argc, char **argv)
 		return EXIT_USAGE;
 	if (cfg.verbose)
 		log_set_level(LOG_LVL_DEBUG);
-	code = EXIT_USAGE;
 	memset(&s3cfg, 0, sizeof(s3cfg));
 	if (config_credentials(&s3cfg) != WGTAP_OK)
-		goto out;
-	s3cfg.endpoint = cfg.endpoint;
-	s3cfg.addressing = cfg.addressing;
-	s3cfg.bucket = cfg.bucket;
-	s3cfg.region = cfg.region;
-	s3cfg.ca_file = cfg.ca_file;
-	s3cfg.timeout = cfg.timeout;
-	s3cfg.abort_cb = abort_cb;
-
+		return EXIT_USAGE;
 	/* Termination signals only reach us inside ppoll(). */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_term;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigprocmask(SIG_BLOCK, &block, &waitmask);
-	sigdelset(&waitmask, SIGTERM);
-	sigdelset(&waitmask, SIGINT);
-
-	code = EXIT_FAIL;
+	signals_setup(&waitmask);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		log_error("libcurl initialisation failed");
-		goto out;
+		return EXIT_FAIL;
 	}
-	curl_up = true;
-	r = s3_client_new(&s3cfg, &s3);
-	if (r != WGTAP_OK) {
-		if (cfg.ca_file && (r == WGTAP_ESYS || r == WGTAP_EFORMAT)) {
-			log_error("--ca-file %s: %s", cfg.ca_file,
-			    r == WGTAP_ESYS ? strerror(errno) :
-			    "no PEM certificate in it");
-			code = EXIT_USAGE;
-		} else {
-			log_error("S3 client: %s", wgtap_strerror(r));
-		}
-		goto out;
-	}
-	sc.s3 = s3;
-	sc.bucket = cfg.bucket;
-	sc.prefix = cfg.prefix;
-	sc.host = cfg.host;
-	sc.keep = cfg.keep;
-	if (cfg.nfiles > 0) {
-		code = run_files(&cfg, &sc, &waitmask);
-		goto out;
-	}
-	if (!cfg.once) {
-		code = run_daemon(&cfg, &sc, &waitmask);
-		goto out;
-	}
-	dirfd = open(cfg.spool_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd == -1) {
-		log_error("spool %s: %s", cfg.spool_dir, strerror(errno));
-		goto out;
-	}
-	code = run_once(&cfg, &sc, dirfd, &waitmask);
- out:
-	if (dirfd != -1)
-		close(dirfd);
+	code = client_open(&cfg, &s3cfg, &s3);
+	if (code == EXIT_OK)
+		code = run(&cfg, s3, &waitmask);
 	s3_client_free(s3);
-	if (curl_up)
-		curl_global_cleanup();
+	curl_global_cleanup();
 	return code;
 }
