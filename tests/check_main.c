@@ -42,6 +42,7 @@ main(void)
 		pace_suite,
 		outcome_suite,
 		ship_suite,
+		watch_suite,
 	};
 	SRunner *sr;
 	size_t i;

@@ -8,17 +8,12 @@
  * loopback; successful uploads are tested against a real S3 server by
  * tests/t-ship-*.sh.
  */
-#include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <curl/curl.h>
-#include <zlib.h>
 
 #include "check_wgtap.h"
 #include "csv.h"
@@ -26,44 +21,6 @@
 #include "ship.h"
 #include "spool.h"
 #include "wgtap.h"
-
-static void
-write_file(int dirfd, const char *name, const char *text)
-{
-	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0644);
-
-	ck_assert_int_ne(fd, -1);
-	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-}
-
-static bool
-exists(int dirfd, const char *name)
-{
-	struct stat st;
-
-	return fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
-}
-
-/* A gzip'd segment with the v1 header; returns its size in bytes. */
-static off_t
-write_segment(int dirfd, const char *name)
-{
-	struct stat st;
-	gzFile gz;
-	int fd;
-
-	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC, 0640);
-	ck_assert_int_ne(fd, -1);
-	gz = gzdopen(fd, "wb");
-	ck_assert_ptr_nonnull(gz);
-	ck_assert_int_gt(gzputs(gz, CSV_HEADER
-	    "192.0.2.1,,192.0.2.2,,ICMP,84,1795000000000000000,\n"), 0);
-	ck_assert_int_eq(gzclose(gz), Z_OK);
-	ck_assert_int_eq(fstatat(dirfd, name, &st, 0), 0);
-	return st.st_size;
-}
 
 /* Ship name in dirfd, parsed here as the callers parse it. */
 static enum ship_status
@@ -80,88 +37,53 @@ ship(const struct ship_config *sc, int dirfd, const char *name,
  * A client whose uploads cannot connect: port 1 on loopback refuses. Every
  * local check in ship_file() happens before the network is used.
  */
-static struct s3_client *
-refused_client(void)
-{
-	struct s3_config cfg;
-	struct s3_client *c = NULL;
-
-	memset(&cfg, 0, sizeof(cfg));
-	ck_assert_int_eq(s3_endpoint_parse("http://127.0.0.1:1",
-	    &cfg.endpoint), WGTAP_OK);
-	cfg.addressing = S3_ADDR_PATH;
-	cfg.bucket = "bucket";
-	cfg.region = "us-east-1";
-	cfg.access_key_id = "AKIDEXAMPLE";
-	cfg.secret_access_key = "secret";
-	cfg.timeout = 2;
-	ck_assert_int_eq(curl_global_init(CURL_GLOBAL_DEFAULT), CURLE_OK);
-	ck_assert_int_eq(s3_client_new(&cfg, &c), WGTAP_OK);
-	return c;
-}
-
-static void
-ship_setup(struct ship_config *sc, struct s3_client *c)
-{
-	memset(sc, 0, sizeof(*sc));
-	sc->s3 = c;
-	sc->bucket = "bucket";
-	sc->prefix = "wgtap/";
-	sc->host = "gw1";
-}
-
-static void
-ship_teardown(struct s3_client *c)
-{
-	s3_client_free(c);
-	curl_global_cleanup();
-}
+#define REFUSED	"http://127.0.0.1:1"
 
 #define SEG	"wg0-20261124T140231.123456789Z-000001.csv.gz"
 #define SEG_KEY	"wgtap/host=gw1/dt=2026-11-24/hour=14/" SEG
 
 START_TEST(test_ship_file_gone)
 {
-	struct s3_client *c = refused_client();
+	struct s3_client *c = tclient_new(REFUSED);
 	struct ship_config sc;
 	struct ship_report rep;
 	struct tdir t;
 
 	tdir_make(&t);
-	ship_setup(&sc, c);
+	tship_config(&sc, c);
 	ck_assert_int_eq(ship(&sc, t.fd, SEG, &rep), SHIP_GONE);
 	ck_assert_str_eq(rep.key, SEG_KEY);
 	tdir_remove(&t);
-	ship_teardown(c);
+	tclient_free(c);
 }
 END_TEST
 
 START_TEST(test_ship_file_busy)
 {
-	struct s3_client *c = refused_client();
+	struct s3_client *c = tclient_new(REFUSED);
 	struct ship_config sc;
 	struct ship_report rep;
 	struct tdir t;
 	int fd;
 
 	tdir_make(&t);
-	ship_setup(&sc, c);
-	write_file(t.fd, SEG, "data\n");
+	tship_config(&sc, c);
+	tfile_write(t.fd, SEG, "data\n");
 	/* Another open file description holds the lock: another shipper. */
 	fd = openat(t.fd, SEG, O_RDONLY | O_CLOEXEC);
 	ck_assert_int_ne(fd, -1);
 	ck_assert_int_eq(flock(fd, LOCK_EX | LOCK_NB), 0);
 	ck_assert_int_eq(ship(&sc, t.fd, SEG, &rep), SHIP_BUSY);
-	ck_assert(exists(t.fd, SEG));
+	ck_assert(tfile_exists(t.fd, SEG));
 	close(fd);
 	tdir_remove(&t);
-	ship_teardown(c);
+	tclient_free(c);
 }
 END_TEST
 
 START_TEST(test_ship_file_not_regular)
 {
-	struct s3_client *c = refused_client();
+	struct s3_client *c = tclient_new(REFUSED);
 	struct ship_config sc;
 	struct ship_report rep;
 	struct tdir t;
@@ -169,83 +91,83 @@ START_TEST(test_ship_file_not_regular)
 	const char *dir = "wg0-20261124T140231.123456789Z-000003.csv.gz";
 
 	tdir_make(&t);
-	ship_setup(&sc, c);
-	write_file(t.fd, "target", "data\n");
+	tship_config(&sc, c);
+	tfile_write(t.fd, "target", "data\n");
 	ck_assert_int_eq(symlinkat("target", t.fd, SEG), 0);
 	ck_assert_int_eq(ship(&sc, t.fd, SEG, &rep), SHIP_LOCAL);
 	ck_assert_ptr_nonnull(strstr(rep.why, "symlink"));
-	ck_assert(exists(t.fd, SEG));
-	ck_assert(exists(t.fd, "target"));
+	ck_assert(tfile_exists(t.fd, SEG));
+	ck_assert(tfile_exists(t.fd, "target"));
 
 	/* A FIFO must not block the open. */
 	ck_assert_int_eq(mkfifoat(t.fd, fifo, 0644), 0);
 	ck_assert_int_eq(ship(&sc, t.fd, fifo, &rep), SHIP_LOCAL);
 	ck_assert_ptr_nonnull(strstr(rep.why, "not a regular file"));
-	ck_assert(exists(t.fd, fifo));
+	ck_assert(tfile_exists(t.fd, fifo));
 
 	ck_assert_int_eq(mkdirat(t.fd, dir, 0755), 0);
 	ck_assert_int_eq(ship(&sc, t.fd, dir, &rep), SHIP_LOCAL);
 	ck_assert_ptr_nonnull(strstr(rep.why, "not a regular file"));
-	ck_assert(exists(t.fd, dir));
+	ck_assert(tfile_exists(t.fd, dir));
 	tdir_remove(&t);
-	ship_teardown(c);
+	tclient_free(c);
 }
 END_TEST
 
 /* No key, no upload: a host label that cannot be part of a key. */
 START_TEST(test_ship_file_bad_key)
 {
-	struct s3_client *c = refused_client();
+	struct s3_client *c = tclient_new(REFUSED);
 	struct ship_config sc;
 	struct ship_report rep;
 	struct tdir t;
 
 	tdir_make(&t);
-	ship_setup(&sc, c);
+	tship_config(&sc, c);
 	sc.host = "gw/1";
-	write_segment(t.fd, SEG);
+	tseg_write(t.fd, SEG);
 	ck_assert_int_eq(ship(&sc, t.fd, SEG, &rep), SHIP_LOCAL);
 	ck_assert_str_eq(rep.key, "");
 	ck_assert_str_eq(rep.why, "object key: input is malformed");
 	ck_assert_uint_eq(rep.bytes, 0);
-	ck_assert(exists(t.fd, SEG));
+	ck_assert(tfile_exists(t.fd, SEG));
 	tdir_remove(&t);
-	ship_teardown(c);
+	tclient_free(c);
 }
 END_TEST
 
 /* A final-looking name whose contents are not a segment stays put. */
 START_TEST(test_ship_file_not_a_segment_inside)
 {
-	struct s3_client *c = refused_client();
+	struct s3_client *c = tclient_new(REFUSED);
 	struct ship_config sc;
 	struct ship_report rep;
 	struct tdir t;
 
 	tdir_make(&t);
-	ship_setup(&sc, c);
-	write_file(t.fd, SEG, "some bytes\n");
+	tship_config(&sc, c);
+	tfile_write(t.fd, SEG, "some bytes\n");
 	ck_assert_int_eq(ship(&sc, t.fd, SEG, &rep), SHIP_LOCAL);
 	ck_assert_ptr_nonnull(strstr(rep.why, "not a wgtap segment"));
-	ck_assert(exists(t.fd, SEG));
+	ck_assert(tfile_exists(t.fd, SEG));
 	/* plain CSV with another header */
-	write_file(t.fd, "wg0-20261124T140231.123456789Z-000002.csv",
+	tfile_write(t.fd, "wg0-20261124T140231.123456789Z-000002.csv",
 	    "a,b,c\n1,2,3\n");
 	ck_assert_int_eq(ship(&sc, t.fd,
 	    "wg0-20261124T140231.123456789Z-000002.csv", &rep), SHIP_LOCAL);
 	ck_assert_ptr_nonnull(strstr(rep.why, "not a wgtap segment"));
 	/* an empty file */
-	write_file(t.fd, "wg0-20261124T140231.123456789Z-000003.csv.gz", "");
+	tfile_write(t.fd, "wg0-20261124T140231.123456789Z-000003.csv.gz", "");
 	ck_assert_int_eq(ship(&sc, t.fd,
 	    "wg0-20261124T140231.123456789Z-000003.csv.gz", &rep), SHIP_LOCAL);
 	tdir_remove(&t);
-	ship_teardown(c);
+	tclient_free(c);
 }
 END_TEST
 
 START_TEST(test_ship_file_failed_keeps_file)
 {
-	struct s3_client *c = refused_client();
+	struct s3_client *c = tclient_new(REFUSED);
 	struct ship_config sc;
 	struct ship_report rep;
 	struct tdir t;
@@ -254,8 +176,8 @@ START_TEST(test_ship_file_failed_keeps_file)
 	int fd;
 
 	tdir_make(&t);
-	ship_setup(&sc, c);
-	size = write_segment(t.fd, SEG);
+	tship_config(&sc, c);
+	size = tseg_write(t.fd, SEG);
 	ck_assert_int_eq(ship(&sc, t.fd, SEG, &rep), SHIP_FAILED);
 	ck_assert_str_eq(rep.key, SEG_KEY);
 	ck_assert_uint_eq(rep.bytes, (uint64_t)size);
@@ -269,7 +191,7 @@ START_TEST(test_ship_file_failed_keeps_file)
 	ck_assert_int_eq(flock(fd, LOCK_EX | LOCK_NB), 0);
 	close(fd);
 	tdir_remove(&t);
-	ship_teardown(c);
+	tclient_free(c);
 }
 END_TEST
 
@@ -282,21 +204,21 @@ START_TEST(test_ship_file_plain_csv)
 	const char *name = "wg0-20261124T150000.000000000Z-000007.csv";
 	const char *text = CSV_HEADER
 	    "192.0.2.1,,192.0.2.2,,ICMP,84,1795000000000000000,\n";
-	struct s3_client *c = refused_client();
+	struct s3_client *c = tclient_new(REFUSED);
 	struct ship_config sc;
 	struct ship_report rep;
 	struct tdir t;
 
 	tdir_make(&t);
-	ship_setup(&sc, c);
-	write_file(t.fd, name, text);
+	tship_config(&sc, c);
+	tfile_write(t.fd, name, text);
 	ck_assert_int_eq(ship(&sc, t.fd, name, &rep), SHIP_FAILED);
 	ck_assert_str_eq(rep.key, "wgtap/host=gw1/dt=2026-11-24/hour=15/"
 	    "wg0-20261124T150000.000000000Z-000007.csv");
 	ck_assert_uint_eq(rep.bytes, strlen(text));
-	ck_assert(exists(t.fd, name));
+	ck_assert(tfile_exists(t.fd, name));
 	tdir_remove(&t);
-	ship_teardown(c);
+	tclient_free(c);
 }
 END_TEST
 

@@ -7,8 +7,13 @@
 #define CHECK_WGTAP_H
 
 #include <check.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
+
+#include "s3.h"
+#include "ship.h"
 
 Suite *log_suite(void);
 Suite *dynbuf_suite(void);
@@ -27,6 +32,7 @@ Suite *s3ca_suite(void);
 Suite *s3_suite(void);
 Suite *queue_suite(void);
 Suite *ship_suite(void);
+Suite *watch_suite(void);
 Suite *config_suite(void);
 Suite *pace_suite(void);
 Suite *outcome_suite(void);
@@ -80,5 +86,48 @@ size_t check_ref_base64(const uint8_t *in, size_t n, char *out);
  * out gets 2 * n digits and a NUL.
  */
 void check_ref_hex(const uint8_t *in, size_t n, char *out);
+
+/* The shipper's helpers (check_util_ship.c). */
+
+/* Write text to a new or emptied file name in dirfd. */
+void tfile_write(int dirfd, const char *name, const char *text);
+
+/* Whether name is in dirfd (as any kind of entry, links not followed). */
+bool tfile_exists(int dirfd, const char *name);
+
+/* A gzip'd segment with the v1 header and one row; returns its size. */
+off_t tseg_write(int dirfd, const char *name);
+
+/*
+ * curl_global_init(), then an S3 client for the endpoint url (path style,
+ * bucket "bucket", timeout 2 s); tclient_free() undoes both.
+ */
+struct s3_client *tclient_new(const char *url);
+void tclient_free(struct s3_client *c);
+
+/* A ship_config for c: bucket "bucket", prefix "wgtap/", host "gw1". */
+void tship_config(struct ship_config *sc, struct s3_client *c);
+
+/*
+ * A one-shot HTTP server on 127.0.0.1 (a child process): it takes one
+ * request, sends response (NULL: nothing, a hung server) and exits.
+ * fake_request() returns the request it got (free it); fake_stop() ends
+ * the child.
+ */
+struct fake {
+	pid_t	pid;
+	int	port;
+	int	reqfd;		/* read end: the request as received */
+};
+
+void fake_start(struct fake *f, const char *response);
+char *fake_request(struct fake *f);
+void fake_stop(struct fake *f);
+
+/*
+ * A "200 OK" answer to the upload of name in dirfd: its ETag is the MD5 of
+ * the file, as S3 says.
+ */
+void fake_ok_response(int dirfd, const char *name, char *buf, size_t cap);
 
 #endif
