@@ -41,6 +41,8 @@ main(void)
 		config_suite,
 		pace_suite,
 		outcome_suite,
+		batch_suite,
+		daemon_suite,
 		ship_suite,
 		watch_suite,
 	};

@@ -36,6 +36,8 @@ Suite *watch_suite(void);
 Suite *config_suite(void);
 Suite *pace_suite(void);
 Suite *outcome_suite(void);
+Suite *batch_suite(void);
+Suite *daemon_suite(void);
 
 /* Directory of test fixtures (tests/data), from WGTAP_TESTDATA or ".". */
 const char *check_datadir(void);
