@@ -243,6 +243,25 @@ START_TEST(test_s3_put_object_no_etag)
 }
 END_TEST
 
+START_TEST(test_s3_describe_lines)
+{
+	char line[S3_ERROR_SIZE], big[2 * S3_ERROR_SIZE];
+
+	s3_describe(line, "open", "Permission denied");
+	ck_assert_str_eq(line, "open: Permission denied");
+	s3_describe(line, "upload aborted", NULL);
+	ck_assert_str_eq(line, "upload aborted");
+	s3_describe(line, "upload aborted", "");
+	ck_assert_str_eq(line, "upload aborted");
+	/* cut to fit, NUL-terminated */
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	s3_describe(line, "read", big);
+	ck_assert_uint_eq(strlen(line), S3_ERROR_SIZE - 1);
+	ck_assert_mem_eq(line, "read: xxx", 9);
+}
+END_TEST
+
 /* What S3 answers to a bad signature (s3err.c reads it). */
 static const char error_doc[] =
 	"<?xml version='1.0' encoding='UTF-8'?>\n"
@@ -434,6 +453,10 @@ s3_suite(void)
 {
 	Suite *s = suite_create("s3");
 	TCase *tc;
+
+	tc = tcase_create("s3_describe");
+	tcase_add_test(tc, test_s3_describe_lines);
+	suite_add_tcase(s, tc);
 
 	tc = tcase_create("s3_put_object");
 	tcase_add_unchecked_fixture(tc, curl_up, curl_down);

@@ -471,18 +471,19 @@ result_describe(struct s3_result *res)
 	/* a cut message is still one useful line */
 }
 
-static void
-result_set(struct s3_result *res, const char *what, const char *detail)
+void
+s3_describe(char line[static S3_ERROR_SIZE], const char *what,
+    const char *detail)
 {
 	int n;
 
 	if (detail && detail[0] != '\0')
-		n = snprintf(res->error, sizeof(res->error), "%s: %s", what,
-		    detail);
+		n = snprintf(line, S3_ERROR_SIZE, "%s: %s", what, detail);
 	else
-		n = snprintf(res->error, sizeof(res->error), "%s", what);
+		n = snprintf(line, S3_ERROR_SIZE, "%s", what);
 	if (n < 0)
-		res->error[0] = '\0';
+		line[0] = '\0';
+	/* a cut line is still one useful line */
 }
 
 /* Turn a finished transfer into a result; see s3_put_object(). */
@@ -495,7 +496,7 @@ put_result(struct s3_client *c, struct s3_xfer *x, CURLcode e,
 
 	if (x->aborted) {
 		res->aborted = true;
-		result_set(res, "upload aborted", NULL);
+		s3_describe(res->error, "upload aborted", NULL);
 		return WGTAP_ENET;
 	}
 	if (x->stalled) {
@@ -509,15 +510,16 @@ put_result(struct s3_client *c, struct s3_xfer *x, CURLcode e,
 	}
 	if (x->read_errno) {
 		errno = x->read_errno;
-		result_set(res, "read", strerror(x->read_errno));
+		s3_describe(res->error, "read", strerror(x->read_errno));
 		return WGTAP_ESYS;
 	}
 	if (x->short_read) {
-		result_set(res, "the file shrank during the upload", NULL);
+		s3_describe(res->error, "the file shrank during the upload",
+		    NULL);
 		return WGTAP_ETRUNC;
 	}
 	if (e != CURLE_OK) {
-		result_set(res, c->errbuf[0] ? c->errbuf :
+		s3_describe(res->error, c->errbuf[0] ? c->errbuf :
 		    curl_easy_strerror(e), NULL);
 		return WGTAP_ENET;
 	}
@@ -529,12 +531,12 @@ put_result(struct s3_client *c, struct s3_xfer *x, CURLcode e,
 		return WGTAP_EHTTP;
 	}
 	if (fstat(x->body->fd, &st) == -1) {
-		result_set(res, "fstat", strerror(errno));
+		s3_describe(res->error, "fstat", strerror(errno));
 		return WGTAP_ESYS;
 	}
 	if ((uint64_t)st.st_size != x->body->size) {
-		result_set(res, "the file changed size during the upload",
-		    NULL);
+		s3_describe(res->error, "the file changed size during the "
+		    "upload", NULL);
 		return WGTAP_ETRUNC;
 	}
 	chars_hex_encode(x->body->md5, S3_MD5_LEN, md5_hex);
@@ -575,12 +577,12 @@ s3_put_object(struct s3_client *c, const char *key, const char *content_type,
 	r = s3_target_build(&t, &c->cfg.endpoint, c->virtual_hosted,
 	    c->cfg.bucket, key);
 	if (r != WGTAP_OK) {
-		result_set(res, "request URL", wgtap_strerror(r));
+		s3_describe(res->error, "request URL", wgtap_strerror(r));
 		goto out;
 	}
 	r = request_headers(c, &t, content_type, body, &headers);
 	if (r != WGTAP_OK) {
-		result_set(res, "signing", wgtap_strerror(r));
+		s3_describe(res->error, "signing", wgtap_strerror(r));
 		goto out;
 	}
 	c->errbuf[0] = '\0';

@@ -31,6 +31,14 @@ struct s3_result {
 	double		secs;			/* time spent in the transfer */
 };
 
+/*
+ * Describe a failure in one line: "what: detail", or what alone when
+ * detail is NULL or "", cut to fit. Used for s3_result.error and by the
+ * callers that report in the same size.
+ */
+void s3_describe(char line[static S3_ERROR_SIZE], const char *what,
+    const char *detail);
+
 /* Everything a client needs; strings are not copied and must outlive it. */
 struct s3_config {
 	struct s3_endpoint	endpoint;

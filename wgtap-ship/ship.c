@@ -18,7 +18,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -29,20 +28,6 @@
 #include "ship.h"
 #include "wgtap.h"
 
-static void
-report_why(struct ship_report *rep, const char *what, const char *detail)
-{
-	int n;
-
-	if (detail)
-		n = snprintf(rep->why, sizeof(rep->why), "%s: %s", what,
-		    detail);
-	else
-		n = snprintf(rep->why, sizeof(rep->why), "%s", what);
-	if (n < 0)
-		rep->why[0] = '\0';
-}
-
 /* Whether fd is still the file linked under name in dirfd. */
 static enum ship_status
 still_linked(int dirfd, const char *name, int fd, struct ship_report *rep)
@@ -50,7 +35,7 @@ still_linked(int dirfd, const char *name, int fd, struct ship_report *rep)
 	struct stat a, b;
 
 	if (fstat(fd, &a) == -1) {
-		report_why(rep, "fstat", strerror(errno));
+		s3_describe(rep->why, "fstat", strerror(errno));
 		return SHIP_LOCAL;
 	}
 	if (a.st_nlink == 0)
@@ -58,7 +43,7 @@ still_linked(int dirfd, const char *name, int fd, struct ship_report *rep)
 	if (fstatat(dirfd, name, &b, AT_SYMLINK_NOFOLLOW) == -1) {
 		if (errno == ENOENT)
 			return SHIP_GONE;
-		report_why(rep, "stat", strerror(errno));
+		s3_describe(rep->why, "stat", strerror(errno));
 		return SHIP_LOCAL;
 	}
 	if (a.st_dev != b.st_dev || a.st_ino != b.st_ino)
@@ -82,24 +67,24 @@ open_locked(int dirfd, const char *name, int *fdp, struct ship_report *rep)
 		if (errno == ENOENT)
 			st = SHIP_GONE;
 		else if (errno == ELOOP)
-			report_why(rep, "a symlink, not shipped", NULL);
+			s3_describe(rep->why, "a symlink, not shipped", NULL);
 		else
-			report_why(rep, "open", strerror(errno));
+			s3_describe(rep->why, "open", strerror(errno));
 		goto out;
 	}
 	if (fstat(fd, &sb) == -1) {
-		report_why(rep, "fstat", strerror(errno));
+		s3_describe(rep->why, "fstat", strerror(errno));
 		goto out;
 	}
 	if (!S_ISREG(sb.st_mode)) {
-		report_why(rep, "not a regular file, not shipped", NULL);
+		s3_describe(rep->why, "not a regular file, not shipped", NULL);
 		goto out;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
 		if (errno == EWOULDBLOCK)
 			st = SHIP_BUSY;
 		else
-			report_why(rep, "flock", strerror(errno));
+			s3_describe(rep->why, "flock", strerror(errno));
 		goto out;
 	}
 	st = still_linked(dirfd, name, fd, rep);
@@ -164,7 +149,7 @@ ship_file(const struct ship_config *cfg, int dirfd, const char *name,
 	memset(rep, 0, sizeof(*rep));
 	r = s3_object_key(cfg->prefix, cfg->host, name, sn, rep->key);
 	if (r != WGTAP_OK) {
-		report_why(rep, "object key", wgtap_strerror(r));
+		s3_describe(rep->why, "object key", wgtap_strerror(r));
 		goto out;
 	}
 	st = open_locked(dirfd, name, &fd, rep);
@@ -172,20 +157,20 @@ ship_file(const struct ship_config *cfg, int dirfd, const char *name,
 		goto out;
 	st = SHIP_LOCAL;
 	if (!looks_like_segment(fd, sn->gzip)) {
-		report_why(rep, "not a wgtap segment (its first line is not "
-		    "the CSV header), not shipped", NULL);
+		s3_describe(rep->why, "not a wgtap segment (its first line is "
+		    "not the CSV header), not shipped", NULL);
 		goto out;
 	}
 	r = s3_body_hash(fd, &body);
 	if (r != WGTAP_OK) {
-		report_why(rep, "read", wgtap_strerror(r));
+		s3_describe(rep->why, "read", wgtap_strerror(r));
 		goto out;
 	}
 	rep->bytes = body.size;
 	r = s3_put_object(cfg->s3, rep->key, s3_content_type(sn), &body,
 	    &rep->s3);
 	if (r != WGTAP_OK) {
-		report_why(rep, rep->s3.error, NULL);
+		s3_describe(rep->why, rep->s3.error, NULL);
 		if (rep->s3.aborted)
 			st = SHIP_ABORTED;
 		else if (r == WGTAP_EHTTP || r == WGTAP_ENET)
@@ -196,7 +181,8 @@ ship_file(const struct ship_config *cfg, int dirfd, const char *name,
 	if (cfg->keep)
 		goto out;
 	if (unlinkat(dirfd, name, 0) == -1) {
-		report_why(rep, "uploaded, but not deleted", strerror(errno));
+		s3_describe(rep->why, "uploaded, but not deleted",
+		    strerror(errno));
 		st = SHIP_UNDELETED;
 		goto out;
 	}
