@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The unit-test suites, one per module (tests/check_pkt.c tests
- * common/pkt.c, and so on). check_main.c runs every suite that is linked in.
+ * common/pkt.c, and so on); check_main.c lists and runs them all.
  */
 #ifndef CHECK_WGTAP_H
 #define CHECK_WGTAP_H
