@@ -22,6 +22,7 @@ main(void)
 {
 	Suite *(*const suites[])(void) = {
 		/* common/ */
+		atomicio_suite,
 		log_suite,
 		dynbuf_suite,
 		pkt_suite,

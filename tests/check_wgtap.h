@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+Suite *atomicio_suite(void);
 Suite *log_suite(void);
 Suite *dynbuf_suite(void);
 Suite *pkt_suite(void);
