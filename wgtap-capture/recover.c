@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "atomicio.h"
 #include "csv.h"
 #include "log.h"
 #include "recover.h"
@@ -94,7 +95,7 @@ read_leftover(int fd, bool gzip, struct liner *l)
 	z_stream zs;
 	bool zs_live = false;
 	int r = WGTAP_ENOMEM, zr;
-	ssize_t got;
+	size_t got;
 
 	in = malloc(READ_CAP);
 	out = malloc(READ_CAP);
@@ -109,17 +110,13 @@ read_leftover(int fd, bool gzip, struct liner *l)
 		zs_live = true;
 	}
 	for (;;) {
-		got = read(fd, in, READ_CAP);
-		if (got == -1 && errno == EINTR)
-			continue;
-		if (got == -1) {
-			r = WGTAP_ESYS;
+		r = atomicio_read(fd, in, READ_CAP, &got);
+		if (r != WGTAP_OK)
 			goto out;
-		}
 		if (got == 0)
 			break;
 		if (!gzip) {
-			liner_feed(l, (const char *)in, (size_t)got);
+			liner_feed(l, (const char *)in, got);
 			continue;
 		}
 		zs.next_in = in;

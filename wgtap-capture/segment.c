@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomicio.h"
 #include "csv.h"
 #include "segment.h"
 #include "wgtap.h"
@@ -61,26 +62,6 @@ segment_free(struct segment *s)
 	s->out = NULL;
 }
 
-/* Write all of buf, through short writes and EINTR. */
-static int
-write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-
-		if (w == -1) {
-			if (errno == EINTR)
-				continue;
-			return WGTAP_ESYS;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	return WGTAP_OK;
-}
-
 /*
  * Count need more bytes against the cap and reserve them on disk, ahead of
  * the writes. WGTAP_ENOSPACE when the cap or the filesystem says no.
@@ -123,7 +104,7 @@ flush_out(struct segment *s)
 
 	if (s->out_len == 0)
 		return WGTAP_OK;
-	r = write_all(s->fd, s->out, s->out_len);
+	r = atomicio_write(s->fd, s->out, s->out_len, NULL);
 	if (r != WGTAP_OK)
 		return r;
 	s->written += s->out_len;
@@ -142,7 +123,7 @@ drain_in(struct segment *s, int flush)
 	int r, zr;
 
 	if (!s->cfg->gzip) {
-		r = write_all(s->fd, s->in, s->in_len);
+		r = atomicio_write(s->fd, s->in, s->in_len, NULL);
 		if (r != WGTAP_OK)
 			return r;
 		s->written += s->in_len;
