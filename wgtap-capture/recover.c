@@ -221,20 +221,13 @@ recover_file(const struct segment_cfg *cfg, const char *tmpname,
 	return r;
 }
 
-/* ".NAME.rec.part" of this interface: an interrupted recovery's copy. */
+/* An interrupted recovery's copy of a leftover of this interface. */
 static bool
 is_recovery_copy(const char *name, const char *iface)
 {
-	size_t len = strlen(name), slen = sizeof(SEGMENT_RECOVERY_SUFFIX) - 1;
-	char final[SPOOL_MAX_NAME];
 	struct spool_name n;
 
-	if (name[0] != '.' || len < 1 + slen || len - slen >= sizeof(final) ||
-	    strcmp(name + len - slen, SEGMENT_RECOVERY_SUFFIX) != 0)
-		return false;
-	memcpy(final, name + 1, len - 1 - slen);
-	final[len - 1 - slen] = '\0';
-	return spool_name_parse(final, &n) == WGTAP_OK &&
+	return spool_name_parse_recovery(name, &n) == WGTAP_OK &&
 	    strcmp(n.iface, iface) == 0;
 }
 

@@ -214,22 +214,12 @@ segment_open(struct segment *s, const struct spool_name *name, bool recovery)
 	s->rows = s->written = s->reserved = 0;
 	s->dirty = false;
 	s->prealloc = true;
-	if (recovery) {
-		char final[SPOOL_MAX_NAME];
-		int n;
-
-		r = spool_name_format(&s->name, final);
-		if (r != WGTAP_OK)
-			return r;
-		n = snprintf(s->tmpname, sizeof(s->tmpname), ".%s%s", final,
-		    SEGMENT_RECOVERY_SUFFIX);
-		if (n < 0 || (size_t)n >= sizeof(s->tmpname))
-			return WGTAP_ETOOBIG;
-	} else {
+	if (recovery)
+		r = spool_name_format_recovery(&s->name, s->tmpname);
+	else
 		r = spool_name_format_temp(&s->name, s->tmpname);
-		if (r != WGTAP_OK)
-			return r;
-	}
+	if (r != WGTAP_OK)
+		return r;
 	r = WGTAP_ESYS;
 	/* A leftover of ours with this name is stale: recovery ran first. */
 	s->fd = openat(cfg->dirfd, s->tmpname,

@@ -26,9 +26,6 @@
 /* Free space a segment needs to start: its first reservation. */
 #define SEGMENT_MIN_SPACE	(2u * 1024 * 1024)
 
-/* Temporary name of a segment being rebuilt by recovery: ".NAME.rec.part" */
-#define SEGMENT_RECOVERY_SUFFIX	".rec.part"
-
 struct segment_cfg {
 	int		dirfd;		/* the spool directory */
 	bool		gzip;		/* else plain CSV */
@@ -74,7 +71,7 @@ segment_is_open(const struct segment *s)
  * set from the configuration) and write the header. Returns WGTAP_OK,
  * WGTAP_ENOSPACE (cap or full filesystem: nothing is left behind), or
  * WGTAP_ESYS / WGTAP_EZLIB. A recovery segment is written under
- * SEGMENT_RECOVERY_SUFFIX instead, so that it never collides with the
+ * spool_name_format_recovery() instead, so that it never collides with the
  * leftover it is made from.
  */
 int segment_open(struct segment *s, const struct spool_name *name,
