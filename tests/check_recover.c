@@ -33,7 +33,6 @@ seg_cfg(struct segment_cfg *cfg, int dirfd, bool gzip)
 	cfg->dirfd = dirfd;
 	cfg->gzip = gzip;
 	cfg->level = 1;
-	cfg->strategy = Z_DEFAULT_STRATEGY;
 }
 
 /*

@@ -56,7 +56,6 @@ cfg_make(struct capture_cfg *cfg, int dirfd, bool gzip, uint64_t max_rows,
 	cfg->seg.dirfd = dirfd;
 	cfg->seg.gzip = gzip;
 	cfg->seg.level = 1;
-	cfg->seg.strategy = Z_DEFAULT_STRATEGY;
 }
 
 /* Segment names in the spool, final names only, oldest first. */
@@ -108,7 +107,7 @@ START_TEST(test_capture_packet_rotate_by_count)
 
 	tdir_make(&t);
 	cfg_make(&cfg, t.fd, true, 3, 300 * NS);
-	ck_assert_int_eq(capture_init(&c, &cfg), WGTAP_OK);
+	ck_assert_int_eq(capture_init(&c, &cfg, 0), WGTAP_OK);
 	for (i = 0; i < 7; i++)
 		feed(&c, (uint16_t)(1000 + i), HOUR0 + (uint64_t)i * NS);
 	/* Two full segments are published; the third is still open. */
@@ -148,7 +147,7 @@ START_TEST(test_capture_packet_rotate_by_capture_time)
 
 	tdir_make(&t);
 	cfg_make(&cfg, t.fd, false, 1000, 60 * NS);
-	ck_assert_int_eq(capture_init(&c, &cfg), WGTAP_OK);
+	ck_assert_int_eq(capture_init(&c, &cfg, 0), WGTAP_OK);
 	feed(&c, 1, HOUR0 + 10 * NS);
 	feed(&c, 2, HOUR0 + 69 * NS + NS - 1);	/* 59.999999999 s later */
 	feed(&c, 3, HOUR0 + 70 * NS);		/* exactly 60 s: new segment */
@@ -183,7 +182,7 @@ START_TEST(test_capture_packet_hour_boundary)
 	tdir_make(&t);
 	/* 5-minute segments starting at 16:58 must still end at 17:00 */
 	cfg_make(&cfg, t.fd, true, 1000, 300 * NS);
-	ck_assert_int_eq(capture_init(&c, &cfg), WGTAP_OK);
+	ck_assert_int_eq(capture_init(&c, &cfg, 0), WGTAP_OK);
 	feed(&c, 1, HOUR0 + 3480 * NS);
 	ck_assert_uint_eq(capture_deadline(&c), HOUR0 + 3600 * NS);
 	feed(&c, 2, HOUR0 + 3599 * NS + 999999999);
@@ -207,7 +206,7 @@ START_TEST(test_capture_tick_age_without_packets)
 
 	tdir_make(&t);
 	cfg_make(&cfg, t.fd, true, 1000, 30 * NS);
-	ck_assert_int_eq(capture_init(&c, &cfg), WGTAP_OK);
+	ck_assert_int_eq(capture_init(&c, &cfg, 0), WGTAP_OK);
 	/* no packets, no segment, whatever the clock says */
 	ck_assert_int_eq(capture_tick(&c, HOUR0 + 100 * NS, NS), WGTAP_OK);
 	ck_assert_uint_eq(finals(t.fd, names, 8), 0);
@@ -290,9 +289,9 @@ START_TEST(test_segment_close_gzip_equals_plain)
 	tdir_make(&tg);
 	tdir_make(&tp);
 	cfg_make(&cfg, tg.fd, true, 100000, 300 * NS);
-	ck_assert_int_eq(capture_init(&cg, &cfg), WGTAP_OK);
+	ck_assert_int_eq(capture_init(&cg, &cfg, 0), WGTAP_OK);
 	cfg_make(&cfg, tp.fd, false, 100000, 300 * NS);
-	ck_assert_int_eq(capture_init(&cp, &cfg), WGTAP_OK);
+	ck_assert_int_eq(capture_init(&cp, &cfg, 0), WGTAP_OK);
 	for (i = 0; i < 150000; i++) {
 		uint64_t ts = HOUR0 + (uint64_t)i * 1000003;
 
@@ -376,7 +375,7 @@ START_TEST(test_capture_packet_spool_cap)
 	tdir_make(&t);
 	cfg_make(&cfg, t.fd, false, 20000, 3600 * NS);
 	cfg.seg.cap_bytes = 8u << 20;
-	ck_assert_int_eq(capture_init(&c, &cfg), WGTAP_OK);
+	ck_assert_int_eq(capture_init(&c, &cfg, 0), WGTAP_OK);
 	ck_assert_int_eq(capture_measure_spool(&c), WGTAP_OK);
 	for (k = 0; k < 400000; k++)
 		feed(&c, (uint16_t)k, HOUR0 + k);

@@ -26,10 +26,12 @@
 #define FULL_LOG_EVERY	(60 * NS_PER_S)
 
 int
-capture_init(struct capture *c, const struct capture_cfg *cfg)
+capture_init(struct capture *c, const struct capture_cfg *cfg,
+    uint64_t mono_ns)
 {
 	memset(c, 0, sizeof(*c));
 	c->cfg = *cfg;
+	c->last_sync_ns = c->last_measure_ns = mono_ns;
 	c->cfg.seg.spool_used = &c->spool_used;
 	return segment_init(&c->seg, &c->cfg.seg);
 }

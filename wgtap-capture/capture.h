@@ -58,8 +58,13 @@ struct capture {
 	uint64_t	drops_reported;	/* libpcap drops in the last line */
 };
 
-/* Set up c with *cfg (copied). WGTAP_OK or WGTAP_ENOMEM. */
-int capture_init(struct capture *c, const struct capture_cfg *cfg);
+/*
+ * Set up c with *cfg (copied); mono_ns is the monotonic clock now, from
+ * which the first sync interval and spool measurement count. WGTAP_OK or
+ * WGTAP_ENOMEM.
+ */
+int capture_init(struct capture *c, const struct capture_cfg *cfg,
+    uint64_t mono_ns);
 
 /* Close nothing; free memory. Call capture_finish() first. */
 void capture_free(struct capture *c);

@@ -677,14 +677,13 @@ main(int argc, char **argv)
 	cfg.seg.dirfd = dirfd;
 	cfg.seg.gzip = o.gzip;
 	cfg.seg.level = (int)o.level;
-	cfg.seg.strategy = Z_DEFAULT_STRATEGY;
 	cfg.seg.cap_bytes = o.cap;
 	if (!o.read_file) {
 		cfg.refresh_stats = fill_pcap_stats;
 		cfg.ctx = &src;
 	}
 	recover_spool(&cfg.seg, o.iface);
-	if (capture_init(&c, &cfg) != WGTAP_OK) {
+	if (capture_init(&c, &cfg, clock_ns(CLOCK_MONOTONIC)) != WGTAP_OK) {
 		log_error("out of memory");
 		goto out;
 	}
@@ -694,7 +693,6 @@ main(int argc, char **argv)
 		log_error("spool %s: %s", o.spool_dir, strerror(errno));
 		goto out;
 	}
-	c.last_sync_ns = c.last_measure_ns = clock_ns(CLOCK_MONOTONIC);
 
 	r = o.read_file ? run_file(&src, &o) : run_live(&src, &o);
 	if (capture_finish(&c, got_term ? "exit" : "end of input") !=

@@ -229,7 +229,7 @@ segment_open(struct segment *s, const struct spool_name *name, bool recovery)
 	if (cfg->gzip) {
 		memset(&s->zs, 0, sizeof(s->zs));
 		if (deflateInit2(&s->zs, cfg->level, Z_DEFLATED, GZIP_WBITS, 8,
-		    cfg->strategy) != Z_OK) {
+		    Z_DEFAULT_STRATEGY) != Z_OK) {
 			r = WGTAP_EZLIB;
 			goto out;
 		}

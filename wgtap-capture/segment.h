@@ -30,7 +30,6 @@ struct segment_cfg {
 	int		dirfd;		/* the spool directory */
 	bool		gzip;		/* else plain CSV */
 	int		level;		/* zlib level, 1..9 */
-	int		strategy;	/* Z_DEFAULT_STRATEGY, Z_RLE, ... */
 	uint64_t	cap_bytes;	/* spool cap, 0 = none */
 	/* bytes used in the spool by everything but the open segment */
 	const uint64_t	*spool_used;
