@@ -30,6 +30,7 @@ main(void)
 		spool_suite,
 		opt_suite,
 		/* wgtap-capture/ */
+		capture_suite,
 		segment_suite,
 		recover_suite,
 		/* wgtap-ship/ */

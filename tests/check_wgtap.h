@@ -10,12 +10,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "spool.h"
+
 Suite *atomicio_suite(void);
 Suite *log_suite(void);
 Suite *dynbuf_suite(void);
 Suite *pkt_suite(void);
 Suite *csv_suite(void);
 Suite *spool_suite(void);
+Suite *capture_suite(void);
 Suite *segment_suite(void);
 Suite *recover_suite(void);
 Suite *opt_suite(void);
@@ -40,6 +43,22 @@ void tdir_remove(struct tdir *t);
  * trailer is fine), NUL-terminated; *len is its length. Free it.
  */
 char *slurp(int dirfd, const char *name, size_t *len);
+
+/*
+ * An IPv4/UDP packet 192.0.2.1:sport -> 198.51.100.2:9 with 8 zero bytes
+ * of payload, into b (room for CHECK_UDP4_LEN bytes); returns its length.
+ */
+#define CHECK_UDP4_LEN	36
+size_t check_udp4(uint8_t b[static CHECK_UDP4_LEN], uint16_t sport);
+
+/*
+ * The final segment names in the spool dirfd, oldest first, into names
+ * (at most max of them); returns how many there are.
+ */
+size_t check_finals(int dirfd, char names[][SPOOL_MAX_NAME], size_t max);
+
+/* How many newlines s holds. */
+size_t check_count_lines(const char *s);
 
 /*
  * Base64 (RFC 4648 section 4) written bit by bit, independently of
