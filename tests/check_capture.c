@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * Tests for wgtap-capture/capture.c: rotation by count, capture-time age
- * and UTC hour, the age deadline without packets, rotation on demand, the
- * sync interval counted from the start, the spool cap, the counters line.
+ * and UTC hour, the age deadline without packets, how long a live source
+ * may wait, rotation on demand, the sync interval counted from the start,
+ * the spool cap, the counters line.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -293,6 +294,41 @@ START_TEST(test_capture_rotate_now)
 }
 END_TEST
 
+START_TEST(test_capture_wait_ns_bounds)
+{
+	struct capture_cfg cfg;
+	struct capture c;
+	struct tdir t;
+
+	tdir_make(&t);
+	cfg_make(&cfg, t.fd, false, 1000, 300 * NS);
+	ck_assert_int_eq(capture_init(&c, &cfg, 0), WGTAP_OK);
+	/* No segment open: a second, for the spool measurement. */
+	ck_assert_uint_eq(capture_wait_ns(&c, HOUR0), NS);
+	feed(&c, 1, HOUR0);
+	ck_assert_uint_eq(capture_wait_ns(&c, HOUR0 + 100 * NS), NS);
+	ck_assert_uint_eq(capture_wait_ns(&c, HOUR0 + 299 * NS + NS / 4),
+	    3 * NS / 4);
+	ck_assert_uint_eq(capture_wait_ns(&c, HOUR0 + 300 * NS), 0);
+	ck_assert_uint_eq(capture_wait_ns(&c, HOUR0 + 301 * NS), 0);
+	ck_assert_int_eq(capture_finish(&c, "test"), WGTAP_OK);
+	capture_free(&c);
+
+	/* A shorter sync interval wins over the second and the deadline. */
+	cfg.sync_ns = NS / 10;
+	ck_assert_int_eq(capture_init(&c, &cfg, 0), WGTAP_OK);
+	ck_assert_uint_eq(capture_wait_ns(&c, HOUR0), NS / 10);
+	feed(&c, 1, HOUR0 + 3500 * NS);	/* the hour ends 100 s later */
+	ck_assert_uint_eq(capture_deadline(&c), HOUR0 + 3600 * NS);
+	ck_assert_uint_eq(capture_wait_ns(&c, HOUR0 + 3550 * NS), NS / 10);
+	ck_assert_uint_eq(capture_wait_ns(&c, HOUR0 + 3600 * NS - NS / 20),
+	    NS / 20);
+	ck_assert_int_eq(capture_finish(&c, "test"), WGTAP_OK);
+	capture_free(&c);
+	tdir_remove(&t);
+}
+END_TEST
+
 static void
 fake_pcap_stats(void *ctx, struct capture_stats *st)
 {
@@ -360,6 +396,9 @@ capture_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("capture_tick");
 	tcase_add_test(tc, test_capture_tick_age_without_packets);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("capture_wait_ns");
+	tcase_add_test(tc, test_capture_wait_ns_bounds);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("capture_rotate");
 	tcase_add_test(tc, test_capture_rotate_now);

@@ -336,6 +336,20 @@ capture_deadline(const struct capture *c)
 	return age < hour ? age : hour;
 }
 
+uint64_t
+capture_wait_ns(const struct capture *c, uint64_t now_ns)
+{
+	uint64_t deadline = capture_deadline(c), wait = NS_PER_S;
+
+	if (deadline != UINT64_MAX)
+		wait = deadline > now_ns ? deadline - now_ns : 0;
+	if (c->cfg.sync_ns && c->cfg.sync_ns < wait)
+		wait = c->cfg.sync_ns;
+	if (wait > NS_PER_S)
+		wait = NS_PER_S;
+	return wait;
+}
+
 int
 capture_finish(struct capture *c, const char *why)
 {

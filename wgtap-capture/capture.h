@@ -93,6 +93,13 @@ int capture_tick(struct capture *c, uint64_t now_ns, uint64_t mono_ns);
  */
 uint64_t capture_deadline(const struct capture *c);
 
+/*
+ * How long a live source may wait for packets at wall-clock time now_ns
+ * before it must tick: until the deadline, at most the sync interval, and
+ * at most a second (the spool is measured every second). In ns.
+ */
+uint64_t capture_wait_ns(const struct capture *c, uint64_t now_ns);
+
 /* Close the open segment now (SIGHUP, exit). why goes in the log line. */
 int capture_rotate(struct capture *c, const char *why);
 

@@ -4,16 +4,15 @@
  * pcap/pcapng file) and write one CSV row per IP packet into rotated,
  * compressed segments in the spool (SPEC sections 1, 2 and 4).
  *
- * This file owns the process: flags, signals, privileges, the event loop,
- * exit status (0 done, 1 run-time failure, 2 usage). Decoding, segment
- * writing and rotation live in their own modules.
+ * This file owns the process: flags, signals, privileges, exit status (0
+ * done, 1 run-time failure, 2 usage). The packet source and its loops
+ * (source.c), decoding, segment writing and rotation live in their own
+ * modules.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
-#include <pcap/pcap.h>
-#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -29,6 +28,7 @@
 #include "log.h"
 #include "opt.h"
 #include "recover.h"
+#include "source.h"
 #include "wgtap.h"
 
 #define PROG			"wgtap-capture"
@@ -42,10 +42,6 @@
 #define DEFAULT_SNAPLEN		65535
 #define DEFAULT_BUFFER		(16ULL << 20)
 #define DEFAULT_LEVEL		1
-/* libpcap's read timeout: how long a packet may wait in the ring. */
-#define PCAP_TIMEOUT_MS		50
-#define TICK_EVERY_PACKETS	1024
-#define READ_BUFFER		(1 << 20)
 
 static volatile sig_atomic_t got_term;
 static volatile sig_atomic_t got_hup;
@@ -65,14 +61,6 @@ struct options {
 	uint64_t	 level;
 	bool		 gzip;
 	bool		 verbose;
-};
-
-/* The packet source and what its callback needs. */
-struct source {
-	pcap_t		*p;
-	struct capture	*cap;
-	int		 err;		/* fatal error inside the callback */
-	uint64_t	 packets;	/* for ticking during a file read */
 };
 
 static void
@@ -116,15 +104,6 @@ on_signal(int sig)
 		got_hup = 1;
 	else
 		got_term = 1;
-}
-
-static uint64_t
-clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
 }
 
 /* One line about a bad flag value, exit 2. */
@@ -269,124 +248,6 @@ parse_args(int argc, char **argv, struct options *o)
 		bad_value("--user", o->user, "no such user");
 }
 
-static const char *
-dlt_text(int dlt)
-{
-	const char *name = pcap_datalink_val_to_name(dlt);
-
-	return name ? name : "unknown";
-}
-
-/* Refuse link types SPEC does not allow; one line naming it. */
-static int
-check_dlt(pcap_t *p, const char *what)
-{
-	int dlt = pcap_datalink(p);
-
-	if (pkt_dlt_supported(dlt))
-		return WGTAP_OK;
-	log_error("%s has link type %s (%s, DLT %d); wgtap-capture reads "
-	    "only RAW, IPV4, IPV6, NULL, LOOP, LINUX_SLL and LINUX_SLL2 "
-	    "(WireGuard and TUN interfaces)", what, dlt_text(dlt),
-	    pcap_datalink_val_to_description(dlt) ?
-	    pcap_datalink_val_to_description(dlt) : "?", dlt);
-	return WGTAP_EFORMAT;
-}
-
-static int
-set_filter(pcap_t *p, const char *expr)
-{
-	struct bpf_program prog;
-
-	if (!expr)
-		return WGTAP_OK;
-	if (pcap_compile(p, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) == -1) {
-		log_error("bad value for --filter: '%s' (%s)", expr,
-		    pcap_geterr(p));
-		return WGTAP_EFORMAT;
-	}
-	if (pcap_setfilter(p, &prog) == -1) {
-		log_error("--filter '%s': %s", expr, pcap_geterr(p));
-		pcap_freecode(&prog);
-		return WGTAP_EFORMAT;
-	}
-	pcap_freecode(&prog);
-	return WGTAP_OK;
-}
-
-static pcap_t *
-open_live(const struct options *o)
-{
-	char errbuf[PCAP_ERRBUF_SIZE] = "";
-	pcap_t *p;
-	int r;
-
-	p = pcap_create(o->iface, errbuf);
-	if (!p) {
-		log_error("interface %s: %s", o->iface, errbuf);
-		return NULL;
-	}
-	pcap_set_snaplen(p, (int)o->snaplen);
-	pcap_set_promisc(p, 0);
-	pcap_set_timeout(p, PCAP_TIMEOUT_MS);
-	pcap_set_buffer_size(p, (int)o->buffer);
-	/* Nanoseconds where the platform has them; else microseconds. */
-	pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO);
-	r = pcap_activate(p);
-	if (r < 0) {
-		switch (r) {
-		case PCAP_ERROR_NO_SUCH_DEVICE:
-			log_error("interface %s: no such interface", o->iface);
-			break;
-		case PCAP_ERROR_PERM_DENIED:
-			log_error("interface %s: permission denied (run as root, "
-			    "or give the binary CAP_NET_RAW and CAP_NET_ADMIN)",
-			    o->iface);
-			break;
-		case PCAP_ERROR_IFACE_NOT_UP:
-			log_error("interface %s: the interface is down",
-			    o->iface);
-			break;
-		default:
-			log_error("interface %s: %s", o->iface, pcap_geterr(p));
-		}
-		pcap_close(p);
-		return NULL;
-	}
-	if (r > 0)
-		log_warn("interface %s: %s", o->iface, pcap_geterr(p));
-	return p;
-}
-
-/*
- * Open a capture file (or stdin) through our own stdio stream with a 1 MiB
- * buffer: with the default 4 KiB one, the read(2) calls cost more than all
- * the decoding (BENCHMARKS.md).
- */
-static pcap_t *
-open_file(const struct options *o)
-{
-	char errbuf[PCAP_ERRBUF_SIZE] = "";
-	bool is_stdin = strcmp(o->read_file, "-") == 0;
-	pcap_t *p;
-	FILE *f;
-
-	f = is_stdin ? stdin : fopen(o->read_file, "rbe");
-	if (!f) {
-		log_error("read %s: %s", o->read_file, strerror(errno));
-		return NULL;
-	}
-	setvbuf(f, NULL, _IOFBF, READ_BUFFER);
-	p = pcap_fopen_offline_with_tstamp_precision(f,
-	    PCAP_TSTAMP_PRECISION_NANO, errbuf);
-	if (!p) {
-		log_error("read %s: %s", is_stdin ? "stdin" : o->read_file,
-		    errbuf);
-		fclose(f);
-	}
-	return p;
-}
-
 /*
  * Become o->user for good: its groups, gid and uid, and prove that the
  * way back to root is closed.
@@ -426,181 +287,6 @@ drop_privileges(const char *user)
 	return WGTAP_OK;
 }
 
-static void
-fill_pcap_stats(void *ctx, struct capture_stats *st)
-{
-	struct source *src = ctx;
-	struct pcap_stat ps;
-
-	if (pcap_stats(src->p, &ps) == 0) {
-		st->pcap_recv = ps.ps_recv;
-		st->pcap_drop = ps.ps_drop;
-		st->pcap_ifdrop = ps.ps_ifdrop;
-		st->have_pcap_stats = true;
-	}
-}
-
-static uint64_t
-pkt_time_ns(const struct pcap_pkthdr *h, bool nano)
-{
-	uint64_t frac = (uint64_t)h->ts.tv_usec;
-
-	return (uint64_t)h->ts.tv_sec * NS_PER_S + (nano ? frac : frac * 1000);
-}
-
-static bool live_nano;
-
-static void
-on_packet(u_char *arg, const struct pcap_pkthdr *h, const u_char *data)
-{
-	struct source *src = (struct source *)arg;
-	int r;
-
-	if (src->err != WGTAP_OK)
-		return;
-	r = capture_packet(src->cap, data, h->caplen, h->len,
-	    pkt_time_ns(h, live_nano));
-	if (r != WGTAP_OK) {
-		src->err = r;
-		pcap_breakloop(src->p);
-	}
-}
-
-/* Hand over what is in the ring now. WGTAP_OK, or the failure (logged). */
-static int
-drain(struct source *src, const char *iface)
-{
-	int n;
-
-	n = pcap_dispatch(src->p, -1, on_packet, (u_char *)src);
-	if (src->err != WGTAP_OK)
-		return src->err;
-	if (n == PCAP_ERROR) {
-		log_error("capture on %s: %s", iface, pcap_geterr(src->p));
-		return WGTAP_ESYS;
-	}
-	return WGTAP_OK;
-}
-
-static int
-run_live(struct source *src, const struct options *o)
-{
-	struct capture *c = src->cap;
-	sigset_t block, orig;
-	struct pollfd pfd;
-	int r = WGTAP_OK, fd;
-
-	fd = pcap_get_selectable_fd(src->p);
-	if (fd == -1 || pcap_setnonblock(src->p, 1, NULL) == -1) {
-		log_error("interface %s: cannot poll the capture", o->iface);
-		return WGTAP_ESYS;
-	}
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGHUP);
-	sigprocmask(SIG_BLOCK, &block, &orig);
-	log_info("capturing on %s (link type %s, %s timestamps) into %s",
-	    o->iface, dlt_text(pcap_datalink(src->p)),
-	    live_nano ? "nanosecond" : "microsecond", o->spool_dir);
-	while (!got_term) {
-		uint64_t now = clock_ns(CLOCK_REALTIME), wait = NS_PER_S;
-		uint64_t deadline = capture_deadline(c);
-		struct timespec ts;
-
-		if (deadline != UINT64_MAX)
-			wait = deadline > now ? deadline - now : 0;
-		if (o->sync_ns && o->sync_ns < wait)
-			wait = o->sync_ns;
-		if (wait > NS_PER_S)
-			wait = NS_PER_S;
-		ts.tv_sec = (time_t)(wait / NS_PER_S);
-		ts.tv_nsec = (long)(wait % NS_PER_S);
-		pfd.fd = fd;
-		pfd.events = POLLIN;
-		pfd.revents = 0;
-		/* Signals are delivered only here: no lost wake-up. */
-		if (ppoll(&pfd, 1, &ts, &orig) == -1 && errno != EINTR) {
-			log_error("poll: %s", strerror(errno));
-			r = WGTAP_ESYS;
-			break;
-		}
-		r = drain(src, o->iface);
-		if (r != WGTAP_OK)
-			break;
-		if (got_hup) {
-			got_hup = 0;
-			r = capture_rotate(c, "SIGHUP");
-			if (r != WGTAP_OK)
-				break;
-		}
-		r = capture_tick(c, clock_ns(CLOCK_REALTIME),
-		    clock_ns(CLOCK_MONOTONIC));
-		if (r != WGTAP_OK)
-			break;
-	}
-	if (got_term && r == WGTAP_OK) {
-		/* Packets in a ring block not yet handed over: wait it out. */
-		struct timespec ts = { 0, (PCAP_TIMEOUT_MS + 20) * 1000000L };
-
-		pfd.fd = fd;
-		pfd.events = POLLIN;
-		ppoll(&pfd, 1, &ts, &block);
-		r = drain(src, o->iface);
-	}
-	return r;
-}
-
-static int
-run_file(struct source *src, const struct options *o)
-{
-	struct capture *c = src->cap;
-	struct pcap_pkthdr *h;
-	const u_char *data;
-	int rc, r = WGTAP_OK;
-
-	while (!got_term && (rc = pcap_next_ex(src->p, &h, &data)) == 1) {
-		uint64_t ts = pkt_time_ns(h, true);
-
-		for (;;) {
-			r = capture_packet(c, data, h->caplen, h->len, ts);
-			if (r != WGTAP_ENOSPACE)
-				break;
-			/* Offline: wait for room instead of dropping. */
-			sleep(1);
-			if (got_term)
-				break;
-			r = capture_tick(c, 0, clock_ns(CLOCK_MONOTONIC));
-			if (r != WGTAP_OK)
-				break;
-		}
-		if (r == WGTAP_ENOSPACE && got_term)
-			return WGTAP_OK;
-		if (r != WGTAP_OK)
-			return r;
-		if (++src->packets % TICK_EVERY_PACKETS == 0) {
-			r = capture_tick(c, 0, clock_ns(CLOCK_MONOTONIC));
-			if (r != WGTAP_OK)
-				return r;
-		}
-		if (got_hup) {
-			got_hup = 0;
-			r = capture_rotate(c, "SIGHUP");
-			if (r != WGTAP_OK)
-				return r;
-		}
-	}
-	if (got_term)
-		return WGTAP_OK;
-	if (rc == PCAP_ERROR) {
-		log_error("read %s: %s (rows before it are kept)",
-		    strcmp(o->read_file, "-") == 0 ? "stdin" : o->read_file,
-		    pcap_geterr(src->p));
-		return WGTAP_EFORMAT;
-	}
-	return WGTAP_OK;
-}
-
 static int
 open_spool(const char *dir)
 {
@@ -621,6 +307,31 @@ open_spool(const char *dir)
 		return -1;
 	}
 	return fd;
+}
+
+/*
+ * Feed the capture from the source until the input ends or a signal says
+ * stop. A live capture holds SIGTERM, SIGINT and SIGHUP back except while
+ * it waits for packets, so that none is lost between a check and the wait.
+ */
+static int
+run(struct source *src, struct capture *c, const struct options *o)
+{
+	struct source_ctl ctl = { &got_term, &got_hup, NULL };
+	sigset_t block, orig;
+
+	if (!src->live)
+		return source_run_file(src, c, &ctl);
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, &orig);
+	ctl.wait_mask = &orig;
+	log_info("capturing on %s (link type %s, %s timestamps) into %s",
+	    o->iface, source_dlt_name(src),
+	    src->nano ? "nanosecond" : "microsecond", o->spool_dir);
+	return source_run_live(src, c, &ctl);
 }
 
 int
@@ -648,16 +359,13 @@ main(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	memset(&src, 0, sizeof(src));
-	src.p = o.read_file ? open_file(&o) : open_live(&o);
-	if (!src.p)
+	r = o.read_file ? source_open_file(&src, o.read_file) :
+	    source_open_live(&src, o.iface, o.snaplen, o.buffer);
+	if (r != WGTAP_OK)
 		goto out;
-	if (!o.read_file)
-		live_nano = pcap_get_tstamp_precision(src.p) ==
-		    PCAP_TSTAMP_PRECISION_NANO;
-	if (check_dlt(src.p, o.read_file ? o.read_file : o.iface) != WGTAP_OK)
+	if (source_check_dlt(&src) != WGTAP_OK)
 		goto out;
-	if (set_filter(src.p, o.filter) != WGTAP_OK) {
+	if (source_set_filter(&src, o.filter) != WGTAP_OK) {
 		status = 2;
 		goto out;
 	}
@@ -669,7 +377,7 @@ main(int argc, char **argv)
 
 	memset(&cfg, 0, sizeof(cfg));
 	memcpy(cfg.iface, o.iface, strlen(o.iface) + 1);
-	cfg.dlt = pcap_datalink(src.p);
+	cfg.dlt = source_dlt(&src);
 	cfg.max_rows = o.max_rows;
 	cfg.interval_ns = o.interval_ns;
 	cfg.sync_ns = o.sync_ns;
@@ -679,22 +387,22 @@ main(int argc, char **argv)
 	cfg.seg.level = (int)o.level;
 	cfg.seg.cap_bytes = o.cap;
 	if (!o.read_file) {
-		cfg.refresh_stats = fill_pcap_stats;
+		cfg.refresh_stats = source_stats;
 		cfg.ctx = &src;
 	}
 	recover_spool(&cfg.seg, o.iface);
-	if (capture_init(&c, &cfg, clock_ns(CLOCK_MONOTONIC)) != WGTAP_OK) {
+	if (capture_init(&c, &cfg, wgtap_clock_ns(CLOCK_MONOTONIC)) !=
+	    WGTAP_OK) {
 		log_error("out of memory");
 		goto out;
 	}
 	cap_live = true;
-	src.cap = &c;
 	if (o.cap && capture_measure_spool(&c) != WGTAP_OK) {
 		log_error("spool %s: %s", o.spool_dir, strerror(errno));
 		goto out;
 	}
 
-	r = o.read_file ? run_file(&src, &o) : run_live(&src, &o);
+	r = run(&src, &c, &o);
 	if (capture_finish(&c, got_term ? "exit" : "end of input") !=
 	    WGTAP_OK)
 		r = WGTAP_ESYS;
@@ -702,8 +410,7 @@ main(int argc, char **argv)
  out:
 	if (cap_live)
 		capture_free(&c);
-	if (src.p)
-		pcap_close(src.p);
+	source_close(&src);
 	if (dirfd != -1)
 		close(dirfd);
 	return status;
