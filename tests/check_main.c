@@ -31,6 +31,7 @@ main(void)
 		opt_suite,
 		/* wgtap-capture/ */
 		capture_suite,
+		options_suite,
 		source_suite,
 		segment_suite,
 		recover_suite,

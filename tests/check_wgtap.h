@@ -19,6 +19,7 @@ Suite *pkt_suite(void);
 Suite *csv_suite(void);
 Suite *spool_suite(void);
 Suite *capture_suite(void);
+Suite *options_suite(void);
 Suite *source_suite(void);
 Suite *segment_suite(void);
 Suite *recover_suite(void);
