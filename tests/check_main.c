@@ -29,6 +29,7 @@ main(void)
 		csv_suite,
 		spool_suite,
 		opt_suite,
+		wgtap_suite,
 		/* wgtap-capture/ */
 		capture_suite,
 		options_suite,

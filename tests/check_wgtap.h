@@ -24,6 +24,7 @@ Suite *source_suite(void);
 Suite *segment_suite(void);
 Suite *recover_suite(void);
 Suite *opt_suite(void);
+Suite *wgtap_suite(void);
 Suite *sigv4_suite(void);
 Suite *s3_suite(void);
 Suite *queue_suite(void);
