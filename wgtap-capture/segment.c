@@ -97,19 +97,24 @@ reserve(struct segment *s, uint64_t need)
 	return WGTAP_OK;
 }
 
+/* Write the *len bytes of buf (`in` or `out`) to the file; empty it. */
 static int
-flush_out(struct segment *s)
+write_buf(struct segment *s, const void *buf, size_t *len)
 {
 	int r;
 
-	if (s->out_len == 0)
-		return WGTAP_OK;
-	r = atomicio_write(s->fd, s->out, s->out_len, NULL);
+	r = atomicio_write(s->fd, buf, *len, NULL);
 	if (r != WGTAP_OK)
 		return r;
-	s->written += s->out_len;
-	s->out_len = 0;
+	s->written += *len;
+	*len = 0;
 	return WGTAP_OK;
+}
+
+static int
+flush_out(struct segment *s)
+{
+	return write_buf(s, s->out, &s->out_len);
 }
 
 /*
@@ -122,14 +127,8 @@ drain_in(struct segment *s, int flush)
 	z_stream *zs = &s->zs;
 	int r, zr;
 
-	if (!s->cfg->gzip) {
-		r = atomicio_write(s->fd, s->in, s->in_len, NULL);
-		if (r != WGTAP_OK)
-			return r;
-		s->written += s->in_len;
-		s->in_len = 0;
-		return WGTAP_OK;
-	}
+	if (!s->cfg->gzip)
+		return write_buf(s, s->in, &s->in_len);
 	zs->next_in = (Bytef *)s->in;
 	zs->avail_in = (uInt)s->in_len;
 	for (;;) {
@@ -206,7 +205,7 @@ int
 segment_open(struct segment *s, const struct spool_name *name, bool recovery)
 {
 	const struct segment_cfg *cfg = s->cfg;
-	int r = WGTAP_ESYS, saved_errno;
+	int r = WGTAP_ESYS;
 
 	s->name = *name;
 	s->name.gzip = cfg->gzip;
@@ -242,11 +241,8 @@ segment_open(struct segment *s, const struct spool_name *name, bool recovery)
 	s->in_len = CSV_HEADER_LEN;
 	r = WGTAP_OK;
  out:
-	if (r != WGTAP_OK) {
-		saved_errno = errno;
-		segment_abort(s);
-		errno = saved_errno;
-	}
+	if (r != WGTAP_OK)
+		segment_abort(s);	/* keeps errno */
 	return r;
 }
 
@@ -267,15 +263,19 @@ segment_sync(struct segment *s)
 	return r;
 }
 
+/* Close the stream and the file; errno is kept. */
 static void
 close_stream(struct segment *s)
 {
+	int saved_errno = errno;
+
 	if (s->zs_live)
 		deflateEnd(&s->zs);
 	s->zs_live = false;
 	if (s->fd != -1)
 		close(s->fd);
 	s->fd = -1;
+	errno = saved_errno;
 }
 
 /*
@@ -325,7 +325,7 @@ publish(struct segment *s, char final[static SPOOL_MAX_NAME])
 int
 segment_close(struct segment *s, char final[static SPOOL_MAX_NAME])
 {
-	int r, saved_errno;
+	int r;
 
 	final[0] = '\0';
 	if (!segment_is_open(s))
@@ -341,9 +341,7 @@ segment_close(struct segment *s, char final[static SPOOL_MAX_NAME])
 		r = publish(s, final);
 	if (r == WGTAP_OK && fsync(s->cfg->dirfd) == -1)
 		r = WGTAP_ESYS;
-	saved_errno = errno;
 	close_stream(s);
-	errno = saved_errno;
 	return r;
 }
 
