@@ -9,12 +9,14 @@
  * without losing or doubling a row; SIGHUP and SIGTERM flags are
  * obeyed between packets. A live interface needs root and a tunnel: the
  * integration tests cover it (t-capture-*.sh); here only a missing
- * interface is.
+ * interface and a capture without the privilege are.
  */
 #include <fcntl.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "capture.h"
@@ -365,6 +367,44 @@ START_TEST(test_source_open_live_no_such_interface)
 }
 END_TEST
 
+/*
+ * Without the privilege to capture (as nobody, in a child process): one
+ * line that says what is missing.
+ */
+START_TEST(test_source_open_live_permission_denied)
+{
+	char line[512];
+	struct source src;
+	int p[2], status;
+	ssize_t n;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe(p), 0);
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		dup2(p[1], STDERR_FILENO);
+		if (geteuid() == 0 && (setgroups(0, NULL) == -1 ||
+		    setresgid(65534, 65534, 65534) == -1 ||
+		    setresuid(65534, 65534, 65534) == -1))
+			_exit(3);
+		_exit(source_open_live(&src, "lo", 65535, 1 << 20) ==
+		    WGTAP_ESYS && !src.p ? 0 : 4);
+	}
+	close(p[1]);
+	n = read(p[0], line, sizeof(line) - 1);
+	close(p[0]);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	ck_assert_int_gt(n, 0);
+	line[n] = '\0';
+	ck_assert_str_eq(strchr(line, ' ') + 1, "error: interface lo: "
+	    "permission denied (run as root, or give the binary CAP_NET_RAW "
+	    "and CAP_NET_ADMIN)\n");
+}
+END_TEST
+
 Suite *
 source_suite(void)
 {
@@ -391,6 +431,7 @@ source_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("source_open_live");
 	tcase_add_test(tc, test_source_open_live_no_such_interface);
+	tcase_add_test(tc, test_source_open_live_permission_denied);
 	suite_add_tcase(s, tc);
 	return s;
 }
