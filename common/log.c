@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * Logging: one line per event on stderr, "PROG: LEVEL: message". The line is
- * formatted once into a fixed buffer and written with a single write(2), so
- * lines from concurrent processes do not interleave. Control bytes are
- * replaced. Nothing here ever sees a secret: callers log keys, statuses and
+ * formatted once into a fixed buffer and handed to write(2) whole (by
+ * atomicio_write(), which finishes a short write), so lines from
+ * concurrent processes do not interleave. Control bytes are replaced. Nothing here ever sees a secret: callers log keys, statuses and
  * counts, never credentials or request headers.
  */
 #include <errno.h>
@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "atomicio.h"
 #include "log.h"
 
 static const char *log_progname = "wgtap";
@@ -70,7 +71,6 @@ log_emit(enum log_level level, const char *lvl, const char *fmt, va_list ap)
 {
 	char buf[LOG_LINE_MAX + 1];
 	size_t len;
-	ssize_t w;
 	int saved_errno = errno;
 
 	if (level > log_max)
@@ -78,9 +78,7 @@ log_emit(enum log_level level, const char *lvl, const char *fmt, va_list ap)
 	log_format(buf, sizeof(buf) - 1, log_progname, lvl, fmt, ap);
 	len = strlen(buf);
 	buf[len++] = '\n';
-	do {
-		w = write(STDERR_FILENO, buf, len);
-	} while (w == -1 && errno == EINTR);
+	atomicio_write(STDERR_FILENO, buf, len, NULL);
  out:
 	errno = saved_errno;
 }

@@ -51,8 +51,12 @@ spool_iface_ok(const char *s)
 	return true;
 }
 
+/*
+ * The final name of n; with a suffix, a hidden name: '.', the final name,
+ * the suffix.
+ */
 static int
-name_format(const struct spool_name *n, bool temp,
+name_format(const struct spool_name *n, const char *suffix,
     char buf[static SPOOL_MAX_NAME])
 {
 	struct tm tm;
@@ -68,10 +72,10 @@ name_format(const struct spool_name *n, bool temp,
 		return WGTAP_EFORMAT;
 	len = snprintf(buf, SPOOL_MAX_NAME,
 	    "%s%s-%04d%02d%02dT%02d%02d%02d.%09lldZ-%06u.csv%s%s",
-	    temp ? "." : "", n->iface, tm.tm_year + 1900, tm.tm_mon + 1,
+	    suffix ? "." : "", n->iface, tm.tm_year + 1900, tm.tm_mon + 1,
 	    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
 	    (long long)(n->start_ns % NS_PER_S), (unsigned)n->seq,
-	    n->gzip ? ".gz" : "", temp ? SPOOL_TEMP_SUFFIX : "");
+	    n->gzip ? ".gz" : "", suffix ? suffix : "");
 	if (len < 0 || len >= SPOOL_MAX_NAME) {
 		buf[0] = '\0';
 		return WGTAP_ETOOBIG;
@@ -82,14 +86,21 @@ name_format(const struct spool_name *n, bool temp,
 int
 spool_name_format(const struct spool_name *n, char buf[static SPOOL_MAX_NAME])
 {
-	return name_format(n, false, buf);
+	return name_format(n, NULL, buf);
 }
 
 int
 spool_name_format_temp(const struct spool_name *n,
     char buf[static SPOOL_MAX_NAME])
 {
-	return name_format(n, true, buf);
+	return name_format(n, SPOOL_TEMP_SUFFIX, buf);
+}
+
+int
+spool_name_format_recovery(const struct spool_name *n,
+    char buf[static SPOOL_MAX_NAME])
+{
+	return name_format(n, SPOOL_RECOVERY_SUFFIX, buf);
 }
 
 /* Parse exactly len decimal digits at s. */
@@ -182,20 +193,33 @@ spool_name_parse(const char *s, struct spool_name *n)
 	return WGTAP_EFORMAT;
 }
 
-int
-spool_name_parse_temp(const char *s, struct spool_name *n)
+/* Parse a hidden name: '.', a final name, then suffix. */
+static int
+name_parse_hidden(const char *s, const char *suffix, struct spool_name *n)
 {
 	char final[SPOOL_MAX_NAME];
-	size_t len, slen = sizeof(SPOOL_TEMP_SUFFIX) - 1;
+	size_t len, slen = strlen(suffix);
 
 	memset(n, 0, sizeof(*n));
 	len = strnlen(s, SPOOL_MAX_NAME);
 	if (len >= SPOOL_MAX_NAME || len < 1 + slen || s[0] != '.' ||
-	    memcmp(s + len - slen, SPOOL_TEMP_SUFFIX, slen) != 0)
+	    memcmp(s + len - slen, suffix, slen) != 0)
 		return WGTAP_EFORMAT;
 	memcpy(final, s + 1, len - 1 - slen);
 	final[len - 1 - slen] = '\0';
 	return spool_name_parse(final, n);
+}
+
+int
+spool_name_parse_temp(const char *s, struct spool_name *n)
+{
+	return name_parse_hidden(s, SPOOL_TEMP_SUFFIX, n);
+}
+
+int
+spool_name_parse_recovery(const char *s, struct spool_name *n)
+{
+	return name_parse_hidden(s, SPOOL_RECOVERY_SUFFIX, n);
 }
 
 int

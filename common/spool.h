@@ -8,7 +8,9 @@
  * e.g. wg0-20261124T140231.123456789Z-000042.csv.gz: the capture time of
  * the segment's first row (UTC, nanoseconds) and a sequence number, so
  * names sort by time and are unique across restarts. A temporary name is
- * the final name with a leading '.' and a trailing ".part".
+ * the final name with a leading '.' and a trailing ".part"; the copy that
+ * recovery writes of a leftover ends in ".rec.part" instead, so the two
+ * never collide. Every name is formatted and parsed in spool.c only.
  */
 #ifndef WGTAP_SPOOL_H
 #define WGTAP_SPOOL_H
@@ -21,6 +23,7 @@
 #define SPOOL_MAX_NAME	96	/* longest segment name, with its NUL */
 #define SPOOL_SEQ_MAX	999999u
 #define SPOOL_TEMP_SUFFIX ".part"
+#define SPOOL_RECOVERY_SUFFIX ".rec.part"
 
 struct spool_name {
 	char		iface[SPOOL_IFACE_MAX];
@@ -49,6 +52,13 @@ int spool_name_format_temp(const struct spool_name *n,
     char buf[static SPOOL_MAX_NAME]);
 
 /*
+ * The same as spool_name_format(), as the name of recovery's copy
+ * (".FINAL.rec.part").
+ */
+int spool_name_format_recovery(const struct spool_name *n,
+    char buf[static SPOOL_MAX_NAME]);
+
+/*
  * Parse a final name. Returns WGTAP_OK and fills *n, or WGTAP_EFORMAT (and
  * *n is zeroed) for anything else, including temporary names.
  */
@@ -56,9 +66,15 @@ int spool_name_parse(const char *s, struct spool_name *n);
 
 /*
  * Parse a temporary name (".FINAL.part"). Returns WGTAP_OK or
- * WGTAP_EFORMAT.
+ * WGTAP_EFORMAT (and *n is zeroed).
  */
 int spool_name_parse_temp(const char *s, struct spool_name *n);
+
+/*
+ * Parse the name of recovery's copy (".FINAL.rec.part"). Returns WGTAP_OK
+ * or WGTAP_EFORMAT (and *n is zeroed).
+ */
+int spool_name_parse_recovery(const char *s, struct spool_name *n);
 
 /* Order of two parsed names: by start time, then label, then sequence. */
 int spool_name_cmp(const struct spool_name *a, const struct spool_name *b);

@@ -2,7 +2,8 @@
 /*
  * wgtap_strerror(): one fixed sentence per error code. WGTAP_ESYS means
  * "see errno", so for it the text of the current errno is returned: call it
- * before anything else can change errno.
+ * before anything else can change errno. wgtap_clock_ns(): a clock read
+ * as one number.
  */
 #include <errno.h>
 #include <string.h>
@@ -37,4 +38,13 @@ wgtap_strerror(int err)
 		return "no space left in the spool";
 	}
 	return "unknown error";
+}
+
+uint64_t
+wgtap_clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Definitions shared by every wgtap module: the version, the one error
- * enum and its strings. Leaf functions return these codes and print
- * nothing; the caller that knows the file, object or interface builds the
- * one message.
+ * enum and its strings, and a clock in nanoseconds. Leaf functions return
+ * these codes and print nothing; the caller that knows the file, object or
+ * interface builds the one message.
  */
 #ifndef WGTAP_H
 #define WGTAP_H
+
+#include <stdint.h>
+#include <time.h>
 
 #define WGTAP_VERSION "1.0.0"
 
@@ -29,5 +32,8 @@ enum wgtap_err {
  * strerror(errno), so call it before errno can change.
  */
 const char *wgtap_strerror(int err);
+
+/* The clock id (CLOCK_REALTIME, CLOCK_MONOTONIC) now, in nanoseconds. */
+uint64_t wgtap_clock_ns(clockid_t id);
 
 #endif

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * Runs every unit-test suite, one per module, in the order listed below
- * (as the tests.c of OpenSSH's unit tests does). The list is explicit: a
- * suite whose file is missing fails the link instead of being skipped.
+ * Runs every unit-test suite, one per module, listed here by name as
+ * OpenSSH's tests.c does: a suite whose file is missing fails the build
+ * instead of dropping out of the run unnoticed.
  */
 #include <stdlib.h>
 
@@ -21,16 +21,23 @@ int
 main(void)
 {
 	Suite *(*const suites[])(void) = {
+		/* common/ */
+		atomicio_suite,
 		log_suite,
 		dynbuf_suite,
 		pkt_suite,
 		csv_suite,
 		spool_suite,
-		segment_suite,
-		recover_suite,
 		opt_suite,
 		chars_suite,
-		/* wgtap-ship */
+		wgtap_suite,
+		/* wgtap-capture/ */
+		capture_suite,
+		options_suite,
+		source_suite,
+		segment_suite,
+		recover_suite,
+		/* wgtap-ship/ */
 		sigv4_suite,
 		s3name_suite,
 		s3err_suite,

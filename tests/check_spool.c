@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* Tests for common/spool.c: segment names, temporary names, the scan. */
+/*
+ * Tests for common/spool.c: segment names, temporary names, the names of
+ * recovery's copies, the scan.
+ */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +39,29 @@ START_TEST(test_spool_name_format_example)
 	n.gzip = false;
 	ck_assert_int_eq(spool_name_format_temp(&n, buf), WGTAP_OK);
 	ck_assert_str_eq(buf, ".wg0-20251124T160231.123456789Z-000042.csv.part");
+}
+END_TEST
+
+START_TEST(test_spool_name_format_recovery_example)
+{
+	struct spool_name n = mkname("wg0", T0, 42, true);
+	char buf[SPOOL_MAX_NAME];
+
+	ck_assert_int_eq(spool_name_format_recovery(&n, buf), WGTAP_OK);
+	ck_assert_str_eq(buf,
+	    ".wg0-20251124T160231.123456789Z-000042.csv.gz.rec.part");
+	n.gzip = false;
+	n.seq = 0;
+	ck_assert_int_eq(spool_name_format_recovery(&n, buf), WGTAP_OK);
+	ck_assert_str_eq(buf,
+	    ".wg0-20251124T160231.123456789Z-000000.csv.rec.part");
+	/* the same checks as for a final name; nothing is left in buf */
+	n = mkname("wg/0", T0, 1, true);
+	ck_assert_int_eq(spool_name_format_recovery(&n, buf), WGTAP_EFORMAT);
+	ck_assert_str_eq(buf, "");
+	n = mkname("wg0", T0, SPOOL_SEQ_MAX + 1, true);
+	ck_assert_int_eq(spool_name_format_recovery(&n, buf), WGTAP_EFORMAT);
+	ck_assert_str_eq(buf, "");
 }
 END_TEST
 
@@ -82,6 +108,20 @@ START_TEST(test_spool_name_parse_roundtrip)
 			ck_assert_int_eq(p.start_ns, n.start_ns);
 			ck_assert_int_eq(spool_name_parse(buf, &p),
 			    WGTAP_EFORMAT);
+			ck_assert_int_eq(spool_name_parse_recovery(buf, &p),
+			    WGTAP_EFORMAT);
+			ck_assert_int_eq(spool_name_format_recovery(&n, buf),
+			    WGTAP_OK);
+			ck_assert_int_eq(spool_name_parse_recovery(buf, &p),
+			    WGTAP_OK);
+			ck_assert_str_eq(p.iface, n.iface);
+			ck_assert_int_eq(p.start_ns, n.start_ns);
+			ck_assert_uint_eq(p.seq, n.seq);
+			ck_assert_int_eq(p.gzip, n.gzip);
+			ck_assert_int_eq(spool_name_parse_temp(buf, &p),
+			    WGTAP_EFORMAT);
+			ck_assert_int_eq(spool_name_parse(buf, &p),
+			    WGTAP_EFORMAT);
 		}
 	}
 }
@@ -125,6 +165,41 @@ START_TEST(test_spool_name_parse_bad)
 	ck_assert_int_eq(spool_name_parse(bad_names[_i], &n), WGTAP_EFORMAT);
 	ck_assert_str_eq(n.iface, "");
 	ck_assert_int_eq(n.start_ns, 0);
+}
+END_TEST
+
+static const char *bad_recovery_names[] = {
+	"",
+	".rec.part",
+	"..rec.part",
+	".wg0-20251124T160231.123456789Z-000042.csv.gz.part",
+	"wg0-20251124T160231.123456789Z-000042.csv.gz.rec.part",
+	".wg0-20251124T160231.123456789Z-000042.csv.gz.rec",
+	".wg0-20251124T160231.123456789Z-000042.csv.gz.rec.part.part",
+	".wg0-20251124T160231.123456789Z-000042.csv.gz.part.rec.part",
+	"..wg0-20251124T160231.123456789Z-000042.csv.gz.rec.part",
+	".wg0-20251124T160231.123456789Z-000042.rec.part",
+	".wg0-20251124T160231.123456789Z-000042.csv.gzrec.part",
+	".wg0-20250230T160231.123456789Z-000042.csv.gz.rec.part",
+	".wg/0-20251124T160231.123456789Z-000042.csv.gz.rec.part",
+	/* a label of 40 bytes; then a name of more than SPOOL_MAX_NAME */
+	".abcdefghijabcdefghijabcdefghijabcdefghij-20251124T160231.123456789Z"
+	    "-000042.csv.gz.rec.part",
+	".abcdefghijabcdefghijabcdefghijabcdefghijabcdefghij-20251124T160231"
+	    ".123456789Z-000042.csv.gz.rec.part",
+};
+
+START_TEST(test_spool_name_parse_recovery_bad)
+{
+	struct spool_name n;
+
+	memset(&n, 0xa5, sizeof(n));
+	ck_assert_int_eq(spool_name_parse_recovery(bad_recovery_names[_i], &n),
+	    WGTAP_EFORMAT);
+	ck_assert_str_eq(n.iface, "");
+	ck_assert_int_eq(n.start_ns, 0);
+	ck_assert_uint_eq(n.seq, 0);
+	ck_assert(!n.gzip);
 }
 END_TEST
 
@@ -244,6 +319,11 @@ START_TEST(test_spool_classify_type_first)
 	ck_assert_ptr_null(e.why);
 	spool_classify(".x.part", &st, &e);
 	ck_assert_int_eq(e.kind, SPOOL_TEMP);
+	/* recovery's copy: temporary, and not a leftover to recover */
+	spool_classify(".wg0-20251124T160231.000000001Z-000000.csv.gz.rec.part",
+	    &st, &e);
+	ck_assert_int_eq(e.kind, SPOOL_TEMP);
+	ck_assert_str_eq(e.parsed.iface, "");
 }
 END_TEST
 
@@ -272,10 +352,17 @@ spool_suite(void)
 	tcase_add_test(tc, test_spool_name_format_example);
 	tcase_add_test(tc, test_spool_name_format_bad);
 	suite_add_tcase(s, tc);
+	tc = tcase_create("spool_name_format_recovery");
+	tcase_add_test(tc, test_spool_name_format_recovery_example);
+	suite_add_tcase(s, tc);
 	tc = tcase_create("spool_name_parse");
 	tcase_add_test(tc, test_spool_name_parse_roundtrip);
 	tcase_add_loop_test(tc, test_spool_name_parse_bad, 0,
 	    (int)(sizeof(bad_names) / sizeof(bad_names[0])));
+	suite_add_tcase(s, tc);
+	tc = tcase_create("spool_name_parse_recovery");
+	tcase_add_loop_test(tc, test_spool_name_parse_recovery_bad, 0,
+	    (int)(sizeof(bad_recovery_names) / sizeof(bad_recovery_names[0])));
 	suite_add_tcase(s, tc);
 	tc = tcase_create("spool_name_cmp");
 	tcase_add_test(tc, test_spool_name_cmp_time_order);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * Helpers shared by the unit tests: a scratch spool directory, a scratch
- * file, reading a segment back whole (gzip'd or not), and reference
- * encoders written independently of the code under test.
+ * file, reading a segment back whole (gzip'd or not), the spool's final
+ * names, a test packet, and reference encoders written independently of
+ * the code under test.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -14,6 +15,7 @@
 #include <zlib.h>
 
 #include "check_wgtap.h"
+#include "wgtap.h"
 
 void
 tdir_make(struct tdir *t)
@@ -74,6 +76,49 @@ slurp(int dirfd, const char *name, size_t *len)
 	buf[n] = '\0';
 	*len = n;
 	return buf;
+}
+
+size_t
+check_udp4(uint8_t b[static CHECK_UDP4_LEN], uint16_t sport)
+{
+	static const uint8_t hdr[28] = {
+		0x45, 0, 0, 36, 0, 1, 0, 0, 64, 17, 0, 0,
+		192, 0, 2, 1, 198, 51, 100, 2,
+		0, 0, 0, 9, 0, 16, 0, 0,
+	};
+
+	memcpy(b, hdr, sizeof(hdr));
+	b[20] = (uint8_t)(sport >> 8);
+	b[21] = (uint8_t)sport;
+	memset(b + 28, 0, 8);
+	return CHECK_UDP4_LEN;
+}
+
+size_t
+check_finals(int dirfd, char names[][SPOOL_MAX_NAME], size_t max)
+{
+	struct spool_list l = { 0 };
+	size_t i, n = 0;
+
+	ck_assert_int_eq(spool_scan(dirfd, &l), WGTAP_OK);
+	for (i = 0; i < l.n; i++) {
+		if (l.v[i].kind != SPOOL_SEGMENT)
+			continue;
+		ck_assert_uint_lt(n, max);
+		memcpy(names[n++], l.v[i].name, SPOOL_MAX_NAME);
+	}
+	spool_list_free(&l);
+	return n;
+}
+
+size_t
+check_count_lines(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
 }
 
 size_t

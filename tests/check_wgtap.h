@@ -15,15 +15,22 @@
 #include "s3.h"
 #include "ship.h"
 
+#include "spool.h"
+
+Suite *atomicio_suite(void);
 Suite *log_suite(void);
 Suite *dynbuf_suite(void);
 Suite *pkt_suite(void);
 Suite *csv_suite(void);
 Suite *spool_suite(void);
+Suite *capture_suite(void);
+Suite *options_suite(void);
+Suite *source_suite(void);
 Suite *segment_suite(void);
 Suite *recover_suite(void);
 Suite *opt_suite(void);
 Suite *chars_suite(void);
+Suite *wgtap_suite(void);
 Suite *sigv4_suite(void);
 Suite *s3name_suite(void);
 Suite *s3err_suite(void);
@@ -75,6 +82,22 @@ char *errcap_end(struct errcap *c);
  * trailer is fine), NUL-terminated; *len is its length. Free it.
  */
 char *slurp(int dirfd, const char *name, size_t *len);
+
+/*
+ * An IPv4/UDP packet 192.0.2.1:sport -> 198.51.100.2:9 with 8 zero bytes
+ * of payload, into b (room for CHECK_UDP4_LEN bytes); returns its length.
+ */
+#define CHECK_UDP4_LEN	36
+size_t check_udp4(uint8_t b[static CHECK_UDP4_LEN], uint16_t sport);
+
+/*
+ * The final segment names in the spool dirfd, oldest first, into names
+ * (at most max of them); returns how many there are.
+ */
+size_t check_finals(int dirfd, char names[][SPOOL_MAX_NAME], size_t max);
+
+/* How many newlines s holds. */
+size_t check_count_lines(const char *s);
 
 /*
  * Base64 (RFC 4648 section 4) written bit by bit, independently of

@@ -26,10 +26,12 @@
 #define FULL_LOG_EVERY	(60 * NS_PER_S)
 
 int
-capture_init(struct capture *c, const struct capture_cfg *cfg)
+capture_init(struct capture *c, const struct capture_cfg *cfg,
+    uint64_t mono_ns)
 {
 	memset(c, 0, sizeof(*c));
 	c->cfg = *cfg;
+	c->last_sync_ns = c->last_measure_ns = mono_ns;
 	c->cfg.seg.spool_used = &c->spool_used;
 	return segment_init(&c->seg, &c->cfg.seg);
 }
@@ -332,6 +334,20 @@ capture_deadline(const struct capture *c)
 	age = start + c->cfg.interval_ns;
 	hour = (start / NS_PER_HOUR + 1) * NS_PER_HOUR;
 	return age < hour ? age : hour;
+}
+
+uint64_t
+capture_wait_ns(const struct capture *c, uint64_t now_ns)
+{
+	uint64_t deadline = capture_deadline(c), wait = NS_PER_S;
+
+	if (deadline != UINT64_MAX)
+		wait = deadline > now_ns ? deadline - now_ns : 0;
+	if (c->cfg.sync_ns && c->cfg.sync_ns < wait)
+		wait = c->cfg.sync_ns;
+	if (wait > NS_PER_S)
+		wait = NS_PER_S;
+	return wait;
 }
 
 int

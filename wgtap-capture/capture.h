@@ -58,8 +58,13 @@ struct capture {
 	uint64_t	drops_reported;	/* libpcap drops in the last line */
 };
 
-/* Set up c with *cfg (copied). WGTAP_OK or WGTAP_ENOMEM. */
-int capture_init(struct capture *c, const struct capture_cfg *cfg);
+/*
+ * Set up c with *cfg (copied); mono_ns is the monotonic clock now, from
+ * which the first sync interval and spool measurement count. WGTAP_OK or
+ * WGTAP_ENOMEM.
+ */
+int capture_init(struct capture *c, const struct capture_cfg *cfg,
+    uint64_t mono_ns);
 
 /* Close nothing; free memory. Call capture_finish() first. */
 void capture_free(struct capture *c);
@@ -87,6 +92,13 @@ int capture_tick(struct capture *c, uint64_t now_ns, uint64_t mono_ns);
  * segment), or UINT64_MAX when no segment is open.
  */
 uint64_t capture_deadline(const struct capture *c);
+
+/*
+ * How long a live source may wait for packets at wall-clock time now_ns
+ * before it must tick: until the deadline, at most the sync interval, and
+ * at most a second (the spool is measured every second). In ns.
+ */
+uint64_t capture_wait_ns(const struct capture *c, uint64_t now_ns);
 
 /* Close the open segment now (SIGHUP, exit). why goes in the log line. */
 int capture_rotate(struct capture *c, const char *why);

@@ -4,21 +4,20 @@
  * pcap/pcapng file) and write one CSV row per IP packet into rotated,
  * compressed segments in the spool (SPEC sections 1, 2 and 4).
  *
- * This file owns the process: flags, signals, privileges, the event loop,
- * exit status (0 done, 1 run-time failure, 2 usage). Decoding, segment
- * writing and rotation live in their own modules.
+ * This file owns the process: it hands the flags to options.c, sets up
+ * the signals, drops privileges, opens the spool, puts the source and the
+ * capture together and turns the outcome into the exit status (0 done,
+ * 1 run-time failure, 2 usage). The packet source and its loops
+ * (source.c), decoding, segment writing, rotation and recovery live in
+ * their own modules.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <grp.h>
-#include <pcap/pcap.h>
-#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -27,87 +26,13 @@
 
 #include "capture.h"
 #include "log.h"
-#include "opt.h"
+#include "options.h"
 #include "recover.h"
+#include "source.h"
 #include "wgtap.h"
-
-#define PROG			"wgtap-capture"
-#define NS_PER_S		1000000000ULL
-#define DEFAULT_SPOOL		"/var/spool/wgtap"
-#define DEFAULT_MAX_ROWS	1000000ULL
-#define DEFAULT_INTERVAL_NS	(5 * 60 * NS_PER_S)
-#define DEFAULT_SYNC_NS		NS_PER_S
-#define DEFAULT_CAP		(1ULL << 30)
-#define MIN_CAP			(4ULL << 20)
-#define DEFAULT_SNAPLEN		65535
-#define DEFAULT_BUFFER		(16ULL << 20)
-#define DEFAULT_LEVEL		1
-/* libpcap's read timeout: how long a packet may wait in the ring. */
-#define PCAP_TIMEOUT_MS		50
-#define TICK_EVERY_PACKETS	1024
-#define READ_BUFFER		(1 << 20)
 
 static volatile sig_atomic_t got_term;
 static volatile sig_atomic_t got_hup;
-
-struct options {
-	const char	*iface;
-	const char	*read_file;
-	const char	*spool_dir;
-	const char	*filter;
-	const char	*user;
-	uint64_t	 max_rows;
-	uint64_t	 interval_ns;
-	uint64_t	 sync_ns;
-	uint64_t	 cap;
-	uint64_t	 snaplen;
-	uint64_t	 buffer;
-	uint64_t	 level;
-	bool		 gzip;
-	bool		 verbose;
-};
-
-/* The packet source and what its callback needs. */
-struct source {
-	pcap_t		*p;
-	struct capture	*cap;
-	int		 err;		/* fatal error inside the callback */
-	uint64_t	 packets;	/* for ticking during a file read */
-};
-
-static void
-usage(FILE *f)
-{
-	fprintf(f,
-"usage: " PROG " [options]\n"
-"Capture IP packets on a WireGuard interface (or read a capture file) and\n"
-"write one CSV row per packet into rotated segments in the spool.\n"
-"\n"
-"  -i, --iface NAME               interface to capture on (default wg0);\n"
-"                                 with -r it only labels the segments\n"
-"  -r, --read FILE                read a pcap or pcapng file ('-' = stdin)\n"
-"  -d, --spool-dir DIR            the spool (default " DEFAULT_SPOOL ")\n"
-"  -n, --max-packets-per-log N    rows per segment (default 1000000)\n"
-"  -t, --packet-log-interval DUR  segment age limit: minutes, or with a unit\n"
-"                                 (30s, 5m, 1h); default 5\n"
-"      --compress gzip|none       segment compression (default gzip)\n"
-"      --gzip-level N             zlib level 1-9 (default 1)\n"
-"      --filter EXPR              a pcap filter expression\n"
-"      --spool-max-bytes SIZE     spool cap (K, M, G suffixes; default 1G;\n"
-"                                 0 = no cap but the filesystem's)\n"
-"      --sync-interval DUR        make the open segment crash-safe this\n"
-"                                 often: seconds or with a unit (default 1;\n"
-"                                 0 = off)\n"
-"      --user NAME                drop to this user once the capture is open\n"
-"      --snaplen N                bytes kept per packet (default 65535)\n"
-"      --buffer-size SIZE         kernel capture buffer (default 16M)\n"
-"  -v, --verbose                  more log lines\n"
-"  -h, --help                     this text\n"
-"  -V, --version                  the version\n"
-"\n"
-"Exit status: 0 done (also after SIGTERM/SIGINT), 1 run-time failure,\n"
-"2 usage or configuration error. SIGHUP closes the open segment now.\n");
-}
 
 static void
 on_signal(int sig)
@@ -116,275 +41,6 @@ on_signal(int sig)
 		got_hup = 1;
 	else
 		got_term = 1;
-}
-
-static uint64_t
-clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
-}
-
-/* One line about a bad flag value, exit 2. */
-static void __attribute__((noreturn))
-bad_value(const char *flag, const char *value, const char *what)
-{
-	log_error("bad value for %s: '%s' (%s)", flag, value, what);
-	exit(2);
-}
-
-static void
-parse_args(int argc, char **argv, struct options *o)
-{
-	enum {
-		OPT_COMPRESS = 256, OPT_LEVEL, OPT_FILTER, OPT_CAP, OPT_SYNC,
-		OPT_USER, OPT_SNAPLEN, OPT_BUFFER,
-	};
-	static const struct option longopts[] = {
-		{ "iface", required_argument, NULL, 'i' },
-		{ "read", required_argument, NULL, 'r' },
-		{ "spool-dir", required_argument, NULL, 'd' },
-		{ "max-packets-per-log", required_argument, NULL, 'n' },
-		{ "packet-log-interval", required_argument, NULL, 't' },
-		{ "compress", required_argument, NULL, OPT_COMPRESS },
-		{ "gzip-level", required_argument, NULL, OPT_LEVEL },
-		{ "filter", required_argument, NULL, OPT_FILTER },
-		{ "spool-max-bytes", required_argument, NULL, OPT_CAP },
-		{ "sync-interval", required_argument, NULL, OPT_SYNC },
-		{ "user", required_argument, NULL, OPT_USER },
-		{ "snaplen", required_argument, NULL, OPT_SNAPLEN },
-		{ "buffer-size", required_argument, NULL, OPT_BUFFER },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
-	static const char *const compress_words[] = { "gzip", "none", NULL };
-	int ch, w;
-
-	memset(o, 0, sizeof(*o));
-	o->iface = "wg0";
-	o->spool_dir = DEFAULT_SPOOL;
-	o->max_rows = DEFAULT_MAX_ROWS;
-	o->interval_ns = DEFAULT_INTERVAL_NS;
-	o->sync_ns = DEFAULT_SYNC_NS;
-	o->cap = DEFAULT_CAP;
-	o->snaplen = DEFAULT_SNAPLEN;
-	o->buffer = DEFAULT_BUFFER;
-	o->level = DEFAULT_LEVEL;
-	o->gzip = true;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":i:r:d:n:t:vhV", longopts,
-	    NULL)) != -1) {
-		switch (ch) {
-		case 'i':
-			o->iface = optarg;
-			if (!spool_iface_ok(optarg))
-				bad_value("--iface", optarg, "1 to 31 of "
-				    "A-Z a-z 0-9 _ . -, not starting with . or -");
-			break;
-		case 'r':
-			o->read_file = optarg;
-			break;
-		case 'd':
-			o->spool_dir = optarg;
-			break;
-		case 'n':
-			if (opt_u64(optarg, 1, UINT32_MAX, &o->max_rows))
-				bad_value("--max-packets-per-log", optarg,
-				    "a whole number from 1 to 4294967295");
-			break;
-		case 't':
-			if (opt_duration(optarg, 'm', 24 * 3600 * NS_PER_S,
-			    &o->interval_ns) || o->interval_ns < NS_PER_S)
-				bad_value("--packet-log-interval", optarg,
-				    "minutes, or a number with s, m or h, "
-				    "from 1s to 24h");
-			break;
-		case OPT_COMPRESS:
-			w = opt_word(optarg, compress_words);
-			if (w < 0)
-				bad_value("--compress", optarg, "gzip or none");
-			o->gzip = w == 0;
-			break;
-		case OPT_LEVEL:
-			if (opt_u64(optarg, 1, 9, &o->level))
-				bad_value("--gzip-level", optarg, "1 to 9");
-			break;
-		case OPT_FILTER:
-			o->filter = optarg;
-			break;
-		case OPT_CAP:
-			if (opt_size(optarg, UINT64_MAX / 2, &o->cap) ||
-			    (o->cap != 0 && o->cap < MIN_CAP))
-				bad_value("--spool-max-bytes", optarg,
-				    "0, or a size of at least 4M");
-			break;
-		case OPT_SYNC:
-			if (opt_duration(optarg, 's', 3600 * NS_PER_S,
-			    &o->sync_ns))
-				bad_value("--sync-interval", optarg,
-				    "seconds, or a number with ms, s or m, "
-				    "up to 1h; 0 turns it off");
-			break;
-		case OPT_USER:
-			o->user = optarg;
-			break;
-		case OPT_SNAPLEN:
-			if (opt_u64(optarg, 128, 262144, &o->snaplen))
-				bad_value("--snaplen", optarg, "128 to 262144");
-			break;
-		case OPT_BUFFER:
-			if (opt_size(optarg, 1ULL << 31, &o->buffer) ||
-			    o->buffer < (1 << 20))
-				bad_value("--buffer-size", optarg,
-				    "1M to 2G");
-			break;
-		case 'v':
-			o->verbose = true;
-			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		case 'V':
-			printf(PROG " " WGTAP_VERSION "\n");
-			exit(0);
-		case ':':
-			log_error("option '%s' needs a value (see --help)",
-			    argv[optind - 1]);
-			exit(2);
-		default:
-			log_error("unknown option '%s' (see --help)",
-			    argv[optind - 1]);
-			exit(2);
-		}
-	}
-	if (optind < argc) {
-		log_error("unexpected argument '%s' (see --help)", argv[optind]);
-		exit(2);
-	}
-	if (o->user && !getpwnam(o->user))
-		bad_value("--user", o->user, "no such user");
-}
-
-static const char *
-dlt_text(int dlt)
-{
-	const char *name = pcap_datalink_val_to_name(dlt);
-
-	return name ? name : "unknown";
-}
-
-/* Refuse link types SPEC does not allow; one line naming it. */
-static int
-check_dlt(pcap_t *p, const char *what)
-{
-	int dlt = pcap_datalink(p);
-
-	if (pkt_dlt_supported(dlt))
-		return WGTAP_OK;
-	log_error("%s has link type %s (%s, DLT %d); wgtap-capture reads "
-	    "only RAW, IPV4, IPV6, NULL, LOOP, LINUX_SLL and LINUX_SLL2 "
-	    "(WireGuard and TUN interfaces)", what, dlt_text(dlt),
-	    pcap_datalink_val_to_description(dlt) ?
-	    pcap_datalink_val_to_description(dlt) : "?", dlt);
-	return WGTAP_EFORMAT;
-}
-
-static int
-set_filter(pcap_t *p, const char *expr)
-{
-	struct bpf_program prog;
-
-	if (!expr)
-		return WGTAP_OK;
-	if (pcap_compile(p, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) == -1) {
-		log_error("bad value for --filter: '%s' (%s)", expr,
-		    pcap_geterr(p));
-		return WGTAP_EFORMAT;
-	}
-	if (pcap_setfilter(p, &prog) == -1) {
-		log_error("--filter '%s': %s", expr, pcap_geterr(p));
-		pcap_freecode(&prog);
-		return WGTAP_EFORMAT;
-	}
-	pcap_freecode(&prog);
-	return WGTAP_OK;
-}
-
-static pcap_t *
-open_live(const struct options *o)
-{
-	char errbuf[PCAP_ERRBUF_SIZE] = "";
-	pcap_t *p;
-	int r;
-
-	p = pcap_create(o->iface, errbuf);
-	if (!p) {
-		log_error("interface %s: %s", o->iface, errbuf);
-		return NULL;
-	}
-	pcap_set_snaplen(p, (int)o->snaplen);
-	pcap_set_promisc(p, 0);
-	pcap_set_timeout(p, PCAP_TIMEOUT_MS);
-	pcap_set_buffer_size(p, (int)o->buffer);
-	/* Nanoseconds where the platform has them; else microseconds. */
-	pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO);
-	r = pcap_activate(p);
-	if (r < 0) {
-		switch (r) {
-		case PCAP_ERROR_NO_SUCH_DEVICE:
-			log_error("interface %s: no such interface", o->iface);
-			break;
-		case PCAP_ERROR_PERM_DENIED:
-			log_error("interface %s: permission denied (run as root, "
-			    "or give the binary CAP_NET_RAW and CAP_NET_ADMIN)",
-			    o->iface);
-			break;
-		case PCAP_ERROR_IFACE_NOT_UP:
-			log_error("interface %s: the interface is down",
-			    o->iface);
-			break;
-		default:
-			log_error("interface %s: %s", o->iface, pcap_geterr(p));
-		}
-		pcap_close(p);
-		return NULL;
-	}
-	if (r > 0)
-		log_warn("interface %s: %s", o->iface, pcap_geterr(p));
-	return p;
-}
-
-/*
- * Open a capture file (or stdin) through our own stdio stream with a 1 MiB
- * buffer: with the default 4 KiB one, the read(2) calls cost more than all
- * the decoding (BENCHMARKS.md).
- */
-static pcap_t *
-open_file(const struct options *o)
-{
-	char errbuf[PCAP_ERRBUF_SIZE] = "";
-	bool is_stdin = strcmp(o->read_file, "-") == 0;
-	pcap_t *p;
-	FILE *f;
-
-	f = is_stdin ? stdin : fopen(o->read_file, "rbe");
-	if (!f) {
-		log_error("read %s: %s", o->read_file, strerror(errno));
-		return NULL;
-	}
-	setvbuf(f, NULL, _IOFBF, READ_BUFFER);
-	p = pcap_fopen_offline_with_tstamp_precision(f,
-	    PCAP_TSTAMP_PRECISION_NANO, errbuf);
-	if (!p) {
-		log_error("read %s: %s", is_stdin ? "stdin" : o->read_file,
-		    errbuf);
-		fclose(f);
-	}
-	return p;
 }
 
 /*
@@ -426,181 +82,6 @@ drop_privileges(const char *user)
 	return WGTAP_OK;
 }
 
-static void
-fill_pcap_stats(void *ctx, struct capture_stats *st)
-{
-	struct source *src = ctx;
-	struct pcap_stat ps;
-
-	if (pcap_stats(src->p, &ps) == 0) {
-		st->pcap_recv = ps.ps_recv;
-		st->pcap_drop = ps.ps_drop;
-		st->pcap_ifdrop = ps.ps_ifdrop;
-		st->have_pcap_stats = true;
-	}
-}
-
-static uint64_t
-pkt_time_ns(const struct pcap_pkthdr *h, bool nano)
-{
-	uint64_t frac = (uint64_t)h->ts.tv_usec;
-
-	return (uint64_t)h->ts.tv_sec * NS_PER_S + (nano ? frac : frac * 1000);
-}
-
-static bool live_nano;
-
-static void
-on_packet(u_char *arg, const struct pcap_pkthdr *h, const u_char *data)
-{
-	struct source *src = (struct source *)arg;
-	int r;
-
-	if (src->err != WGTAP_OK)
-		return;
-	r = capture_packet(src->cap, data, h->caplen, h->len,
-	    pkt_time_ns(h, live_nano));
-	if (r != WGTAP_OK) {
-		src->err = r;
-		pcap_breakloop(src->p);
-	}
-}
-
-/* Hand over what is in the ring now. WGTAP_OK, or the failure (logged). */
-static int
-drain(struct source *src, const char *iface)
-{
-	int n;
-
-	n = pcap_dispatch(src->p, -1, on_packet, (u_char *)src);
-	if (src->err != WGTAP_OK)
-		return src->err;
-	if (n == PCAP_ERROR) {
-		log_error("capture on %s: %s", iface, pcap_geterr(src->p));
-		return WGTAP_ESYS;
-	}
-	return WGTAP_OK;
-}
-
-static int
-run_live(struct source *src, const struct options *o)
-{
-	struct capture *c = src->cap;
-	sigset_t block, orig;
-	struct pollfd pfd;
-	int r = WGTAP_OK, fd;
-
-	fd = pcap_get_selectable_fd(src->p);
-	if (fd == -1 || pcap_setnonblock(src->p, 1, NULL) == -1) {
-		log_error("interface %s: cannot poll the capture", o->iface);
-		return WGTAP_ESYS;
-	}
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGHUP);
-	sigprocmask(SIG_BLOCK, &block, &orig);
-	log_info("capturing on %s (link type %s, %s timestamps) into %s",
-	    o->iface, dlt_text(pcap_datalink(src->p)),
-	    live_nano ? "nanosecond" : "microsecond", o->spool_dir);
-	while (!got_term) {
-		uint64_t now = clock_ns(CLOCK_REALTIME), wait = NS_PER_S;
-		uint64_t deadline = capture_deadline(c);
-		struct timespec ts;
-
-		if (deadline != UINT64_MAX)
-			wait = deadline > now ? deadline - now : 0;
-		if (o->sync_ns && o->sync_ns < wait)
-			wait = o->sync_ns;
-		if (wait > NS_PER_S)
-			wait = NS_PER_S;
-		ts.tv_sec = (time_t)(wait / NS_PER_S);
-		ts.tv_nsec = (long)(wait % NS_PER_S);
-		pfd.fd = fd;
-		pfd.events = POLLIN;
-		pfd.revents = 0;
-		/* Signals are delivered only here: no lost wake-up. */
-		if (ppoll(&pfd, 1, &ts, &orig) == -1 && errno != EINTR) {
-			log_error("poll: %s", strerror(errno));
-			r = WGTAP_ESYS;
-			break;
-		}
-		r = drain(src, o->iface);
-		if (r != WGTAP_OK)
-			break;
-		if (got_hup) {
-			got_hup = 0;
-			r = capture_rotate(c, "SIGHUP");
-			if (r != WGTAP_OK)
-				break;
-		}
-		r = capture_tick(c, clock_ns(CLOCK_REALTIME),
-		    clock_ns(CLOCK_MONOTONIC));
-		if (r != WGTAP_OK)
-			break;
-	}
-	if (got_term && r == WGTAP_OK) {
-		/* Packets in a ring block not yet handed over: wait it out. */
-		struct timespec ts = { 0, (PCAP_TIMEOUT_MS + 20) * 1000000L };
-
-		pfd.fd = fd;
-		pfd.events = POLLIN;
-		ppoll(&pfd, 1, &ts, &block);
-		r = drain(src, o->iface);
-	}
-	return r;
-}
-
-static int
-run_file(struct source *src, const struct options *o)
-{
-	struct capture *c = src->cap;
-	struct pcap_pkthdr *h;
-	const u_char *data;
-	int rc, r = WGTAP_OK;
-
-	while (!got_term && (rc = pcap_next_ex(src->p, &h, &data)) == 1) {
-		uint64_t ts = pkt_time_ns(h, true);
-
-		for (;;) {
-			r = capture_packet(c, data, h->caplen, h->len, ts);
-			if (r != WGTAP_ENOSPACE)
-				break;
-			/* Offline: wait for room instead of dropping. */
-			sleep(1);
-			if (got_term)
-				break;
-			r = capture_tick(c, 0, clock_ns(CLOCK_MONOTONIC));
-			if (r != WGTAP_OK)
-				break;
-		}
-		if (r == WGTAP_ENOSPACE && got_term)
-			return WGTAP_OK;
-		if (r != WGTAP_OK)
-			return r;
-		if (++src->packets % TICK_EVERY_PACKETS == 0) {
-			r = capture_tick(c, 0, clock_ns(CLOCK_MONOTONIC));
-			if (r != WGTAP_OK)
-				return r;
-		}
-		if (got_hup) {
-			got_hup = 0;
-			r = capture_rotate(c, "SIGHUP");
-			if (r != WGTAP_OK)
-				return r;
-		}
-	}
-	if (got_term)
-		return WGTAP_OK;
-	if (rc == PCAP_ERROR) {
-		log_error("read %s: %s (rows before it are kept)",
-		    strcmp(o->read_file, "-") == 0 ? "stdin" : o->read_file,
-		    pcap_geterr(src->p));
-		return WGTAP_EFORMAT;
-	}
-	return WGTAP_OK;
-}
-
 static int
 open_spool(const char *dir)
 {
@@ -623,6 +104,53 @@ open_spool(const char *dir)
 	return fd;
 }
 
+/* The capture's configuration from the flags, the source and the spool. */
+static void
+make_capture_cfg(const struct options *o, struct source *src, int dirfd,
+    struct capture_cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	memcpy(cfg->iface, o->iface, strlen(o->iface) + 1);
+	cfg->dlt = source_dlt(src);
+	cfg->max_rows = o->max_rows;
+	cfg->interval_ns = o->interval_ns;
+	cfg->sync_ns = o->sync_ns;
+	cfg->wait_for_space = !src->live;
+	cfg->seg.dirfd = dirfd;
+	cfg->seg.gzip = o->gzip;
+	cfg->seg.level = (int)o->level;
+	cfg->seg.cap_bytes = o->cap;
+	if (src->live) {
+		cfg->refresh_stats = source_stats;
+		cfg->ctx = src;
+	}
+}
+
+/*
+ * Feed the capture from the source until the input ends or a signal says
+ * stop. A live capture holds SIGTERM, SIGINT and SIGHUP back except while
+ * it waits for packets, so that none is lost between a check and the wait.
+ */
+static int
+run(struct source *src, struct capture *c, const struct options *o)
+{
+	struct source_ctl ctl = { &got_term, &got_hup, NULL };
+	sigset_t block, orig;
+
+	if (!src->live)
+		return source_run_file(src, c, &ctl);
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, &orig);
+	ctl.wait_mask = &orig;
+	log_info("capturing on %s (link type %s, %s timestamps) into %s",
+	    o->iface, source_dlt_name(src),
+	    src->nano ? "nanosecond" : "microsecond", o->spool_dir);
+	return source_run_live(src, c, &ctl);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -634,8 +162,10 @@ main(int argc, char **argv)
 	bool cap_live = false;
 	int r, status = 1, dirfd = -1;
 
-	log_init(PROG);
-	parse_args(argc, argv, &o);
+	log_init(OPTIONS_PROG);
+	r = options_parse(argc, argv, &o);
+	if (r != OPTIONS_RUN)
+		return r;
 	if (o.verbose)
 		log_set_level(LOG_LVL_DEBUG);
 	umask(027);
@@ -648,16 +178,13 @@ main(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	memset(&src, 0, sizeof(src));
-	src.p = o.read_file ? open_file(&o) : open_live(&o);
-	if (!src.p)
+	r = o.read_file ? source_open_file(&src, o.read_file) :
+	    source_open_live(&src, o.iface, o.snaplen, o.buffer);
+	if (r != WGTAP_OK)
 		goto out;
-	if (!o.read_file)
-		live_nano = pcap_get_tstamp_precision(src.p) ==
-		    PCAP_TSTAMP_PRECISION_NANO;
-	if (check_dlt(src.p, o.read_file ? o.read_file : o.iface) != WGTAP_OK)
+	if (source_check_dlt(&src) != WGTAP_OK)
 		goto out;
-	if (set_filter(src.p, o.filter) != WGTAP_OK) {
+	if (source_set_filter(&src, o.filter) != WGTAP_OK) {
 		status = 2;
 		goto out;
 	}
@@ -667,36 +194,20 @@ main(int argc, char **argv)
 	if (dirfd == -1)
 		goto out;
 
-	memset(&cfg, 0, sizeof(cfg));
-	memcpy(cfg.iface, o.iface, strlen(o.iface) + 1);
-	cfg.dlt = pcap_datalink(src.p);
-	cfg.max_rows = o.max_rows;
-	cfg.interval_ns = o.interval_ns;
-	cfg.sync_ns = o.sync_ns;
-	cfg.wait_for_space = o.read_file != NULL;
-	cfg.seg.dirfd = dirfd;
-	cfg.seg.gzip = o.gzip;
-	cfg.seg.level = (int)o.level;
-	cfg.seg.strategy = Z_DEFAULT_STRATEGY;
-	cfg.seg.cap_bytes = o.cap;
-	if (!o.read_file) {
-		cfg.refresh_stats = fill_pcap_stats;
-		cfg.ctx = &src;
-	}
+	make_capture_cfg(&o, &src, dirfd, &cfg);
 	recover_spool(&cfg.seg, o.iface);
-	if (capture_init(&c, &cfg) != WGTAP_OK) {
+	if (capture_init(&c, &cfg, wgtap_clock_ns(CLOCK_MONOTONIC)) !=
+	    WGTAP_OK) {
 		log_error("out of memory");
 		goto out;
 	}
 	cap_live = true;
-	src.cap = &c;
 	if (o.cap && capture_measure_spool(&c) != WGTAP_OK) {
 		log_error("spool %s: %s", o.spool_dir, strerror(errno));
 		goto out;
 	}
-	c.last_sync_ns = c.last_measure_ns = clock_ns(CLOCK_MONOTONIC);
 
-	r = o.read_file ? run_file(&src, &o) : run_live(&src, &o);
+	r = run(&src, &c, &o);
 	if (capture_finish(&c, got_term ? "exit" : "end of input") !=
 	    WGTAP_OK)
 		r = WGTAP_ESYS;
@@ -704,8 +215,7 @@ main(int argc, char **argv)
  out:
 	if (cap_live)
 		capture_free(&c);
-	if (src.p)
-		pcap_close(src.p);
+	source_close(&src);
 	if (dirfd != -1)
 		close(dirfd);
 	return status;

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "atomicio.h"
 #include "csv.h"
 #include "log.h"
 #include "recover.h"
@@ -94,7 +95,7 @@ read_leftover(int fd, bool gzip, struct liner *l)
 	z_stream zs;
 	bool zs_live = false;
 	int r = WGTAP_ENOMEM, zr;
-	ssize_t got;
+	size_t got;
 
 	in = malloc(READ_CAP);
 	out = malloc(READ_CAP);
@@ -109,17 +110,13 @@ read_leftover(int fd, bool gzip, struct liner *l)
 		zs_live = true;
 	}
 	for (;;) {
-		got = read(fd, in, READ_CAP);
-		if (got == -1 && errno == EINTR)
-			continue;
-		if (got == -1) {
-			r = WGTAP_ESYS;
+		r = atomicio_read(fd, in, READ_CAP, &got);
+		if (r != WGTAP_OK)
 			goto out;
-		}
 		if (got == 0)
 			break;
 		if (!gzip) {
-			liner_feed(l, (const char *)in, (size_t)got);
+			liner_feed(l, (const char *)in, got);
 			continue;
 		}
 		zs.next_in = in;
@@ -224,20 +221,13 @@ recover_file(const struct segment_cfg *cfg, const char *tmpname,
 	return r;
 }
 
-/* ".NAME.rec.part" of this interface: an interrupted recovery's copy. */
+/* An interrupted recovery's copy of a leftover of this interface. */
 static bool
 is_recovery_copy(const char *name, const char *iface)
 {
-	size_t len = strlen(name), slen = sizeof(SEGMENT_RECOVERY_SUFFIX) - 1;
-	char final[SPOOL_MAX_NAME];
 	struct spool_name n;
 
-	if (name[0] != '.' || len < 1 + slen || len - slen >= sizeof(final) ||
-	    strcmp(name + len - slen, SEGMENT_RECOVERY_SUFFIX) != 0)
-		return false;
-	memcpy(final, name + 1, len - 1 - slen);
-	final[len - 1 - slen] = '\0';
-	return spool_name_parse(final, &n) == WGTAP_OK &&
+	return spool_name_parse_recovery(name, &n) == WGTAP_OK &&
 	    strcmp(n.iface, iface) == 0;
 }
 

@@ -30,7 +30,7 @@ struct recover_result {
 
 /*
  * Recover the leftover tmpname in the spool dirfd into a segment with the
- * compression its name says (level and strategy from cfg; the cap is not
+ * compression its name says (the level from cfg; the cap is not
  * applied). Returns WGTAP_OK (result filled in; the leftover is gone), or
  * an error (the leftover stays).
  */

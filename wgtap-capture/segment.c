@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomicio.h"
 #include "csv.h"
 #include "segment.h"
 #include "wgtap.h"
@@ -61,26 +62,6 @@ segment_free(struct segment *s)
 	s->out = NULL;
 }
 
-/* Write all of buf, through short writes and EINTR. */
-static int
-write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-
-		if (w == -1) {
-			if (errno == EINTR)
-				continue;
-			return WGTAP_ESYS;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	return WGTAP_OK;
-}
-
 /*
  * Count need more bytes against the cap and reserve them on disk, ahead of
  * the writes. WGTAP_ENOSPACE when the cap or the filesystem says no.
@@ -116,19 +97,24 @@ reserve(struct segment *s, uint64_t need)
 	return WGTAP_OK;
 }
 
+/* Write the *len bytes of buf (`in` or `out`) to the file; empty it. */
 static int
-flush_out(struct segment *s)
+write_buf(struct segment *s, const void *buf, size_t *len)
 {
 	int r;
 
-	if (s->out_len == 0)
-		return WGTAP_OK;
-	r = write_all(s->fd, s->out, s->out_len);
+	r = atomicio_write(s->fd, buf, *len, NULL);
 	if (r != WGTAP_OK)
 		return r;
-	s->written += s->out_len;
-	s->out_len = 0;
+	s->written += *len;
+	*len = 0;
 	return WGTAP_OK;
+}
+
+static int
+flush_out(struct segment *s)
+{
+	return write_buf(s, s->out, &s->out_len);
 }
 
 /*
@@ -141,14 +127,8 @@ drain_in(struct segment *s, int flush)
 	z_stream *zs = &s->zs;
 	int r, zr;
 
-	if (!s->cfg->gzip) {
-		r = write_all(s->fd, s->in, s->in_len);
-		if (r != WGTAP_OK)
-			return r;
-		s->written += s->in_len;
-		s->in_len = 0;
-		return WGTAP_OK;
-	}
+	if (!s->cfg->gzip)
+		return write_buf(s, s->in, &s->in_len);
 	zs->next_in = (Bytef *)s->in;
 	zs->avail_in = (uInt)s->in_len;
 	for (;;) {
@@ -225,7 +205,7 @@ int
 segment_open(struct segment *s, const struct spool_name *name, bool recovery)
 {
 	const struct segment_cfg *cfg = s->cfg;
-	int r = WGTAP_ESYS, saved_errno;
+	int r = WGTAP_ESYS;
 
 	s->name = *name;
 	s->name.gzip = cfg->gzip;
@@ -233,22 +213,12 @@ segment_open(struct segment *s, const struct spool_name *name, bool recovery)
 	s->rows = s->written = s->reserved = 0;
 	s->dirty = false;
 	s->prealloc = true;
-	if (recovery) {
-		char final[SPOOL_MAX_NAME];
-		int n;
-
-		r = spool_name_format(&s->name, final);
-		if (r != WGTAP_OK)
-			return r;
-		n = snprintf(s->tmpname, sizeof(s->tmpname), ".%s%s", final,
-		    SEGMENT_RECOVERY_SUFFIX);
-		if (n < 0 || (size_t)n >= sizeof(s->tmpname))
-			return WGTAP_ETOOBIG;
-	} else {
+	if (recovery)
+		r = spool_name_format_recovery(&s->name, s->tmpname);
+	else
 		r = spool_name_format_temp(&s->name, s->tmpname);
-		if (r != WGTAP_OK)
-			return r;
-	}
+	if (r != WGTAP_OK)
+		return r;
 	r = WGTAP_ESYS;
 	/* A leftover of ours with this name is stale: recovery ran first. */
 	s->fd = openat(cfg->dirfd, s->tmpname,
@@ -258,7 +228,7 @@ segment_open(struct segment *s, const struct spool_name *name, bool recovery)
 	if (cfg->gzip) {
 		memset(&s->zs, 0, sizeof(s->zs));
 		if (deflateInit2(&s->zs, cfg->level, Z_DEFLATED, GZIP_WBITS, 8,
-		    cfg->strategy) != Z_OK) {
+		    Z_DEFAULT_STRATEGY) != Z_OK) {
 			r = WGTAP_EZLIB;
 			goto out;
 		}
@@ -271,11 +241,8 @@ segment_open(struct segment *s, const struct spool_name *name, bool recovery)
 	s->in_len = CSV_HEADER_LEN;
 	r = WGTAP_OK;
  out:
-	if (r != WGTAP_OK) {
-		saved_errno = errno;
-		segment_abort(s);
-		errno = saved_errno;
-	}
+	if (r != WGTAP_OK)
+		segment_abort(s);	/* keeps errno */
 	return r;
 }
 
@@ -296,15 +263,19 @@ segment_sync(struct segment *s)
 	return r;
 }
 
+/* Close the stream and the file; errno is kept. */
 static void
 close_stream(struct segment *s)
 {
+	int saved_errno = errno;
+
 	if (s->zs_live)
 		deflateEnd(&s->zs);
 	s->zs_live = false;
 	if (s->fd != -1)
 		close(s->fd);
 	s->fd = -1;
+	errno = saved_errno;
 }
 
 /*
@@ -354,7 +325,7 @@ publish(struct segment *s, char final[static SPOOL_MAX_NAME])
 int
 segment_close(struct segment *s, char final[static SPOOL_MAX_NAME])
 {
-	int r, saved_errno;
+	int r;
 
 	final[0] = '\0';
 	if (!segment_is_open(s))
@@ -370,9 +341,7 @@ segment_close(struct segment *s, char final[static SPOOL_MAX_NAME])
 		r = publish(s, final);
 	if (r == WGTAP_OK && fsync(s->cfg->dirfd) == -1)
 		r = WGTAP_ESYS;
-	saved_errno = errno;
 	close_stream(s);
-	errno = saved_errno;
 	return r;
 }
 

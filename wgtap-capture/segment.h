@@ -26,14 +26,10 @@
 /* Free space a segment needs to start: its first reservation. */
 #define SEGMENT_MIN_SPACE	(2u * 1024 * 1024)
 
-/* Temporary name of a segment being rebuilt by recovery: ".NAME.rec.part" */
-#define SEGMENT_RECOVERY_SUFFIX	".rec.part"
-
 struct segment_cfg {
 	int		dirfd;		/* the spool directory */
 	bool		gzip;		/* else plain CSV */
 	int		level;		/* zlib level, 1..9 */
-	int		strategy;	/* Z_DEFAULT_STRATEGY, Z_RLE, ... */
 	uint64_t	cap_bytes;	/* spool cap, 0 = none */
 	/* bytes used in the spool by everything but the open segment */
 	const uint64_t	*spool_used;
@@ -74,7 +70,7 @@ segment_is_open(const struct segment *s)
  * set from the configuration) and write the header. Returns WGTAP_OK,
  * WGTAP_ENOSPACE (cap or full filesystem: nothing is left behind), or
  * WGTAP_ESYS / WGTAP_EZLIB. A recovery segment is written under
- * SEGMENT_RECOVERY_SUFFIX instead, so that it never collides with the
+ * spool_name_format_recovery() instead, so that it never collides with the
  * leftover it is made from.
  */
 int segment_open(struct segment *s, const struct spool_name *name,

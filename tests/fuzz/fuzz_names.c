@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * libFuzzer target for the text parsers: segment names (final and
- * temporary) and the flag values (integers, sizes, durations). A name that
- * parses must format back to the same text.
+ * libFuzzer target for the text parsers: segment names (final, temporary
+ * and recovery's copies) and the flag values (integers, sizes, durations).
+ * A name that parses must format back to the same text.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -34,6 +34,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (spool_name_parse_temp(s, &n) == WGTAP_OK) {
 		if (spool_name_format_temp(&n, buf) != WGTAP_OK ||
+		    strcmp(buf, s) != 0)
+			abort();
+	}
+	if (spool_name_parse_recovery(s, &n) == WGTAP_OK) {
+		if (spool_name_format_recovery(&n, buf) != WGTAP_OK ||
 		    strcmp(buf, s) != 0)
 			abort();
 	}

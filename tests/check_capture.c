@@ -1,0 +1,410 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Tests for wgtap-capture/capture.c: rotation by count, capture-time age
+ * and UTC hour, the age deadline without packets, how long a live source
+ * may wait, rotation on demand, the sync interval counted from the start,
+ * the spool cap, the counters line.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <pcap/dlt.h>
+
+#include "capture.h"
+#include "check_wgtap.h"
+#include "csv.h"
+#include "spool.h"
+#include "wgtap.h"
+
+#define NS	1000000000ULL
+/* 2025-11-24T16:00:00Z */
+#define HOUR0	(1764000000ULL * NS)
+
+static void
+cfg_make(struct capture_cfg *cfg, int dirfd, bool gzip, uint64_t max_rows,
+    uint64_t interval_ns)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	snprintf(cfg->iface, sizeof(cfg->iface), "wgt");
+	cfg->dlt = DLT_RAW;
+	cfg->max_rows = max_rows;
+	cfg->interval_ns = interval_ns;
+	cfg->seg.dirfd = dirfd;
+	cfg->seg.gzip = gzip;
+	cfg->seg.level = 1;
+}
+
+static void
+feed(struct capture *c, uint16_t sport, uint64_t ts)
+{
+	uint8_t pkt[CHECK_UDP4_LEN];
+	size_t len = check_udp4(pkt, sport);
+
+	ck_assert_int_eq(capture_packet(c, pkt, (uint32_t)len, (uint32_t)len,
+	    ts), WGTAP_OK);
+}
+
+START_TEST(test_capture_packet_rotate_by_count)
+{
+	char names[8][SPOOL_MAX_NAME], *text;
+	struct capture_cfg cfg;
+	struct capture c;
+	struct tdir t;
+	size_t n, len;
+	int i;
+
+	tdir_make(&t);
+	cfg_make(&cfg, t.fd, true, 3, 300 * NS);
+	ck_assert_int_eq(capture_init(&c, &cfg, 0), WGTAP_OK);
+	for (i = 0; i < 7; i++)
+		feed(&c, (uint16_t)(1000 + i), HOUR0 + (uint64_t)i * NS);
+	/* Two full segments are published; the third is still open. */
+	n = check_finals(t.fd, names, 8);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(names[0], "wgt-20251124T160000.000000000Z-000000.csv.gz");
+	ck_assert_str_eq(names[1], "wgt-20251124T160003.000000000Z-000001.csv.gz");
+	ck_assert_int_eq(capture_finish(&c, "test"), WGTAP_OK);
+	n = check_finals(t.fd, names, 8);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_str_eq(names[2], "wgt-20251124T160006.000000000Z-000002.csv.gz");
+	text = slurp(t.fd, names[0], &len);
+	ck_assert_str_eq(text, CSV_HEADER
+	    "192.0.2.1,1000,198.51.100.2,9,UDP,36,1764000000000000000,\n"
+	    "192.0.2.1,1001,198.51.100.2,9,UDP,36,1764000001000000000,\n"
+	    "192.0.2.1,1002,198.51.100.2,9,UDP,36,1764000002000000000,\n");
+	free(text);
+	text = slurp(t.fd, names[2], &len);
+	ck_assert_str_eq(text, CSV_HEADER
+	    "192.0.2.1,1006,198.51.100.2,9,UDP,36,1764000006000000000,\n");
+	free(text);
+	ck_assert_uint_eq(c.st.packets, 7);
+	ck_assert_uint_eq(c.st.rows, 7);
+	ck_assert_uint_eq(c.st.segments, 3);
+	capture_free(&c);
+	tdir_remove(&t);
+}
+END_TEST
+
+START_TEST(test_capture_packet_rotate_by_capture_time)
+{
+	char names[8][SPOOL_MAX_NAME], *text;
+	struct capture_cfg cfg;
+	struct capture c;
+	struct tdir t;
+	size_t n, len;
+
+	tdir_make(&t);
+	cfg_make(&cfg, t.fd, false, 1000, 60 * NS);
+	ck_assert_int_eq(capture_init(&c, &cfg, 0), WGTAP_OK);
+	feed(&c, 1, HOUR0 + 10 * NS);
+	feed(&c, 2, HOUR0 + 69 * NS + NS - 1);	/* 59.999999999 s later */
+	feed(&c, 3, HOUR0 + 70 * NS);		/* exactly 60 s: new segment */
+	feed(&c, 4, HOUR0 + 129 * NS);
+	/* a packet stamped earlier than the segment start stays in it */
+	feed(&c, 5, HOUR0 + 65 * NS);
+	feed(&c, 6, HOUR0 + 3599 * NS);		/* age */
+	feed(&c, 7, HOUR0 + 3600 * NS);		/* the next UTC hour */
+	ck_assert_int_eq(capture_finish(&c, "test"), WGTAP_OK);
+	n = check_finals(t.fd, names, 8);
+	ck_assert_uint_eq(n, 4);
+	ck_assert_str_eq(names[0], "wgt-20251124T160010.000000000Z-000000.csv");
+	ck_assert_str_eq(names[1], "wgt-20251124T160110.000000000Z-000001.csv");
+	ck_assert_str_eq(names[2], "wgt-20251124T165959.000000000Z-000002.csv");
+	ck_assert_str_eq(names[3], "wgt-20251124T170000.000000000Z-000003.csv");
+	text = slurp(t.fd, names[1], &len);
+	ck_assert_uint_eq(check_count_lines(text), 4);
+	ck_assert_ptr_nonnull(strstr(text, ",1764000065000000000,\n"));
+	free(text);
+	capture_free(&c);
+	tdir_remove(&t);
+}
+END_TEST
+
+START_TEST(test_capture_packet_hour_boundary)
+{
+	char names[8][SPOOL_MAX_NAME];
+	struct capture_cfg cfg;
+	struct capture c;
+	struct tdir t;
+
+	tdir_make(&t);
+	/* 5-minute segments starting at 16:58 must still end at 17:00 */
+	cfg_make(&cfg, t.fd, true, 1000, 300 * NS);
+	ck_assert_int_eq(capture_init(&c, &cfg, 0), WGTAP_OK);
+	feed(&c, 1, HOUR0 + 3480 * NS);
+	ck_assert_uint_eq(capture_deadline(&c), HOUR0 + 3600 * NS);
+	feed(&c, 2, HOUR0 + 3599 * NS + 999999999);
+	feed(&c, 3, HOUR0 + 3600 * NS);
+	ck_assert_uint_eq(capture_deadline(&c), HOUR0 + 3900 * NS);
+	ck_assert_int_eq(capture_finish(&c, "test"), WGTAP_OK);
+	ck_assert_uint_eq(check_finals(t.fd, names, 8), 2);
+	ck_assert_str_eq(names[0], "wgt-20251124T165800.000000000Z-000000.csv.gz");
+	ck_assert_str_eq(names[1], "wgt-20251124T170000.000000000Z-000001.csv.gz");
+	capture_free(&c);
+	tdir_remove(&t);
+}
+END_TEST
+
+/* At the cap the open segment is closed whole, later packets counted. */
+START_TEST(test_capture_packet_spool_cap)
+{
+	char names[64][SPOOL_MAX_NAME], *text;
+	struct capture_cfg cfg;
+	struct capture c;
+	struct tdir t;
+	size_t n, i, len, rows = 0;
+	unsigned k;
+
+	tdir_make(&t);
+	cfg_make(&cfg, t.fd, false, 20000, 3600 * NS);
+	cfg.seg.cap_bytes = 8u << 20;
+	ck_assert_int_eq(capture_init(&c, &cfg, 0), WGTAP_OK);
+	ck_assert_int_eq(capture_measure_spool(&c), WGTAP_OK);
+	for (k = 0; k < 400000; k++)
+		feed(&c, (uint16_t)k, HOUR0 + k);
+	ck_assert(c.full);
+	ck_assert_uint_eq(c.st.packets, 400000);
+	ck_assert_uint_gt(c.st.dropped_full, 0);
+	ck_assert_uint_eq(c.st.rows + c.st.dropped_full, 400000);
+	ck_assert_int_eq(capture_finish(&c, "test"), WGTAP_OK);
+	n = check_finals(t.fd, names, 64);
+	for (i = 0; i < n; i++) {
+		text = slurp(t.fd, names[i], &len);
+		ck_assert_int_eq(strncmp(text, CSV_HEADER, CSV_HEADER_LEN), 0);
+		ck_assert_int_eq(text[len - 1], '\n');
+		rows += check_count_lines(text) - 1;
+		free(text);
+	}
+	ck_assert_uint_eq(rows, c.st.rows);
+	ck_assert_int_eq(capture_measure_spool(&c), WGTAP_OK);
+	ck_assert_uint_le(c.spool_used, cfg.seg.cap_bytes);
+	capture_free(&c);
+	tdir_remove(&t);
+}
+END_TEST
+
+START_TEST(test_capture_tick_age_without_packets)
+{
+	char names[8][SPOOL_MAX_NAME];
+	struct capture_cfg cfg;
+	struct capture c;
+	struct tdir t;
+
+	tdir_make(&t);
+	cfg_make(&cfg, t.fd, true, 1000, 30 * NS);
+	ck_assert_int_eq(capture_init(&c, &cfg, 0), WGTAP_OK);
+	/* no packets, no segment, whatever the clock says */
+	ck_assert_int_eq(capture_tick(&c, HOUR0 + 100 * NS, NS), WGTAP_OK);
+	ck_assert_uint_eq(check_finals(t.fd, names, 8), 0);
+	feed(&c, 1, HOUR0);
+	ck_assert_int_eq(capture_tick(&c, HOUR0 + 29 * NS, 2 * NS), WGTAP_OK);
+	ck_assert_uint_eq(check_finals(t.fd, names, 8), 0);
+	ck_assert_int_eq(capture_tick(&c, HOUR0 + 30 * NS, 3 * NS), WGTAP_OK);
+	ck_assert_uint_eq(check_finals(t.fd, names, 8), 1);
+	ck_assert_int_eq(capture_tick(&c, HOUR0 + 90 * NS, 4 * NS), WGTAP_OK);
+	ck_assert_uint_eq(check_finals(t.fd, names, 8), 1);
+	ck_assert_int_eq(capture_finish(&c, "test"), WGTAP_OK);
+	ck_assert_uint_eq(check_finals(t.fd, names, 8), 1);
+	capture_free(&c);
+	tdir_remove(&t);
+}
+END_TEST
+
+/* The sync interval and the spool measurement count from init's clock. */
+START_TEST(test_capture_init_clock_start)
+{
+	struct capture_cfg cfg;
+	struct capture c;
+	struct tdir t;
+	struct stat st;
+	char *text;
+	size_t len;
+	int fd;
+
+	tdir_make(&t);
+	cfg_make(&cfg, t.fd, false, 1000, 300 * NS);
+	cfg.sync_ns = NS;
+	cfg.seg.cap_bytes = 64u << 20;
+	ck_assert_int_eq(capture_init(&c, &cfg, 100 * NS), WGTAP_OK);
+	feed(&c, 1, HOUR0);
+	fd = openat(t.fd, "other", O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(ftruncate(fd, 10000), 0);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	close(fd);
+
+	/* Half a second after the start: no sync, no measurement yet. */
+	ck_assert_int_eq(capture_tick(&c, 0, 100 * NS + NS / 2), WGTAP_OK);
+	ck_assert_int_eq(fstatat(t.fd, c.seg.tmpname, &st, 0), 0);
+	ck_assert_int_eq(st.st_size, 0);
+	ck_assert_uint_eq(c.spool_used, 0);
+
+	/* A second after it: the row is on disk and the spool measured. */
+	ck_assert_int_eq(capture_tick(&c, 0, 101 * NS), WGTAP_OK);
+	text = slurp(t.fd, c.seg.tmpname, &len);
+	ck_assert_str_eq(text, CSV_HEADER
+	    "192.0.2.1,1,198.51.100.2,9,UDP,36,1764000000000000000,\n");
+	free(text);
+	ck_assert_int_eq(fstatat(t.fd, "other", &st, 0), 0);
+	ck_assert_uint_eq(c.spool_used, (uint64_t)st.st_blocks * 512 > 10000 ?
+	    (uint64_t)st.st_blocks * 512 : 10000);
+	ck_assert_int_eq(capture_finish(&c, "test"), WGTAP_OK);
+	capture_free(&c);
+	tdir_remove(&t);
+}
+END_TEST
+
+START_TEST(test_capture_rotate_now)
+{
+	char names[8][SPOOL_MAX_NAME], *text;
+	struct capture_cfg cfg;
+	struct capture c;
+	struct tdir t;
+	size_t len;
+
+	tdir_make(&t);
+	cfg_make(&cfg, t.fd, true, 1000, 300 * NS);
+	ck_assert_int_eq(capture_init(&c, &cfg, 0), WGTAP_OK);
+	/* Nothing open: nothing to do. */
+	ck_assert_int_eq(capture_rotate(&c, "SIGHUP"), WGTAP_OK);
+	ck_assert_uint_eq(check_finals(t.fd, names, 8), 0);
+	feed(&c, 1, HOUR0);
+	feed(&c, 2, HOUR0 + 1);
+	ck_assert_int_eq(capture_rotate(&c, "SIGHUP"), WGTAP_OK);
+	ck_assert_uint_eq(check_finals(t.fd, names, 8), 1);
+	ck_assert_str_eq(names[0], "wgt-20251124T160000.000000000Z-000000.csv.gz");
+	text = slurp(t.fd, names[0], &len);
+	ck_assert_str_eq(text, CSV_HEADER
+	    "192.0.2.1,1,198.51.100.2,9,UDP,36,1764000000000000000,\n"
+	    "192.0.2.1,2,198.51.100.2,9,UDP,36,1764000000000000001,\n");
+	free(text);
+	ck_assert_uint_eq(capture_deadline(&c), UINT64_MAX);
+	/* The next packet opens the next segment in sequence. */
+	feed(&c, 3, HOUR0 + 2);
+	ck_assert_int_eq(capture_finish(&c, "test"), WGTAP_OK);
+	ck_assert_uint_eq(check_finals(t.fd, names, 8), 2);
+	ck_assert_str_eq(names[1], "wgt-20251124T160000.000000002Z-000001.csv.gz");
+	ck_assert_uint_eq(c.st.segments, 2);
+	capture_free(&c);
+	tdir_remove(&t);
+}
+END_TEST
+
+START_TEST(test_capture_wait_ns_bounds)
+{
+	struct capture_cfg cfg;
+	struct capture c;
+	struct tdir t;
+
+	tdir_make(&t);
+	cfg_make(&cfg, t.fd, false, 1000, 300 * NS);
+	ck_assert_int_eq(capture_init(&c, &cfg, 0), WGTAP_OK);
+	/* No segment open: a second, for the spool measurement. */
+	ck_assert_uint_eq(capture_wait_ns(&c, HOUR0), NS);
+	feed(&c, 1, HOUR0);
+	ck_assert_uint_eq(capture_wait_ns(&c, HOUR0 + 100 * NS), NS);
+	ck_assert_uint_eq(capture_wait_ns(&c, HOUR0 + 299 * NS + NS / 4),
+	    3 * NS / 4);
+	ck_assert_uint_eq(capture_wait_ns(&c, HOUR0 + 300 * NS), 0);
+	ck_assert_uint_eq(capture_wait_ns(&c, HOUR0 + 301 * NS), 0);
+	ck_assert_int_eq(capture_finish(&c, "test"), WGTAP_OK);
+	capture_free(&c);
+
+	/* A shorter sync interval wins over the second and the deadline. */
+	cfg.sync_ns = NS / 10;
+	ck_assert_int_eq(capture_init(&c, &cfg, 0), WGTAP_OK);
+	ck_assert_uint_eq(capture_wait_ns(&c, HOUR0), NS / 10);
+	feed(&c, 1, HOUR0 + 3500 * NS);	/* the hour ends 100 s later */
+	ck_assert_uint_eq(capture_deadline(&c), HOUR0 + 3600 * NS);
+	ck_assert_uint_eq(capture_wait_ns(&c, HOUR0 + 3550 * NS), NS / 10);
+	ck_assert_uint_eq(capture_wait_ns(&c, HOUR0 + 3600 * NS - NS / 20),
+	    NS / 20);
+	ck_assert_int_eq(capture_finish(&c, "test"), WGTAP_OK);
+	capture_free(&c);
+	tdir_remove(&t);
+}
+END_TEST
+
+static void
+fake_pcap_stats(void *ctx, struct capture_stats *st)
+{
+	ck_assert_str_eq(ctx, "ctx");
+	st->pcap_recv = 10;
+	st->pcap_drop = 2;
+	st->pcap_ifdrop = 1;
+	st->have_pcap_stats = true;
+}
+
+START_TEST(test_capture_stats_line_counts)
+{
+	static const uint8_t bad_version[1] = { 0x00 };
+	struct capture_cfg cfg;
+	struct capture c;
+	struct tdir t;
+	char line[512], ctx[] = "ctx";
+
+	tdir_make(&t);
+	cfg_make(&cfg, t.fd, false, 1000, 300 * NS);
+	cfg.refresh_stats = fake_pcap_stats;
+	cfg.ctx = ctx;
+	ck_assert_int_eq(capture_init(&c, &cfg, 0), WGTAP_OK);
+	feed(&c, 1, HOUR0);
+	feed(&c, 2, HOUR0);
+	feed(&c, 3, HOUR0);
+	ck_assert_int_eq(capture_packet(&c, bad_version, 1, 1, HOUR0),
+	    WGTAP_OK);
+	ck_assert_int_eq(capture_packet(&c, bad_version, 0, 40, HOUR0),
+	    WGTAP_OK);
+	capture_stats_line(&c.st, line, sizeof(line));
+	ck_assert_str_eq(line, "packets=5 rows=3 segments=0 not_ip=0 "
+	    "link_truncated=0 bad_version=1 ip_truncated=1 bad_header_length=0 "
+	    "bad_total_length=0 spool_full=0");
+	/* The summary asks the source for libpcap's counters. */
+	ck_assert_int_eq(capture_finish(&c, "test"), WGTAP_OK);
+	capture_stats_line(&c.st, line, sizeof(line));
+	ck_assert_str_eq(line, "packets=5 rows=3 segments=1 not_ip=0 "
+	    "link_truncated=0 bad_version=1 ip_truncated=1 bad_header_length=0 "
+	    "bad_total_length=0 spool_full=0 pcap_received=10 pcap_dropped=2 "
+	    "pcap_ifdropped=1");
+	/* A short buffer: cut, but terminated. */
+	capture_stats_line(&c.st, line, 20);
+	ck_assert_str_eq(line, "packets=5 rows=3 se");
+	capture_free(&c);
+	tdir_remove(&t);
+}
+END_TEST
+
+Suite *
+capture_suite(void)
+{
+	Suite *s = suite_create("capture");
+	TCase *tc;
+
+	tc = tcase_create("capture_init");
+	tcase_add_test(tc, test_capture_init_clock_start);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("capture_packet");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_capture_packet_rotate_by_count);
+	tcase_add_test(tc, test_capture_packet_rotate_by_capture_time);
+	tcase_add_test(tc, test_capture_packet_hour_boundary);
+	tcase_add_test(tc, test_capture_packet_spool_cap);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("capture_tick");
+	tcase_add_test(tc, test_capture_tick_age_without_packets);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("capture_wait_ns");
+	tcase_add_test(tc, test_capture_wait_ns_bounds);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("capture_rotate");
+	tcase_add_test(tc, test_capture_rotate_now);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("capture_stats_line");
+	tcase_add_test(tc, test_capture_stats_line_counts);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,363 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The packet source: libpcap on a live interface or over a capture file,
+ * and the loops that feed the capture pipeline from it.
+ *
+ * The live loop sleeps in ppoll() on the capture's descriptor until
+ * packets arrive, the next tick is due (capture_wait_ns()) or a signal
+ * comes in; the signals are delivered only inside that wait. A file is
+ * read as fast as the capture takes its rows; at a full spool the loop
+ * waits for room instead of dropping, since nothing is lost by waiting.
+ * Timestamps become nanoseconds: a file is always read at nanosecond
+ * precision (libpcap scales microseconds), a live interface at whatever
+ * precision it grants.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "source.h"
+#include "wgtap.h"
+
+#define NS_PER_S		1000000000ULL
+/* libpcap's read timeout: how long a packet may wait in the ring. */
+#define PCAP_TIMEOUT_MS		50
+#define TICK_EVERY_PACKETS	1024
+#define READ_BUFFER		(1 << 20)
+
+static void
+source_reset(struct source *src, const char *name, bool live)
+{
+	memset(src, 0, sizeof(*src));
+	src->name = name;
+	src->live = live;
+	src->fd = -1;
+}
+
+/* The file as messages name it. */
+static const char *
+file_label(const struct source *src)
+{
+	return strcmp(src->name, "-") == 0 ? "stdin" : src->name;
+}
+
+/* One line for a failed pcap_activate(). */
+static void
+log_activate_error(pcap_t *p, const char *iface, int r)
+{
+	switch (r) {
+	case PCAP_ERROR_NO_SUCH_DEVICE:
+		log_error("interface %s: no such interface", iface);
+		break;
+	case PCAP_ERROR_PERM_DENIED:
+		log_error("interface %s: permission denied (run as root, "
+		    "or give the binary CAP_NET_RAW and CAP_NET_ADMIN)", iface);
+		break;
+	case PCAP_ERROR_IFACE_NOT_UP:
+		log_error("interface %s: the interface is down", iface);
+		break;
+	default:
+		log_error("interface %s: %s", iface, pcap_geterr(p));
+	}
+}
+
+int
+source_open_live(struct source *src, const char *iface, uint64_t snaplen,
+    uint64_t buffer)
+{
+	char errbuf[PCAP_ERRBUF_SIZE] = "";
+	int r = WGTAP_ESYS, ar;
+
+	source_reset(src, iface, true);
+	src->p = pcap_create(iface, errbuf);
+	if (!src->p) {
+		log_error("interface %s: %s", iface, errbuf);
+		goto out;
+	}
+	pcap_set_snaplen(src->p, (int)snaplen);
+	pcap_set_promisc(src->p, 0);
+	pcap_set_timeout(src->p, PCAP_TIMEOUT_MS);
+	pcap_set_buffer_size(src->p, (int)buffer);
+	/* Nanoseconds where the platform has them; else microseconds. */
+	pcap_set_tstamp_precision(src->p, PCAP_TSTAMP_PRECISION_NANO);
+	ar = pcap_activate(src->p);
+	if (ar < 0) {
+		log_activate_error(src->p, iface, ar);
+		goto out;
+	}
+	if (ar > 0)
+		log_warn("interface %s: %s", iface, pcap_geterr(src->p));
+	src->nano = pcap_get_tstamp_precision(src->p) ==
+	    PCAP_TSTAMP_PRECISION_NANO;
+	src->fd = pcap_get_selectable_fd(src->p);
+	if (src->fd == -1 || pcap_setnonblock(src->p, 1, NULL) == -1) {
+		log_error("interface %s: cannot poll the capture", iface);
+		goto out;
+	}
+	r = WGTAP_OK;
+ out:
+	if (r != WGTAP_OK)
+		source_close(src);
+	return r;
+}
+
+/*
+ * Through our own stdio stream with a 1 MiB buffer: with the default
+ * 4 KiB one, the read(2) calls cost more than all the decoding
+ * (BENCHMARKS.md).
+ */
+int
+source_open_file(struct source *src, const char *path)
+{
+	char errbuf[PCAP_ERRBUF_SIZE] = "";
+	FILE *f;
+
+	source_reset(src, path, false);
+	f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rbe");
+	if (!f) {
+		log_error("read %s: %s", path, strerror(errno));
+		return WGTAP_ESYS;
+	}
+	setvbuf(f, NULL, _IOFBF, READ_BUFFER);
+	src->p = pcap_fopen_offline_with_tstamp_precision(f,
+	    PCAP_TSTAMP_PRECISION_NANO, errbuf);
+	if (!src->p) {
+		log_error("read %s: %s", file_label(src), errbuf);
+		fclose(f);
+		return WGTAP_EFORMAT;
+	}
+	src->nano = true;
+	return WGTAP_OK;
+}
+
+void
+source_close(struct source *src)
+{
+	if (src->p)
+		pcap_close(src->p);
+	src->p = NULL;
+	src->fd = -1;
+}
+
+int
+source_dlt(const struct source *src)
+{
+	return pcap_datalink(src->p);
+}
+
+const char *
+source_dlt_name(const struct source *src)
+{
+	const char *name = pcap_datalink_val_to_name(source_dlt(src));
+
+	return name ? name : "unknown";
+}
+
+int
+source_check_dlt(const struct source *src)
+{
+	int dlt = source_dlt(src);
+	const char *desc = pcap_datalink_val_to_description(dlt);
+
+	if (pkt_dlt_supported(dlt))
+		return WGTAP_OK;
+	log_error("%s has link type %s (%s, DLT %d); wgtap-capture reads "
+	    "only RAW, IPV4, IPV6, NULL, LOOP, LINUX_SLL and LINUX_SLL2 "
+	    "(WireGuard and TUN interfaces)", src->name, source_dlt_name(src),
+	    desc ? desc : "?", dlt);
+	return WGTAP_EFORMAT;
+}
+
+int
+source_set_filter(struct source *src, const char *expr)
+{
+	struct bpf_program prog;
+	int r = WGTAP_EFORMAT;
+
+	if (!expr)
+		return WGTAP_OK;
+	if (pcap_compile(src->p, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) == -1) {
+		log_error("bad value for --filter: '%s' (%s)", expr,
+		    pcap_geterr(src->p));
+		return r;
+	}
+	if (pcap_setfilter(src->p, &prog) == -1)
+		log_error("--filter '%s': %s", expr, pcap_geterr(src->p));
+	else
+		r = WGTAP_OK;
+	pcap_freecode(&prog);
+	return r;
+}
+
+void
+source_stats(void *ctx, struct capture_stats *st)
+{
+	struct source *src = ctx;
+	struct pcap_stat ps;
+
+	if (pcap_stats(src->p, &ps) == 0) {
+		st->pcap_recv = ps.ps_recv;
+		st->pcap_drop = ps.ps_drop;
+		st->pcap_ifdrop = ps.ps_ifdrop;
+		st->have_pcap_stats = true;
+	}
+}
+
+static uint64_t
+pkt_time_ns(const struct pcap_pkthdr *h, bool nano)
+{
+	uint64_t frac = (uint64_t)h->ts.tv_usec;
+
+	return (uint64_t)h->ts.tv_sec * NS_PER_S + (nano ? frac : frac * 1000);
+}
+
+static void
+on_packet(u_char *arg, const struct pcap_pkthdr *h, const u_char *data)
+{
+	struct source *src = (struct source *)arg;
+	int r;
+
+	if (src->err != WGTAP_OK)
+		return;
+	r = capture_packet(src->cap, data, h->caplen, h->len,
+	    pkt_time_ns(h, src->nano));
+	if (r != WGTAP_OK) {
+		src->err = r;
+		pcap_breakloop(src->p);
+	}
+}
+
+/* Hand over what is in the ring now. WGTAP_OK, or the failure (logged). */
+static int
+drain(struct source *src)
+{
+	int n;
+
+	n = pcap_dispatch(src->p, -1, on_packet, (u_char *)src);
+	if (src->err != WGTAP_OK)
+		return src->err;
+	if (n == PCAP_ERROR) {
+		log_error("capture on %s: %s", src->name, pcap_geterr(src->p));
+		return WGTAP_ESYS;
+	}
+	return WGTAP_OK;
+}
+
+/* Close the open segment when SIGHUP came in. */
+static int
+rotate_on_hup(struct capture *c, const struct source_ctl *ctl)
+{
+	if (!*ctl->hup)
+		return WGTAP_OK;
+	*ctl->hup = 0;
+	return capture_rotate(c, "SIGHUP");
+}
+
+int
+source_run_live(struct source *src, struct capture *c,
+    const struct source_ctl *ctl)
+{
+	struct pollfd pfd;
+	int r = WGTAP_OK;
+
+	src->cap = c;
+	src->err = WGTAP_OK;
+	while (!*ctl->term) {
+		uint64_t wait = capture_wait_ns(c, wgtap_clock_ns(CLOCK_REALTIME));
+		struct timespec ts;
+
+		ts.tv_sec = (time_t)(wait / NS_PER_S);
+		ts.tv_nsec = (long)(wait % NS_PER_S);
+		pfd.fd = src->fd;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		/* Signals are delivered only here: no lost wake-up. */
+		if (ppoll(&pfd, 1, &ts, ctl->wait_mask) == -1 &&
+		    errno != EINTR) {
+			log_error("poll: %s", strerror(errno));
+			r = WGTAP_ESYS;
+			break;
+		}
+		r = drain(src);
+		if (r == WGTAP_OK)
+			r = rotate_on_hup(c, ctl);
+		if (r == WGTAP_OK)
+			r = capture_tick(c, wgtap_clock_ns(CLOCK_REALTIME),
+			    wgtap_clock_ns(CLOCK_MONOTONIC));
+		if (r != WGTAP_OK)
+			break;
+	}
+	if (*ctl->term && r == WGTAP_OK) {
+		/* Packets in a ring block not yet handed over: wait it out. */
+		struct timespec ts = { 0, (PCAP_TIMEOUT_MS + 20) * 1000000L };
+
+		pfd.fd = src->fd;
+		pfd.events = POLLIN;
+		ppoll(&pfd, 1, &ts, NULL);
+		r = drain(src);
+	}
+	return r;
+}
+
+/*
+ * One packet of a file: at a full spool, wait for the shipper to make room
+ * (ticking, so that the spool is measured again) and hand it in again.
+ * WGTAP_ENOSPACE only when told to stop while waiting.
+ */
+static int
+file_packet(struct capture *c, const struct pcap_pkthdr *h,
+    const u_char *data, const struct source_ctl *ctl)
+{
+	uint64_t ts = pkt_time_ns(h, true);
+	int r;
+
+	for (;;) {
+		r = capture_packet(c, data, h->caplen, h->len, ts);
+		if (r != WGTAP_ENOSPACE)
+			return r;
+		sleep(1);
+		if (*ctl->term)
+			return r;	/* WGTAP_ENOSPACE: stopped while waiting */
+		r = capture_tick(c, 0, wgtap_clock_ns(CLOCK_MONOTONIC));
+		if (r != WGTAP_OK)
+			return r;
+	}
+}
+
+int
+source_run_file(struct source *src, struct capture *c,
+    const struct source_ctl *ctl)
+{
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	int rc, r = WGTAP_OK;
+
+	src->cap = c;
+	while (!*ctl->term && (rc = pcap_next_ex(src->p, &h, &data)) == 1) {
+		r = file_packet(c, h, data, ctl);
+		if (r == WGTAP_ENOSPACE)
+			return WGTAP_OK;	/* stopped while waiting for room */
+		if (r != WGTAP_OK)
+			return r;
+		if (++src->packets % TICK_EVERY_PACKETS == 0) {
+			r = capture_tick(c, 0, wgtap_clock_ns(CLOCK_MONOTONIC));
+			if (r != WGTAP_OK)
+				return r;
+		}
+		r = rotate_on_hup(c, ctl);
+		if (r != WGTAP_OK)
+			return r;
+	}
+	if (*ctl->term)
+		return WGTAP_OK;
+	if (rc == PCAP_ERROR) {
+		log_error("read %s: %s (rows before it are kept)",
+		    file_label(src), pcap_geterr(src->p));
+		return WGTAP_EFORMAT;
+	}
+	return WGTAP_OK;
+}
