@@ -16,6 +16,7 @@
 #   time      a random time after the traffic started
 #   sync      on the first sync of a new .part (its write, just before
 #             the fdatasync), or a little later
+#   synced    0.3-0.8 s after that sync (a leftover for the next boot)
 #   rename    on a rename of a .part to its final name (the directory's
 #             fsync under way), or a little later
 #   recovery  during the next boot's recovery: on the recovery copy's
@@ -171,20 +172,31 @@ t_prep=$((SECONDS - t_start - t_image))
 import random, sys
 seed, cuts, work = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 r = random.Random(seed)
-kinds = ["time", "sync", "rename", "recovery"]
-kinds += [r.choice(["time", "sync", "rename", "recovery"])
-          for _ in range(cuts - 4)]
-# A recovery cut needs a leftover: the boot before it was cut during
-# traffic at a time or a sync (a rename cut may leave nothing open).
-while True:
-    r.shuffle(kinds)
-    if all(k != "recovery" or (i > 0 and kinds[i - 1] in ("time", "sync"))
-           for i, k in enumerate(kinds)):
-        break
+# A recovery cut needs a leftover with rows on the disk: the cut before
+# it comes a little after the first sync of a new .part ("synced"). The
+# pairs count as one unit in the shuffle; one pair, two from 7 cuts on.
+pairs = 1 if cuts < 7 else 2
+units = [["time"], ["sync"], ["rename"]]
+units += [["synced", "recovery"] for _ in range(pairs)]
+units += [[r.choice(["time", "sync", "rename"])]
+          for _ in range(cuts - 3 - 2 * pairs)]
+r.shuffle(units)
+kinds = [k for u in units for k in u]
 SEG = r"wg0-\S+Z-\d{6}\.csv(\.gz|\.zst)?"
 sched = []
 for k in kinds:
-    if k == "time":
+    if k == "synced":
+        # 0.3-0.8 s after the first sync's write of a new .part: that
+        # fdatasync is done (tens of ms), the segment still open (it
+        # closes at 100 rows, two seconds or more after it opened).
+        opts = ["--arm", "^CAPTURING$", "--arm-delay",
+                "%.3f" % r.uniform(2.0, 5.0),
+                "--count-from", r"^W\sCREATE\s\.%s\.part$" % SEG,
+                "--cut-on", r"^W\sMODIFY\s\.%s\.part$" % SEG,
+                "--cut-nth", "2",
+                "--cut-delay", "%.4f" % r.uniform(0.3, 0.8),
+                "--cut-fallback", "30"]
+    elif k == "time":
         opts = ["--arm", "^CAPTURING$", "--cut-after",
                 "%.3f" % r.uniform(2.5, 10.0)]
     elif k == "sync":
@@ -211,8 +223,8 @@ for k in kinds:
                 "delete": r"^W\sDELETE\s\.%s\.part$" % SEG}[phase]
         k = "recovery-" + phase
         delay = r.uniform(0.0, 0.005) if phase == "copy" else 0.0
-        # No leftover (the last cut came before its .part was on the
-        # disk): no recovery, and a cut at a random time instead.
+        # Should there be no leftover after all: no recovery, and a cut
+        # at a random time instead.
         opts = ["--arm", r"^BOOT\s", "--cut-on", trig,
                 "--disarm", "^CAPTURING$",
                 "--cut-delay", "%.4f" % delay,
