@@ -8,6 +8,7 @@
 #   make fuzz            libFuzzer targets (clang), a short run of each
 #   make valgrind        unit tests and one end-to-end run under valgrind
 #   make torture         the end-to-end fault test (root, real tunnel, real S3)
+#   make powercut        power cuts of a gateway in QEMU (root; part of check)
 #   make bench           the benchmarks recorded in BENCHMARKS.md
 #   make install         honours PREFIX and DESTDIR
 
@@ -124,7 +125,14 @@ check-all:
 torture: all
 	env $(TEST_ENV) tests/torture.sh
 
-.PHONY: all check check-all fuzz valgrind torture bench install uninstall clean
+# Power cuts of a WireGuard gateway in a virtual machine (root; QEMU with
+# software emulation; the image is cached in build/qemu). `make check` runs
+# it too, as tests/t-powercut.sh. See RELIABILITY.md.
+powercut: all
+	env $(TEST_ENV) tests/t-powercut.sh
+
+.PHONY: all check check-all fuzz valgrind torture powercut bench install \
+	uninstall clean
 
 clean:
 	rm -rf build build-san build-fuzz wgtap-capture/wgtap-capture \
