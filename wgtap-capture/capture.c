@@ -2,7 +2,7 @@
 /*
  * The capture pipeline between a packet source and the segment writer:
  * decoding and counting, rotation (count, capture-time age, UTC hour,
- * SIGHUP), periodic sync, and the spool cap.
+ * a step back of the clock, SIGHUP), periodic sync, and the spool cap.
  *
  * At the cap (--spool-max-bytes) or on a full filesystem the open segment
  * is closed cleanly and published, and later packets are dropped and
@@ -144,25 +144,39 @@ enter_full(struct capture *c, uint64_t mono_ns)
 		    (unsigned long long)c->cfg.seg.cap_bytes);
 }
 
+/*
+ * Why the open segment must close before a row captured at ts goes in, or
+ * NULL. The span of its rows (earliest to latest, whatever order they came
+ * in) stays below the interval, so a clock that steps back starts a new
+ * segment, while rows a little out of order (from several CPUs) stay.
+ */
+static const char *
+rotate_reason(const struct capture *c, uint64_t ts)
+{
+	uint64_t start = (uint64_t)c->seg.name.start_ns;
+	uint64_t lo = ts < c->seg_min_ns ? ts : c->seg_min_ns;
+	uint64_t hi = ts > c->seg_max_ns ? ts : c->seg_max_ns;
+
+	if (c->seg.rows >= c->cfg.max_rows)
+		return "count";
+	if (hi - lo >= c->cfg.interval_ns)
+		return ts < c->seg_min_ns ? "time step" : "age";
+	if (ts / NS_PER_HOUR != start / NS_PER_HOUR)
+		return "hour";
+	return NULL;
+}
+
 /* A row for the packet at ts: open a segment or rotate as needed. */
 static int
 place_row(struct capture *c, const struct pkt_row *row)
 {
 	struct segment *s = &c->seg;
-	int64_t start = s->name.start_ns;
 	uint64_t ts = row->ts_ns;
 	int r;
 
 	if (segment_is_open(s)) {
-		const char *why = NULL;
+		const char *why = rotate_reason(c, ts);
 
-		if (s->rows >= c->cfg.max_rows)
-			why = "count";
-		else if (ts >= (uint64_t)start &&
-		    ts - (uint64_t)start >= c->cfg.interval_ns)
-			why = "age";
-		else if (ts / NS_PER_HOUR != (uint64_t)start / NS_PER_HOUR)
-			why = "hour";
 		if (why) {
 			r = capture_rotate(c, why);
 			if (r != WGTAP_OK)
@@ -186,6 +200,7 @@ place_row(struct capture *c, const struct pkt_row *row)
 			    wgtap_strerror(r));
 			return r;
 		}
+		c->seg_min_ns = c->seg_max_ns = ts;
 	}
 	r = segment_add_row(s, row);
 	if (r == WGTAP_ENOSPACE) {
@@ -198,6 +213,10 @@ place_row(struct capture *c, const struct pkt_row *row)
 		return r;
 	}
 	c->st.rows++;
+	if (ts < c->seg_min_ns)
+		c->seg_min_ns = ts;
+	if (ts > c->seg_max_ns)
+		c->seg_max_ns = ts;
 	return WGTAP_OK;
 }
 
@@ -314,12 +333,9 @@ capture_tick(struct capture *c, uint64_t now_ns, uint64_t mono_ns)
 		    "dropped so far", (unsigned long long)c->spool_used,
 		    (unsigned long long)c->full_since_drop);
 	}
-	if (now_ns && segment_is_open(s) && now_ns >= capture_deadline(c)) {
-		uint64_t start = (uint64_t)s->name.start_ns;
-
-		return capture_rotate(c, now_ns - start >= c->cfg.interval_ns ?
-		    "age" : "hour");
-	}
+	if (now_ns && segment_is_open(s) && now_ns >= capture_deadline(c))
+		return capture_rotate(c, now_ns - c->seg_min_ns >=
+		    c->cfg.interval_ns ? "age" : "hour");
 	return WGTAP_OK;
 }
 
@@ -331,7 +347,7 @@ capture_deadline(const struct capture *c)
 	if (!segment_is_open(&c->seg))
 		return UINT64_MAX;
 	start = (uint64_t)c->seg.name.start_ns;
-	age = start + c->cfg.interval_ns;
+	age = c->seg_min_ns + c->cfg.interval_ns;
 	hour = (start / NS_PER_HOUR + 1) * NS_PER_HOUR;
 	return age < hour ? age : hour;
 }

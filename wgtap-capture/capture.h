@@ -5,7 +5,9 @@
  * count, rotate segments by row count, age and UTC hour (SPEC section 2),
  * make the open segment crash-safe at the sync interval, and keep to the
  * spool cap. Rotation by age follows capture time, so a file converts to
- * the same segments as the live run that captured it.
+ * the same segments as the live run that captured it. Whatever order the
+ * timestamps come in, a segment holds rows of one UTC hour only (the hour
+ * of its name), and its rows span less than the interval.
  */
 #ifndef WGTAP_CAPTURE_H
 #define WGTAP_CAPTURE_H
@@ -48,6 +50,8 @@ struct capture {
 	struct segment	seg;
 	struct capture_stats st;
 	uint32_t	next_seq;
+	/* the earliest and latest capture time in the open segment */
+	uint64_t	seg_min_ns, seg_max_ns;
 	uint64_t	spool_used;	/* bytes in the spool but ours */
 	uint64_t	last_sync_ns;	/* monotonic */
 	bool		full;		/* at the cap: dropping */
@@ -88,8 +92,9 @@ int capture_packet(struct capture *c, const uint8_t *data, uint32_t caplen,
 int capture_tick(struct capture *c, uint64_t now_ns, uint64_t mono_ns);
 
 /*
- * When the next tick is due, in wall-clock ns (age or hour end of the open
- * segment), or UINT64_MAX when no segment is open.
+ * When the next tick is due, in wall-clock ns (the interval after the open
+ * segment's earliest row, or the end of its hour), or UINT64_MAX when no
+ * segment is open.
  */
 uint64_t capture_deadline(const struct capture *c);
 
