@@ -16,6 +16,7 @@
 
 #include "check_wgtap.h"
 #include "csv.h"
+#include "log.h"
 #include "recover.h"
 #include "segment.h"
 #include "spool.h"
@@ -227,6 +228,54 @@ START_TEST(test_recover_spool_interrupted_and_foreign)
 }
 END_TEST
 
+/*
+ * A FIFO (or a directory, or a symlink) named like a leftover is not
+ * opened for reading, which would block until a writer comes: it is left
+ * alone and reported once, and the real leftover beside it is recovered.
+ */
+START_TEST(test_recover_spool_not_regular_left_alone)
+{
+	static const char fifo[] =
+	    ".wgt-20251124T150000.000000000Z-000001.csv.gz.part";
+	static const char dir[] =
+	    ".wgt-20251124T150000.000000000Z-000002.csv.gz.part";
+	static const char link[] =
+	    ".wgt-20251124T150000.000000000Z-000003.csv.gz.part";
+	static const char *const after[] = { NAME ".gz", fifo, dir, link };
+	struct segment_cfg cfg;
+	struct errcap cap;
+	struct tdir t;
+	char *log;
+	int r;
+
+	tdir_make(&t);
+	make_leftover(t.fd, true, 10, NULL, 0);
+	ck_assert_int_eq(mkfifoat(t.fd, fifo, 0640), 0);
+	ck_assert_int_eq(mkdirat(t.fd, dir, 0750), 0);
+	ck_assert_int_eq(symlinkat("/dev/zero", t.fd, link), 0);
+	seg_cfg(&cfg, t.fd, true);
+	log_set_level(LOG_LVL_INFO);
+	errcap_start(&cap);
+	r = recover_spool(&cfg, "wgt");
+	log = errcap_end(&cap);
+	log_set_level(LOG_LVL_ERROR);
+	ck_assert_int_eq(r, 0);
+	assert_spool(t.fd, after, 4);
+	assert_rows(t.fd, NAME ".gz", 10);
+	ck_assert_str_eq(log,
+	    "wgtap: warning: leftover .wgt-20251124T150000.000000000Z-000001"
+	    ".csv.gz.part is a FIFO, not a regular file: left alone\n"
+	    "wgtap: warning: leftover .wgt-20251124T150000.000000000Z-000002"
+	    ".csv.gz.part is a directory, not a regular file: left alone\n"
+	    "wgtap: warning: leftover .wgt-20251124T150000.000000000Z-000003"
+	    ".csv.gz.part is a symlink, not a regular file: left alone\n"
+	    "wgtap: info: recovered ." NAME ".gz.part as " NAME ".gz: 10 rows, "
+	    "0 torn rows dropped\n");
+	free(log);
+	tdir_remove(&t);
+}
+END_TEST
+
 START_TEST(test_recover_file_already_published)
 {
 	static const char *const after[] = { NAME ".gz" };
@@ -313,6 +362,7 @@ recover_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("recover_spool");
 	tcase_add_test(tc, test_recover_spool_interrupted_and_foreign);
+	tcase_add_test(tc, test_recover_spool_not_regular_left_alone);
 	suite_add_tcase(s, tc);
 	return s;
 }

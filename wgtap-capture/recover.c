@@ -142,6 +142,66 @@ read_leftover(int fd, bool gzip, struct liner *l)
 	return r;
 }
 
+/* What a file that is not a regular file is, for the log. */
+static const char *
+file_kind(mode_t mode)
+{
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISLNK(mode))
+		return "a symlink";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	if (S_ISCHR(mode) || S_ISBLK(mode))
+		return "a device";
+	return "not a regular file";
+}
+
+/*
+ * Open the leftover name for reading when it is a regular file: *fd is the
+ * descriptor, or -1 with *not_file saying what it is instead. Looked at
+ * before the open, so that nothing else is opened (a FIFO would block, a
+ * device could act), and again after it, through the descriptor, in case
+ * the name changed in between: O_NOFOLLOW refuses a symlink, O_NONBLOCK
+ * keeps a FIFO from blocking. Returns WGTAP_OK or WGTAP_ESYS.
+ */
+static int
+open_leftover(int dirfd, const char *name, int *fd, const char **not_file)
+{
+	struct stat st;
+
+	*fd = -1;
+	*not_file = NULL;
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return WGTAP_ESYS;
+	if (!S_ISREG(st.st_mode)) {
+		*not_file = file_kind(st.st_mode);
+		return WGTAP_OK;
+	}
+	*fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC);
+	if (*fd == -1) {
+		if (errno == ELOOP)
+			*not_file = "a symlink";
+		else if (errno == ENXIO)
+			*not_file = "a socket";
+		return *not_file ? WGTAP_OK : WGTAP_ESYS;
+	}
+	if (fstat(*fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		int saved_errno = errno;
+
+		if (!S_ISREG(st.st_mode))
+			*not_file = file_kind(st.st_mode);
+		close(*fd);
+		*fd = -1;
+		errno = saved_errno;
+		return *not_file ? WGTAP_OK : WGTAP_ESYS;
+	}
+	return WGTAP_OK;
+}
+
 int
 recover_file(const struct segment_cfg *cfg, const char *tmpname,
     struct recover_result *res)
@@ -163,19 +223,20 @@ recover_file(const struct segment_cfg *cfg, const char *tmpname,
 	r = spool_name_format(&n, final);
 	if (r != WGTAP_OK)
 		return r;
+	r = open_leftover(cfg->dirfd, tmpname, &fd, &res->not_file);
+	if (r != WGTAP_OK || fd == -1)
+		goto out;
 	/* Published already; only the deletion of the leftover was lost. */
+	r = WGTAP_ESYS;
 	if (fstatat(cfg->dirfd, final, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (unlinkat(cfg->dirfd, tmpname, 0) == -1)
-			return WGTAP_ESYS;
+			goto out;
 		memcpy(res->final, final, sizeof(final));
-		return WGTAP_OK;
+		r = WGTAP_OK;
+		goto out;
 	}
 	rcfg.gzip = n.gzip;
 	rcfg.cap_bytes = 0;	/* the rows are on disk already */
-	r = WGTAP_ESYS;
-	fd = openat(cfg->dirfd, tmpname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd == -1)
-		goto out;
 	r = segment_init(&seg, &rcfg);
 	if (r != WGTAP_OK)
 		goto out;
@@ -264,6 +325,9 @@ recover_spool(const struct segment_cfg *cfg, const char *iface)
 			log_error("recover %s: %s (left in place)", e->name,
 			    wgtap_strerror(r));
 			failed++;
+		} else if (res.not_file) {
+			log_warn("leftover %s is %s, not a regular file: left "
+			    "alone", e->name, res.not_file);
 		} else if (res.final[0] && res.rows == 0) {
 			log_info("leftover %s was recovered before as %s; "
 			    "removed", e->name, res.final);

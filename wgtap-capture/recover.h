@@ -26,13 +26,20 @@ struct recover_result {
 	uint64_t	rows;		/* rows copied */
 	uint64_t	torn;		/* partial or malformed rows dropped */
 	char		final[SPOOL_MAX_NAME];	/* "" when nothing was kept */
+	/*
+	 * Not NULL when the leftover was left alone and why: what it is
+	 * when it is not a regular file ("a FIFO", "a directory", ...).
+	 */
+	const char	*not_file;
 };
 
 /*
  * Recover the leftover tmpname in the spool dirfd into a segment with the
  * compression its name says (the level from cfg; the cap is not
- * applied). Returns WGTAP_OK (result filled in; the leftover is gone), or
- * an error (the leftover stays).
+ * applied). Only a regular file is opened (never through a symlink, never
+ * blocking): anything else is left alone with res->not_file set. Returns
+ * WGTAP_OK (result filled in; unless left alone, the leftover is gone),
+ * or an error (the leftover stays).
  */
 int recover_file(const struct segment_cfg *cfg, const char *tmpname,
     struct recover_result *res);
