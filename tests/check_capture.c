@@ -247,6 +247,36 @@ START_TEST(test_capture_packet_jitter_stays)
 }
 END_TEST
 
+/*
+ * Another process (the same label) has a segment open under the name this
+ * capture would use next: it takes the next sequence number, and the
+ * numbers go on from there.
+ */
+START_TEST(test_capture_packet_temp_name_taken)
+{
+	static const char other[] =
+	    ".wgt-20251124T160000.000000000Z-000000.csv.part";
+	char names[8][SPOOL_MAX_NAME];
+	struct capture_cfg cfg;
+	struct capture c;
+	struct tdir t;
+
+	tdir_make(&t);
+	tfile_write(t.fd, other, "");
+	cfg_make(&cfg, t.fd, false, 1, 300 * NS);
+	ck_assert_int_eq(capture_init(&c, &cfg, 0), WGTAP_OK);
+	feed(&c, 1, HOUR0);
+	feed(&c, 2, HOUR0 + NS);
+	ck_assert_int_eq(capture_finish(&c, "test"), WGTAP_OK);
+	ck_assert_uint_eq(check_finals(t.fd, names, 8), 2);
+	ck_assert_str_eq(names[0], "wgt-20251124T160000.000000000Z-000001.csv");
+	ck_assert_str_eq(names[1], "wgt-20251124T160001.000000000Z-000002.csv");
+	ck_assert(tfile_exists(t.fd, other));
+	capture_free(&c);
+	tdir_remove(&t);
+}
+END_TEST
+
 START_TEST(test_capture_packet_hour_boundary)
 {
 	char names[8][SPOOL_MAX_NAME];
@@ -517,6 +547,7 @@ capture_suite(void)
 	tcase_add_test(tc, test_capture_packet_hour_boundary);
 	tcase_add_test(tc, test_capture_packet_time_backwards);
 	tcase_add_test(tc, test_capture_packet_jitter_stays);
+	tcase_add_test(tc, test_capture_packet_temp_name_taken);
 	tcase_add_test(tc, test_capture_packet_spool_cap);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("capture_tick");

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -276,6 +277,79 @@ START_TEST(test_recover_spool_not_regular_left_alone)
 }
 END_TEST
 
+/* Open name in dirfd and hold its lock, as a running process does. */
+static int
+hold_lock(int dirfd, const char *name)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(flock(fd, LOCK_EX | LOCK_NB), 0);
+	return fd;
+}
+
+/*
+ * A temporary file locked by a running process (its open segment, or its
+ * recovery copy) is not a leftover: recovery leaves it alone. Once the
+ * process is gone (the lock with it), the leftover is recovered and the
+ * copy removed.
+ */
+START_TEST(test_recover_spool_locked_left_alone)
+{
+	static const char copy[] =
+	    ".wgt-20251124T150000.000000000Z-000001.csv.gz.rec.part";
+	static const char *const before[] = { copy, "." NAME ".gz.part" };
+	static const char *const after[] = { NAME ".gz" };
+	struct segment_cfg cfg;
+	struct recover_result res;
+	struct tdir t;
+	int live, copying;
+
+	tdir_make(&t);
+	make_leftover(t.fd, true, 100, NULL, 0);
+	tfile_write(t.fd, copy, "junk");
+	live = hold_lock(t.fd, "." NAME ".gz.part");
+	copying = hold_lock(t.fd, copy);
+	seg_cfg(&cfg, t.fd, true);
+	ck_assert_int_eq(recover_file(&cfg, "." NAME ".gz.part", &res),
+	    WGTAP_OK);
+	ck_assert(res.in_use);
+	ck_assert_str_eq(res.final, "");
+	ck_assert_int_eq(recover_spool(&cfg, "wgt"), 0);
+	assert_spool(t.fd, before, 2);
+	close(live);
+	close(copying);
+	ck_assert_int_eq(recover_spool(&cfg, "wgt"), 0);
+	assert_spool(t.fd, after, 1);
+	assert_rows(t.fd, NAME ".gz", 100);
+	tdir_remove(&t);
+}
+END_TEST
+
+/*
+ * A copy left by an interrupted recovery of this very leftover is removed
+ * by recover_file() before it writes its own.
+ */
+START_TEST(test_recover_file_stale_copy)
+{
+	static const char *const after[] = { NAME ".gz" };
+	struct segment_cfg cfg;
+	struct recover_result res;
+	struct tdir t;
+
+	tdir_make(&t);
+	make_leftover(t.fd, true, 7, NULL, 0);
+	tfile_write(t.fd, "." NAME ".gz.rec.part", "half a copy");
+	seg_cfg(&cfg, t.fd, true);
+	ck_assert_int_eq(recover_file(&cfg, "." NAME ".gz.part", &res),
+	    WGTAP_OK);
+	ck_assert_uint_eq(res.rows, 7);
+	assert_spool(t.fd, after, 1);
+	assert_rows(t.fd, NAME ".gz", 7);
+	tdir_remove(&t);
+}
+END_TEST
+
 START_TEST(test_recover_file_already_published)
 {
 	static const char *const after[] = { NAME ".gz" };
@@ -359,10 +433,12 @@ recover_suite(void)
 	tcase_add_test(tc, test_recover_file_empty_and_garbage);
 	tcase_add_test(tc, test_recover_file_already_published);
 	tcase_add_test(tc, test_recover_file_every_cut);
+	tcase_add_test(tc, test_recover_file_stale_copy);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("recover_spool");
 	tcase_add_test(tc, test_recover_spool_interrupted_and_foreign);
 	tcase_add_test(tc, test_recover_spool_not_regular_left_alone);
+	tcase_add_test(tc, test_recover_spool_locked_left_alone);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -6,10 +6,12 @@
  * and the cap: a row that does not fit is refused and the segment still
  * closes whole.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -226,6 +228,74 @@ START_TEST(test_segment_open_recovery_name)
 }
 END_TEST
 
+/* Whether another open of name in dirfd could take its lock now. */
+static bool
+lock_free(int dirfd, const char *name)
+{
+	int fd, r;
+
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ne(fd, -1);
+	r = flock(fd, LOCK_EX | LOCK_NB);
+	if (r == -1)
+		ck_assert_int_eq(errno, EWOULDBLOCK);
+	close(fd);
+	return r == 0;
+}
+
+/*
+ * A temporary name that exists is another process's open segment: it is
+ * neither truncated nor taken over; the sequence number moves on. The
+ * segment's own file is locked while it is open.
+ */
+START_TEST(test_segment_open_temp_name_taken)
+{
+	static const char other[] =
+	    ".wgt-20251124T160000.000000000Z-000000.csv.gz.part";
+	static const char copy[] =
+	    ".wgt-20251124T160000.000000000Z-000003.csv.gz.rec.part";
+	char final[SPOOL_MAX_NAME], *text;
+	struct segment_cfg cfg;
+	struct spool_name n;
+	struct segment s;
+	struct pkt_row row;
+	struct tdir t;
+	size_t len;
+
+	tdir_make(&t);
+	tfile_write(t.fd, other, "another process's rows\n");
+	seg_cfg(&cfg, t.fd, true);
+	ck_assert_int_eq(segment_init(&s, &cfg), WGTAP_OK);
+	name_at(&n, HOUR0);
+	ck_assert_int_eq(segment_open(&s, &n, false), WGTAP_OK);
+	ck_assert_str_eq(s.tmpname,
+	    ".wgt-20251124T160000.000000000Z-000001.csv.gz.part");
+	ck_assert_uint_eq(s.name.seq, 1);
+	ck_assert(!lock_free(t.fd, s.tmpname));
+	udp_row(&row, 7, HOUR0);
+	ck_assert_int_eq(segment_add_row(&s, &row), WGTAP_OK);
+	ck_assert_int_eq(segment_close(&s, final), WGTAP_OK);
+	ck_assert_str_eq(final, "wgt-20251124T160000.000000000Z-000001.csv.gz");
+	ck_assert(lock_free(t.fd, final));
+	text = slurp(t.fd, other, &len);
+	ck_assert_str_eq(text, "another process's rows\n");
+	free(text);
+
+	/* Recovery's copy keeps its leftover's name: taken is an error. */
+	tfile_write(t.fd, copy, "a copy being written\n");
+	n.seq = 3;
+	errno = 0;
+	ck_assert_int_eq(segment_open(&s, &n, true), WGTAP_ESYS);
+	ck_assert_int_eq(errno, EEXIST);
+	ck_assert(!segment_is_open(&s));
+	text = slurp(t.fd, copy, &len);
+	ck_assert_str_eq(text, "a copy being written\n");
+	free(text);
+	segment_free(&s);
+	tdir_remove(&t);
+}
+END_TEST
+
 START_TEST(test_segment_abort_leaves_nothing)
 {
 	struct segment_cfg cfg;
@@ -317,6 +387,7 @@ segment_suite(void)
 
 	tc = tcase_create("segment_open");
 	tcase_add_test(tc, test_segment_open_recovery_name);
+	tcase_add_test(tc, test_segment_open_temp_name_taken);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("segment_add_row");
 	tcase_set_timeout(tc, 30);

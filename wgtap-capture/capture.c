@@ -190,8 +190,6 @@ place_row(struct capture *c, const struct pkt_row *row)
 		memcpy(n.iface, c->cfg.iface, sizeof(n.iface));
 		n.start_ns = (int64_t)ts;
 		n.seq = c->next_seq;
-		c->next_seq = c->next_seq >= SPOOL_SEQ_MAX ? 0 :
-		    c->next_seq + 1;
 		r = segment_open(s, &n, false);
 		if (r == WGTAP_ENOSPACE)
 			return r;
@@ -200,6 +198,9 @@ place_row(struct capture *c, const struct pkt_row *row)
 			    wgtap_strerror(r));
 			return r;
 		}
+		/* Names taken by another process moved the number on. */
+		c->next_seq = s->name.seq >= SPOOL_SEQ_MAX ? 0 :
+		    s->name.seq + 1;
 		c->seg_min_ns = c->seg_max_ns = ts;
 	}
 	r = segment_add_row(s, row);

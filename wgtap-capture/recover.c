@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -202,6 +203,82 @@ open_leftover(int dirfd, const char *name, int *fd, const char **not_file)
 	return WGTAP_OK;
 }
 
+/*
+ * Open the leftover (or recovery's copy) name for reading and take its
+ * lock without waiting. *fd is then the open, locked descriptor; or -1
+ * when the file is to be left alone: res->not_file says what it is when
+ * it is not a regular file, res->in_use is set when another process holds
+ * its lock (its open segment, or a recovery under way) or its owner
+ * published or removed it before the lock was taken. Returns WGTAP_OK, or
+ * WGTAP_ESYS (errno ENOENT: there is no such file).
+ */
+static int
+take_file(int dirfd, const char *name, int *fd, struct recover_result *res)
+{
+	struct stat a, b;
+	int r, saved_errno;
+
+	r = open_leftover(dirfd, name, fd, &res->not_file);
+	if (r != WGTAP_OK || *fd == -1)
+		return r;
+	while (flock(*fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno == EINTR)
+			continue;
+		if (errno != EWOULDBLOCK)
+			goto fail;
+		res->in_use = true;
+		goto drop;
+	}
+	if (fstat(*fd, &a) == -1)
+		goto fail;
+	if (fstatat(dirfd, name, &b, AT_SYMLINK_NOFOLLOW) == -1) {
+		if (errno != ENOENT)
+			goto fail;
+		res->in_use = true;
+		goto drop;
+	}
+	if (a.st_dev != b.st_dev || a.st_ino != b.st_ino) {
+		res->in_use = true;
+		goto drop;
+	}
+	return WGTAP_OK;
+ fail:
+	saved_errno = errno;
+	close(*fd);
+	*fd = -1;
+	errno = saved_errno;
+	return WGTAP_ESYS;
+ drop:
+	close(*fd);
+	*fd = -1;
+	return WGTAP_OK;
+}
+
+/*
+ * Remove recovery's copy name, left by a recovery that was interrupted,
+ * unless a running recovery holds it (res->in_use) or it is not a regular
+ * file (res->not_file). Returns WGTAP_OK (also when there is none) or
+ * WGTAP_ESYS.
+ */
+static int
+remove_copy(int dirfd, const char *name, struct recover_result *res)
+{
+	int fd, r, saved_errno;
+
+	r = take_file(dirfd, name, &fd, res);
+	if (r != WGTAP_OK)
+		return errno == ENOENT ? WGTAP_OK : r;
+	if (fd == -1)
+		return WGTAP_OK;
+	r = WGTAP_OK;
+	if (unlinkat(dirfd, name, 0) == -1 && errno != ENOENT)
+		r = WGTAP_ESYS;
+	saved_errno = errno;
+	close(fd);
+	errno = saved_errno;
+	return r;
+}
+
 int
 recover_file(const struct segment_cfg *cfg, const char *tmpname,
     struct recover_result *res)
@@ -210,8 +287,9 @@ recover_file(const struct segment_cfg *cfg, const char *tmpname,
 	struct liner l;
 	struct spool_name n;
 	struct segment seg;
+	struct recover_result copy_res;
 	struct stat st;
-	char final[SPOOL_MAX_NAME];
+	char final[SPOOL_MAX_NAME], copy[SPOOL_MAX_NAME];
 	bool seg_live = false;
 	int fd = -1, r, saved_errno;
 
@@ -221,9 +299,12 @@ recover_file(const struct segment_cfg *cfg, const char *tmpname,
 	if (r != WGTAP_OK)
 		return r;
 	r = spool_name_format(&n, final);
+	if (r == WGTAP_OK)
+		r = spool_name_format_recovery(&n, copy);
 	if (r != WGTAP_OK)
 		return r;
-	r = open_leftover(cfg->dirfd, tmpname, &fd, &res->not_file);
+	/* Held locked from here until the leftover is gone. */
+	r = take_file(cfg->dirfd, tmpname, &fd, res);
 	if (r != WGTAP_OK || fd == -1)
 		goto out;
 	/* Published already; only the deletion of the leftover was lost. */
@@ -233,6 +314,16 @@ recover_file(const struct segment_cfg *cfg, const char *tmpname,
 			goto out;
 		memcpy(res->final, final, sizeof(final));
 		r = WGTAP_OK;
+		goto out;
+	}
+	/* A copy from an interrupted recovery of this leftover. */
+	memset(&copy_res, 0, sizeof(copy_res));
+	r = remove_copy(cfg->dirfd, copy, &copy_res);
+	if (r != WGTAP_OK)
+		goto out;
+	if (copy_res.not_file || copy_res.in_use) {
+		errno = EEXIST;
+		r = WGTAP_ESYS;
 		goto out;
 	}
 	rcfg.gzip = n.gzip;
@@ -305,14 +396,26 @@ recover_spool(const struct segment_cfg *cfg, const char *iface)
 		log_error("scan spool for leftovers: %s", wgtap_strerror(r));
 		return 1;
 	}
-	/* Copies first: their leftover is recovered again from scratch. */
+	/*
+	 * Copies first: their leftover is recovered again from scratch. One
+	 * that is locked belongs to a recovery under way in another process.
+	 */
 	for (i = 0; i < l.n; i++) {
 		const struct spool_entry *e = &l.v[i];
 
-		if (e->kind == SPOOL_TEMP && is_recovery_copy(e->name, iface) &&
-		    unlinkat(cfg->dirfd, e->name, 0) == -1 && errno != ENOENT)
+		if (e->kind != SPOOL_TEMP || !is_recovery_copy(e->name, iface))
+			continue;
+		memset(&res, 0, sizeof(res));
+		r = remove_copy(cfg->dirfd, e->name, &res);
+		if (r != WGTAP_OK)
 			log_warn("remove interrupted recovery copy %s: %s",
-			    e->name, strerror(errno));
+			    e->name, wgtap_strerror(r));
+		else if (res.not_file)
+			log_warn("recovery copy %s is %s, not a regular file: "
+			    "left alone", e->name, res.not_file);
+		else if (res.in_use)
+			log_debug("recovery copy %s is in use by a running "
+			    "process: left alone", e->name);
 	}
 	for (i = 0; i < l.n; i++) {
 		const struct spool_entry *e = &l.v[i];
@@ -328,6 +431,9 @@ recover_spool(const struct segment_cfg *cfg, const char *iface)
 		} else if (res.not_file) {
 			log_warn("leftover %s is %s, not a regular file: left "
 			    "alone", e->name, res.not_file);
+		} else if (res.in_use) {
+			log_debug("leftover %s is in use by a running process: "
+			    "left alone", e->name);
 		} else if (res.final[0] && res.rows == 0) {
 			log_info("leftover %s was recovered before as %s; "
 			    "removed", e->name, res.final);

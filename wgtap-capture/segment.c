@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,7 +29,7 @@
 #define FINISH_RESERVE	(IN_CAP + OUT_CAP + 128 * 1024)
 #define RESERVE_CHUNK	(1024 * 1024)
 #define GZIP_WBITS	(15 + 16)	/* a gzip wrapper, 32 KiB window */
-#define RENAME_TRIES	1000
+#define NAME_TRIES	1000	/* names tried before giving up */
 
 _Static_assert(FINISH_RESERVE + RESERVE_CHUNK <= SEGMENT_MIN_SPACE,
     "SEGMENT_MIN_SPACE must cover the first reservation");
@@ -201,11 +202,52 @@ segment_add_row(struct segment *s, const struct pkt_row *row)
 	return WGTAP_OK;
 }
 
+/*
+ * Create the temporary file name in dirfd, new (never an existing file: it
+ * may be another process's open segment), and lock it for as long as it
+ * is open, so that no other process's recovery takes it for a leftover.
+ * Between the create and the lock such a recovery may just have taken it:
+ * then the lock is refused or the name no longer leads to this file, and
+ * it is given up as if the name had been taken. Returns the descriptor, or
+ * -1 with errno set (EEXIST: the name is taken).
+ */
+static int
+create_locked(int dirfd, const char *name)
+{
+	struct stat a, b;
+	int fd, saved_errno;
+
+	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0640);
+	if (fd == -1)
+		return -1;
+	while (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno == EINTR)
+			continue;
+		if (errno == EWOULDBLOCK)
+			errno = EEXIST;
+		goto fail;
+	}
+	if (fstat(fd, &a) == -1)
+		goto fail;
+	if (fstatat(dirfd, name, &b, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    a.st_dev != b.st_dev || a.st_ino != b.st_ino) {
+		errno = EEXIST;
+		goto fail;
+	}
+	return fd;
+ fail:
+	saved_errno = errno;
+	close(fd);
+	errno = saved_errno;
+	return -1;
+}
+
 int
 segment_open(struct segment *s, const struct spool_name *name, bool recovery)
 {
 	const struct segment_cfg *cfg = s->cfg;
-	int r = WGTAP_ESYS;
+	int i, r = WGTAP_ESYS;
 
 	s->name = *name;
 	s->name.gzip = cfg->gzip;
@@ -213,16 +255,23 @@ segment_open(struct segment *s, const struct spool_name *name, bool recovery)
 	s->rows = s->written = s->reserved = 0;
 	s->dirty = false;
 	s->prealloc = true;
-	if (recovery)
-		r = spool_name_format_recovery(&s->name, s->tmpname);
-	else
-		r = spool_name_format_temp(&s->name, s->tmpname);
-	if (r != WGTAP_OK)
-		return r;
+	for (i = 0; i < NAME_TRIES; i++) {
+		if (recovery)
+			r = spool_name_format_recovery(&s->name, s->tmpname);
+		else
+			r = spool_name_format_temp(&s->name, s->tmpname);
+		if (r != WGTAP_OK)
+			return r;
+		s->fd = create_locked(cfg->dirfd, s->tmpname);
+		if (s->fd != -1)
+			break;
+		/* Recovery's copy has one name: the caller clears the way. */
+		if (errno != EEXIST || recovery ||
+		    s->name.seq >= SPOOL_SEQ_MAX)
+			return WGTAP_ESYS;
+		s->name.seq++;
+	}
 	r = WGTAP_ESYS;
-	/* A leftover of ours with this name is stale: recovery ran first. */
-	s->fd = openat(cfg->dirfd, s->tmpname,
-	    O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0640);
 	if (s->fd == -1)
 		goto out;
 	if (cfg->gzip) {
@@ -300,7 +349,7 @@ publish(struct segment *s, char final[static SPOOL_MAX_NAME])
 {
 	int dirfd = s->cfg->dirfd, i, r;
 
-	for (i = 0; i < RENAME_TRIES; i++) {
+	for (i = 0; i < NAME_TRIES; i++) {
 		r = spool_name_format(&s->name, final);
 		if (r != WGTAP_OK)
 			return r;
