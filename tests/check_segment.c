@@ -197,6 +197,57 @@ START_TEST(test_segment_sync_decodable)
 }
 END_TEST
 
+/*
+ * A flush that failed leaves the segment failed for good: no more rows,
+ * and it is not published even though the next fsync succeeds (as Linux
+ * reports a failed writeback to one call only). Here fdatasync() meets
+ * /dev/null put in the file's place for that one sync (EINVAL).
+ */
+START_TEST(test_segment_sync_failed_never_published)
+{
+	char final[SPOOL_MAX_NAME];
+	struct segment_cfg cfg;
+	struct spool_name n;
+	struct segment s;
+	struct pkt_row row;
+	struct tdir t;
+	int null, file, i;
+
+	tdir_make(&t);
+	seg_cfg(&cfg, t.fd, true);
+	ck_assert_int_eq(segment_init(&s, &cfg), WGTAP_OK);
+	name_at(&n, HOUR0);
+	ck_assert_int_eq(segment_open(&s, &n, false), WGTAP_OK);
+	udp_row(&row, 7, HOUR0);
+	for (i = 0; i < 10; i++)
+		ck_assert_int_eq(segment_add_row(&s, &row), WGTAP_OK);
+	ck_assert_int_eq(segment_sync(&s), WGTAP_OK);
+	ck_assert_int_eq(segment_add_row(&s, &row), WGTAP_OK);
+	null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	ck_assert_int_ne(null, -1);
+	file = dup(s.fd);
+	ck_assert_int_ne(file, -1);
+	ck_assert_int_ne(dup2(null, s.fd), -1);
+	ck_assert_int_eq(segment_sync(&s), WGTAP_ESYS);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_ne(dup2(file, s.fd), -1);
+	close(file);
+	close(null);
+	ck_assert(s.failed);
+	ck_assert_int_eq(segment_add_row(&s, &row), WGTAP_ESYS);
+	ck_assert_int_eq(segment_sync(&s), WGTAP_ESYS);
+	errno = 0;
+	ck_assert_int_eq(segment_close(&s, final), WGTAP_ESYS);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_str_eq(final, "");
+	ck_assert(!segment_is_open(&s));
+	assert_only(t.fd, ".wgt-20251124T160000.000000000Z-000000.csv.gz.part",
+	    SPOOL_TEMP);
+	segment_free(&s);
+	tdir_remove(&t);
+}
+END_TEST
+
 START_TEST(test_segment_open_recovery_name)
 {
 	struct segment_cfg cfg;
@@ -395,6 +446,7 @@ segment_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("segment_sync");
 	tcase_add_test(tc, test_segment_sync_decodable);
+	tcase_add_test(tc, test_segment_sync_failed_never_published);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("segment_close");
 	tcase_set_timeout(tc, 60);

@@ -104,14 +104,25 @@ capture_rotate(struct capture *c, const char *why)
 {
 	char final[SPOOL_MAX_NAME], what[SPOOL_MAX_NAME + 96];
 	uint64_t rows = c->seg.rows;
+	bool failed_before;
 	int r;
 
 	if (!segment_is_open(&c->seg))
 		return WGTAP_OK;
+	failed_before = c->seg.failed;
 	r = segment_close(&c->seg, final);
-	if (r != WGTAP_OK) {
-		log_error("close segment %s: %s (left for recovery)",
+	if (r != WGTAP_OK && final[0]) {
+		log_error("published %s, but syncing the spool directory "
+		    "failed: %s", final, wgtap_strerror(r));
+	} else if (r != WGTAP_OK && failed_before) {
+		log_error("segment %s not published: writing it failed "
+		    "before (%s); left for recovery at the next start",
 		    c->seg.tmpname, wgtap_strerror(r));
+		return r;
+	} else if (r != WGTAP_OK) {
+		log_error("close segment %s: %s (not published; left for "
+		    "recovery at the next start)", c->seg.tmpname,
+		    wgtap_strerror(r));
 		return r;
 	}
 	c->st.segments++;
@@ -119,7 +130,7 @@ capture_rotate(struct capture *c, const char *why)
 	snprintf(what, sizeof(what), "closed %s: %llu rows (%s)", final,
 	    (unsigned long long)rows, why);
 	log_counters(c, what);
-	return WGTAP_OK;
+	return r;
 }
 
 static void
@@ -308,8 +319,8 @@ capture_tick(struct capture *c, uint64_t now_ns, uint64_t mono_ns)
 		c->last_sync_ns = mono_ns;
 		r = segment_sync(s);
 		if (r != WGTAP_OK) {
-			log_error("sync segment %s: %s", s->tmpname,
-			    wgtap_strerror(r));
+			log_error("sync segment %s: %s; it will not be "
+			    "published", s->tmpname, wgtap_strerror(r));
 			return r;
 		}
 	}

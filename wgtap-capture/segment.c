@@ -98,6 +98,25 @@ reserve(struct segment *s, uint64_t need)
 	return WGTAP_OK;
 }
 
+/* Mark s failed with the error r (errno for WGTAP_ESYS); returns r. */
+static int
+fail(struct segment *s, int r)
+{
+	if (!s->failed) {
+		s->failed = true;
+		s->fail_errno = r == WGTAP_ESYS ? errno : EIO;
+	}
+	return r;
+}
+
+/* The error of a failed segment, with its errno. */
+static int
+failed(const struct segment *s)
+{
+	errno = s->fail_errno;
+	return WGTAP_ESYS;
+}
+
 /* Write the *len bytes of buf (`in` or `out`) to the file; empty it. */
 static int
 write_buf(struct segment *s, const void *buf, size_t *len)
@@ -106,7 +125,7 @@ write_buf(struct segment *s, const void *buf, size_t *len)
 
 	r = atomicio_write(s->fd, buf, *len, NULL);
 	if (r != WGTAP_OK)
-		return r;
+		return fail(s, r);
 	s->written += *len;
 	*len = 0;
 	return WGTAP_OK;
@@ -137,7 +156,7 @@ drain_in(struct segment *s, int flush)
 		zs->avail_out = (uInt)(OUT_CAP - s->out_len);
 		zr = deflate(zs, flush);
 		if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR)
-			return WGTAP_EZLIB;
+			return fail(s, WGTAP_EZLIB);
 		s->out_len = OUT_CAP - zs->avail_out;
 		if (zs->avail_out == 0) {
 			r = flush_out(s);
@@ -173,6 +192,8 @@ segment_add_line(struct segment *s, const char *line, size_t len)
 {
 	int r;
 
+	if (s->failed)
+		return failed(s);
 	if (len > IN_CAP)
 		return WGTAP_ETOOBIG;
 	r = make_room(s, len);
@@ -193,6 +214,8 @@ segment_add_row(struct segment *s, const struct pkt_row *row)
 	    CSV_B64_LEN(row->dns ? row->dns_len : 0);
 	int r;
 
+	if (s->failed)
+		return failed(s);
 	r = make_room(s, bound);
 	if (r != WGTAP_OK)
 		return r;
@@ -255,6 +278,8 @@ segment_open(struct segment *s, const struct spool_name *name, bool recovery)
 	s->rows = s->written = s->reserved = 0;
 	s->dirty = false;
 	s->prealloc = true;
+	s->failed = false;
+	s->fail_errno = 0;
 	for (i = 0; i < NAME_TRIES; i++) {
 		if (recovery)
 			r = spool_name_format_recovery(&s->name, s->tmpname);
@@ -302,11 +327,13 @@ segment_sync(struct segment *s)
 
 	if (!segment_is_open(s) || !s->dirty)
 		return WGTAP_OK;
+	if (s->failed)
+		return failed(s);
 	r = drain_in(s, Z_SYNC_FLUSH);
 	if (r == WGTAP_OK)
 		r = flush_out(s);
 	if (r == WGTAP_OK && fdatasync(s->fd) == -1)
-		r = WGTAP_ESYS;
+		r = fail(s, WGTAP_ESYS);
 	if (r == WGTAP_OK)
 		s->dirty = false;
 	return r;
@@ -379,18 +406,20 @@ segment_close(struct segment *s, char final[static SPOOL_MAX_NAME])
 	final[0] = '\0';
 	if (!segment_is_open(s))
 		return WGTAP_OK;
-	r = drain_in(s, s->cfg->gzip ? Z_FINISH : Z_NO_FLUSH);
+	r = s->failed ? failed(s) : WGTAP_OK;
+	if (r == WGTAP_OK)
+		r = drain_in(s, s->cfg->gzip ? Z_FINISH : Z_NO_FLUSH);
 	if (r == WGTAP_OK)
 		r = flush_out(s);
 	if (r == WGTAP_OK)
 		r = release_reserve(s);
 	if (r == WGTAP_OK && fsync(s->fd) == -1)
-		r = WGTAP_ESYS;
+		r = fail(s, WGTAP_ESYS);
 	if (r == WGTAP_OK)
 		r = publish(s, final);
 	if (r == WGTAP_OK && fsync(s->cfg->dirfd) == -1)
 		r = WGTAP_ESYS;
-	close_stream(s);
+	close_stream(s);	/* keeps errno */
 	return r;
 }
 

@@ -51,6 +51,13 @@ struct segment {
 	uint64_t	reserved;	/* bytes counted against the cap */
 	bool		prealloc;	/* fallocate works here */
 	bool		dirty;		/* rows since the last sync */
+	/*
+	 * A write or a flush to disk failed: what the file holds is not
+	 * known to be what was written, so it is never published; recovery
+	 * takes what decodes. fail_errno is the error.
+	 */
+	bool		failed;
+	int		fail_errno;
 };
 
 /* Set up s (no file yet). Returns WGTAP_OK or WGTAP_ENOMEM. */
@@ -84,7 +91,9 @@ int segment_open(struct segment *s, const struct spool_name *name,
 /*
  * Append one row. WGTAP_ENOSPACE means the row was not written because the
  * spool is at its cap or the filesystem is full; the segment is intact and
- * should be closed. Other errors are WGTAP_ESYS or WGTAP_EZLIB.
+ * should be closed. Other errors are WGTAP_ESYS or WGTAP_EZLIB, and leave
+ * the segment failed (s->failed): it takes no more rows and is never
+ * published.
  */
 int segment_add_row(struct segment *s, const struct pkt_row *row);
 
@@ -96,7 +105,10 @@ int segment_add_line(struct segment *s, const char *line, size_t len);
 
 /*
  * Make every row so far durable and decodable: a zlib sync flush, the
- * write, fdatasync. A no-op when nothing changed. WGTAP_OK or an error.
+ * write, fdatasync. A no-op when nothing changed. WGTAP_OK or an error;
+ * after an error the segment is failed. (Linux reports a failed writeback
+ * to one fsync only and may drop the pages, so a later fsync that
+ * succeeds proves nothing: a failed segment stays failed.)
  */
 int segment_sync(struct segment *s);
 
@@ -104,8 +116,12 @@ int segment_sync(struct segment *s);
  * Finish the stream, fsync, and rename the file to its final name without
  * ever replacing an existing file (the sequence number is raised past a
  * name already taken), then fsync the directory. final receives the name.
- * On failure the temporary file is left in place for recovery and s is
- * closed. Returns WGTAP_OK or WGTAP_ESYS / WGTAP_EZLIB.
+ * A failed segment (an earlier write or flush failed) is not published,
+ * nor is one whose last flush fails: the temporary file is left in place
+ * for recovery, s is closed, and WGTAP_ESYS comes back with errno the
+ * error. Returns WGTAP_OK or WGTAP_ESYS / WGTAP_EZLIB; final is not empty
+ * when the segment was published even so (only the directory's fsync
+ * failed).
  */
 int segment_close(struct segment *s, char final[static SPOOL_MAX_NAME]);
 
