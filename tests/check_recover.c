@@ -63,7 +63,8 @@ make_leftover(int dirfd, bool gzip, int rows, const void *tail, size_t tlen)
 		ck_assert_int_eq(segment_add_row(&s, &row), WGTAP_OK);
 	ck_assert_int_eq(segment_sync(&s), WGTAP_OK);
 	if (tlen)
-		ck_assert_int_eq(write(s.fd, tail, tlen), (ssize_t)tlen);
+		ck_assert_int_eq(pwrite(s.fd, tail, tlen, (off_t)s.written),
+		    (ssize_t)tlen);
 	/* the crash: no finish, no rename, no unlink */
 	close(s.fd);
 	s.fd = -1;
@@ -138,6 +139,35 @@ START_TEST(test_recover_file_plain_torn_row)
 	ck_assert_uint_eq(res.torn, 1);
 	assert_spool(t.fd, after, 1);
 	assert_rows(t.fd, NAME, 77);
+	tdir_remove(&t);
+}
+END_TEST
+
+/*
+ * A leftover of a writer that reserved space with zeros (no fallocate on
+ * its filesystem) ends in zeros: every row before them is kept, and none
+ * is counted torn; a row cut by the crash before the zeros is.
+ */
+START_TEST(test_recover_file_zero_tail)
+{
+	static const char torn[] = "192.0.2.1,7,198.51.100.2,9,UD";
+	struct segment_cfg cfg;
+	struct recover_result res;
+	struct tdir t;
+	char tail[8192 + sizeof(torn)];
+	bool gzip = _i & 1, cut = _i & 2;
+
+	tdir_make(&t);
+	memset(tail, 0, sizeof(tail));
+	if (cut)
+		memcpy(tail, torn, sizeof(torn) - 1);
+	make_leftover(t.fd, gzip, 50, tail, sizeof(tail));
+	seg_cfg(&cfg, t.fd, gzip);
+	ck_assert_int_eq(recover_file(&cfg, gzip ? "." NAME ".gz.part" :
+	    "." NAME ".part", &res), WGTAP_OK);
+	ck_assert_uint_eq(res.rows, 50);
+	ck_assert_uint_eq(res.torn, (cut && !gzip) ? 1 : 0);
+	assert_rows(t.fd, gzip ? NAME ".gz" : NAME, 50);
 	tdir_remove(&t);
 }
 END_TEST
@@ -429,6 +459,7 @@ recover_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_recover_file_gzip_with_garbage_tail);
 	tcase_add_test(tc, test_recover_file_plain_torn_row);
+	tcase_add_loop_test(tc, test_recover_file_zero_tail, 0, 4);
 	tcase_add_test(tc, test_recover_file_bad_rows_dropped);
 	tcase_add_test(tc, test_recover_file_empty_and_garbage);
 	tcase_add_test(tc, test_recover_file_already_published);

@@ -20,6 +20,7 @@
 #include "check_wgtap.h"
 #include "csv.h"
 #include "pkt.h"
+#include "recover.h"
 #include "segment.h"
 #include "spool.h"
 #include "wgtap.h"
@@ -248,6 +249,183 @@ START_TEST(test_segment_sync_failed_never_published)
 }
 END_TEST
 
+/*
+ * Where fallocate(FALLOC_FL_KEEP_SIZE) is missing (ext2), space is
+ * reserved by writing zeros past the data: the file runs ahead of its
+ * data with its blocks allocated, a leftover in that state recovers
+ * every synced row, and the published segment is the data alone.
+ */
+START_TEST(test_segment_add_row_zero_fill)
+{
+	char final[SPOOL_MAX_NAME], *text;
+	struct recover_result res;
+	struct segment_cfg cfg;
+	struct spool_name n;
+	struct segment s;
+	struct pkt_row row;
+	struct tdir t, crash;
+	struct stat st;
+	bool gzip = _i;
+	size_t len, got;
+	char *copy;
+	int i, fd;
+
+	tdir_make(&t);
+	seg_cfg(&cfg, t.fd, gzip);
+	ck_assert_int_eq(segment_init(&s, &cfg), WGTAP_OK);
+	name_at(&n, HOUR0);
+	ck_assert_int_eq(segment_open(&s, &n, false), WGTAP_OK);
+	/* As reserve() does when fallocate says EOPNOTSUPP. */
+	s.zero_fill = true;
+	s.reserved = s.written;
+	udp_row(&row, 7, HOUR0);
+	for (i = 0; i < 30000; i++)
+		ck_assert_int_eq(segment_add_row(&s, &row), WGTAP_OK);
+	ck_assert_int_eq(segment_sync(&s), WGTAP_OK);
+	ck_assert_int_eq(fstat(s.fd, &st), 0);
+	ck_assert_uint_eq((uint64_t)st.st_size, s.reserved);
+	ck_assert_uint_ge(s.reserved, s.written + (1u << 19));
+	ck_assert_uint_ge((uint64_t)st.st_blocks * 512, s.reserved);
+
+	/* A crash now: the leftover, zeros and all, recovers every row. */
+	copy = malloc((size_t)st.st_size);
+	ck_assert_ptr_nonnull(copy);
+	fd = openat(t.fd, s.tmpname, O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(read(fd, copy, (size_t)st.st_size), st.st_size);
+	close(fd);
+	ck_assert_int_eq(copy[st.st_size - 1], 0);
+	tdir_make(&crash);
+	fd = openat(crash.fd, s.tmpname, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(write(fd, copy, (size_t)st.st_size), st.st_size);
+	close(fd);
+	free(copy);
+	cfg.dirfd = crash.fd;
+	ck_assert_int_eq(recover_file(&cfg, s.tmpname, &res), WGTAP_OK);
+	cfg.dirfd = t.fd;
+	ck_assert_uint_eq(res.rows, 30000);
+	ck_assert_uint_eq(res.torn, 0);
+	tdir_remove(&crash);
+
+	for (i = 0; i < 20000; i++)
+		ck_assert_int_eq(segment_add_row(&s, &row), WGTAP_OK);
+	ck_assert_int_eq(segment_close(&s, final), WGTAP_OK);
+	ck_assert_int_eq(fstatat(t.fd, final, &st, 0), 0);
+	ck_assert_uint_eq((uint64_t)st.st_size, s.written);
+	text = slurp(t.fd, final, &len);
+	ck_assert_uint_eq(len, CSV_HEADER_LEN + 50000 * strlen(ROW7));
+	got = check_count_lines(text);
+	ck_assert_uint_eq(got, 50001);
+	ck_assert_ptr_null(memchr(text, '\0', len));
+	free(text);
+	segment_free(&s);
+	tdir_remove(&t);
+}
+END_TEST
+
+/* A line of random bytes (no newline, no zero) of 100 to 399 bytes. */
+static size_t
+random_line(char *line, unsigned *seed)
+{
+	size_t len, i;
+
+	*seed = *seed * 1103515245u + 12345u;
+	len = 100 + (*seed >> 16) % 300;
+	for (i = 0; i < len - 1; i++) {
+		*seed = *seed * 1103515245u + 12345u;
+		line[i] = (char)(1 + (*seed >> 16) % 254);
+		if (line[i] == '\n')
+			line[i] = 'n';
+	}
+	line[len - 1] = '\n';
+	return len;
+}
+
+/* Add lines until about bytes more are in; they go to want too. */
+static void
+add_random(struct segment *s, size_t bytes, unsigned *seed, char *want,
+    size_t *want_len)
+{
+	char line[400];
+	size_t len, added = 0;
+
+	while (added < bytes) {
+		len = random_line(line, seed);
+		ck_assert_int_eq(segment_add_line(s, line, len), WGTAP_OK);
+		memcpy(want + *want_len, line, len);
+		*want_len += len;
+		added += len;
+	}
+}
+
+/*
+ * A write that meets a full filesystem (here /dev/full in the file's
+ * place; on a real one, a block the reservation could not cover) loses
+ * nothing and doubles nothing: the bytes wait in memory and go out at the
+ * next try, and the segment is not failed. With gzip the write fails in
+ * the middle of deflating, with input left over.
+ */
+START_TEST(test_segment_sync_full_then_room)
+{
+	char final[SPOOL_MAX_NAME], *text, *want;
+	struct segment_cfg cfg;
+	struct spool_name n;
+	struct segment s;
+	struct tdir t;
+	bool gzip = _i;
+	size_t len, want_len = 0;
+	unsigned seed = 1;
+	int full, file;
+
+	want = malloc(4u << 20);
+	ck_assert_ptr_nonnull(want);
+	memcpy(want, CSV_HEADER, CSV_HEADER_LEN);
+	want_len = CSV_HEADER_LEN;
+	full = open("/dev/full", O_WRONLY | O_CLOEXEC);
+	ck_assert_int_ne(full, -1);
+	tdir_make(&t);
+	seg_cfg(&cfg, t.fd, gzip);
+	ck_assert_int_eq(segment_init(&s, &cfg), WGTAP_OK);
+	name_at(&n, HOUR0);
+	ck_assert_int_eq(segment_open(&s, &n, false), WGTAP_OK);
+	file = dup(s.fd);
+	ck_assert_int_ne(file, -1);
+
+	add_random(&s, 200 * 1024, &seed, want, &want_len);
+	ck_assert_int_ne(dup2(full, s.fd), -1);
+	ck_assert_int_eq(segment_sync(&s), WGTAP_ENOSPACE);
+	ck_assert(!s.failed);
+	ck_assert_int_ne(dup2(file, s.fd), -1);
+	/* More rows while the first ones still wait in memory. */
+	add_random(&s, 200 * 1024, &seed, want, &want_len);
+	ck_assert_int_ne(dup2(full, s.fd), -1);
+	ck_assert_int_eq(segment_sync(&s), WGTAP_ENOSPACE);
+	if (gzip)
+		ck_assert_uint_gt(s.in_len, 0);	/* deflate stopped half way */
+	ck_assert_int_ne(dup2(file, s.fd), -1);
+	ck_assert_int_eq(segment_sync(&s), WGTAP_OK);
+	add_random(&s, 100 * 1024, &seed, want, &want_len);
+
+	/* The close meets a full filesystem too: still open, then done. */
+	ck_assert_int_ne(dup2(full, s.fd), -1);
+	ck_assert_int_eq(segment_close(&s, final), WGTAP_ENOSPACE);
+	ck_assert(segment_is_open(&s));
+	ck_assert_int_eq(segment_add_line(&s, "x\n", 2), WGTAP_ENOSPACE);
+	ck_assert_int_ne(dup2(file, s.fd), -1);
+	ck_assert_int_eq(segment_close(&s, final), WGTAP_OK);
+	text = slurp(t.fd, final, &len);
+	ck_assert_uint_eq(len, want_len);
+	ck_assert_int_eq(memcmp(text, want, len), 0);
+	free(text);
+	free(want);
+	close(file);
+	close(full);
+	segment_free(&s);
+	tdir_remove(&t);
+}
+END_TEST
+
 START_TEST(test_segment_open_recovery_name)
 {
 	struct segment_cfg cfg;
@@ -443,10 +621,12 @@ segment_suite(void)
 	tc = tcase_create("segment_add_row");
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_segment_add_row_cap);
+	tcase_add_loop_test(tc, test_segment_add_row_zero_fill, 0, 2);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("segment_sync");
 	tcase_add_test(tc, test_segment_sync_decodable);
 	tcase_add_test(tc, test_segment_sync_failed_never_published);
+	tcase_add_loop_test(tc, test_segment_sync_full_then_room, 0, 2);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("segment_close");
 	tcase_set_timeout(tc, 60);

@@ -99,40 +99,6 @@ log_counters(struct capture *c, const char *what)
 	}
 }
 
-int
-capture_rotate(struct capture *c, const char *why)
-{
-	char final[SPOOL_MAX_NAME], what[SPOOL_MAX_NAME + 96];
-	uint64_t rows = c->seg.rows;
-	bool failed_before;
-	int r;
-
-	if (!segment_is_open(&c->seg))
-		return WGTAP_OK;
-	failed_before = c->seg.failed;
-	r = segment_close(&c->seg, final);
-	if (r != WGTAP_OK && final[0]) {
-		log_error("published %s, but syncing the spool directory "
-		    "failed: %s", final, wgtap_strerror(r));
-	} else if (r != WGTAP_OK && failed_before) {
-		log_error("segment %s not published: writing it failed "
-		    "before (%s); left for recovery at the next start",
-		    c->seg.tmpname, wgtap_strerror(r));
-		return r;
-	} else if (r != WGTAP_OK) {
-		log_error("close segment %s: %s (not published; left for "
-		    "recovery at the next start)", c->seg.tmpname,
-		    wgtap_strerror(r));
-		return r;
-	}
-	c->st.segments++;
-	c->spool_used += c->seg.written;
-	snprintf(what, sizeof(what), "closed %s: %llu rows (%s)", final,
-	    (unsigned long long)rows, why);
-	log_counters(c, what);
-	return r;
-}
-
 static void
 enter_full(struct capture *c, uint64_t mono_ns)
 {
@@ -153,6 +119,47 @@ enter_full(struct capture *c, uint64_t mono_ns)
 		    "at its cap" : "filesystem full",
 		    (unsigned long long)c->spool_used,
 		    (unsigned long long)c->cfg.seg.cap_bytes);
+}
+
+int
+capture_rotate(struct capture *c, const char *why)
+{
+	char final[SPOOL_MAX_NAME], what[SPOOL_MAX_NAME + 96];
+	uint64_t rows = c->seg.rows;
+	bool failed_before;
+	int r;
+
+	if (!segment_is_open(&c->seg))
+		return WGTAP_OK;
+	failed_before = c->seg.failed;
+	r = segment_close(&c->seg, final);
+	if (r == WGTAP_ENOSPACE) {
+		/* Still open, nothing lost: a tick closes it given room. */
+		enter_full(c, c->mono_now);
+		log_debug("close segment %s: %s; once more when there is room",
+		    c->seg.tmpname, wgtap_strerror(r));
+		return WGTAP_OK;
+	}
+	if (r != WGTAP_OK && final[0]) {
+		log_error("published %s, but syncing the spool directory "
+		    "failed: %s", final, wgtap_strerror(r));
+	} else if (r != WGTAP_OK && failed_before) {
+		log_error("segment %s not published: writing it failed "
+		    "before (%s); left for recovery at the next start",
+		    c->seg.tmpname, wgtap_strerror(r));
+		return r;
+	} else if (r != WGTAP_OK) {
+		log_error("close segment %s: %s (not published; left for "
+		    "recovery at the next start)", c->seg.tmpname,
+		    wgtap_strerror(r));
+		return r;
+	}
+	c->st.segments++;
+	c->spool_used += c->seg.written;
+	snprintf(what, sizeof(what), "closed %s: %llu rows (%s)", final,
+	    (unsigned long long)rows, why);
+	log_counters(c, what);
+	return r;
 }
 
 /*
@@ -318,11 +325,13 @@ capture_tick(struct capture *c, uint64_t now_ns, uint64_t mono_ns)
 	if (c->cfg.sync_ns && mono_ns - c->last_sync_ns >= c->cfg.sync_ns) {
 		c->last_sync_ns = mono_ns;
 		r = segment_sync(s);
-		if (r != WGTAP_OK) {
+		if (r == WGTAP_ENOSPACE)	/* a full filesystem */
+			r = capture_rotate(c, "spool full");
+		else if (r != WGTAP_OK)
 			log_error("sync segment %s: %s; it will not be "
 			    "published", s->tmpname, wgtap_strerror(r));
+		if (r != WGTAP_OK)
 			return r;
-		}
 	}
 	if ((c->cfg.seg.cap_bytes || c->full) &&
 	    mono_ns - c->last_measure_ns >= MEASURE_EVERY) {
@@ -333,7 +342,13 @@ capture_tick(struct capture *c, uint64_t now_ns, uint64_t mono_ns)
 			return r;
 		}
 	}
-	if (c->full && have_room(c)) {
+	if (c->full && segment_is_open(s)) {
+		/* A close that met a full filesystem: try it again. */
+		r = capture_rotate(c, "spool full");
+		if (r != WGTAP_OK)
+			return r;
+	}
+	if (c->full && !segment_is_open(s) && have_room(c)) {
 		c->full = false;
 		log_info("spool has room again (used %llu bytes): resumed "
 		    "after dropping %llu packets",
@@ -384,6 +399,13 @@ capture_finish(struct capture *c, const char *why)
 	int r;
 
 	r = capture_rotate(c, why);
+	if (r == WGTAP_OK && segment_is_open(&c->seg)) {
+		log_error("spool full: segment %s (%llu rows) could not be "
+		    "finished; left for recovery at the next start",
+		    c->seg.tmpname, (unsigned long long)c->seg.rows);
+		segment_leave(&c->seg);
+		r = WGTAP_ENOSPACE;
+	}
 	log_counters(c, "summary");
 	return r;
 }

@@ -3,7 +3,9 @@
  * Recovery of leftover temporary segments; see recover.h for the protocol.
  * The leftover is untrusted input (it may end in garbage after a power
  * loss): inflate stops at the first error, each line is bounded, and a
- * row is kept only when it is complete and has the shape of a v1 row.
+ * row is kept only when it is complete and has the shape of a v1 row. A
+ * zero byte ends the data: where fallocate is missing, the writer
+ * reserves space by writing zeros past it (segment.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +33,7 @@ struct liner {
 	char		*line;
 	size_t		 len;
 	bool		 overlong;	/* discarding up to the next newline */
+	bool		 ended;		/* a zero byte: the data ended before */
 	bool		 header_seen;
 	bool		 bad_header;
 	uint64_t	 torn;
@@ -66,7 +69,12 @@ liner_feed(struct liner *l, const char *buf, size_t len)
 {
 	size_t i;
 
-	for (i = 0; i < len; i++) {
+	for (i = 0; i < len && !l->ended; i++) {
+		/* Never in a row: zeros reserving space past the data. */
+		if (buf[i] == '\0') {
+			l->ended = true;
+			break;
+		}
 		if (l->overlong) {
 			if (buf[i] == '\n') {
 				l->overlong = false;
@@ -114,7 +122,7 @@ read_leftover(int fd, bool gzip, struct liner *l)
 		r = atomicio_read(fd, in, READ_CAP, &got);
 		if (r != WGTAP_OK)
 			goto out;
-		if (got == 0)
+		if (got == 0 || l->ended)
 			break;
 		if (!gzip) {
 			liner_feed(l, (const char *)in, got);

@@ -63,39 +63,11 @@ segment_free(struct segment *s)
 	s->out = NULL;
 }
 
-/*
- * Count need more bytes against the cap and reserve them on disk, ahead of
- * the writes. WGTAP_ENOSPACE when the cap or the filesystem says no.
- */
-static int
-reserve(struct segment *s, uint64_t need)
+/* For errno after a failed write or reservation: out of space? */
+static bool
+errno_is_full(void)
 {
-	const struct segment_cfg *cfg = s->cfg;
-	uint64_t want;
-
-	if (need <= s->reserved)
-		return WGTAP_OK;
-	want = (need + RESERVE_CHUNK - 1) / RESERVE_CHUNK * RESERVE_CHUNK;
-	if (cfg->cap_bytes &&
-	    (cfg->spool_used ? *cfg->spool_used : 0) + want > cfg->cap_bytes) {
-		/* Take what is left under the cap if that is enough. */
-		uint64_t used = cfg->spool_used ? *cfg->spool_used : 0;
-
-		if (used + need > cfg->cap_bytes)
-			return WGTAP_ENOSPACE;
-		want = cfg->cap_bytes - used;
-	}
-	if (s->prealloc &&
-	    fallocate(s->fd, FALLOC_FL_KEEP_SIZE, (off_t)s->reserved,
-	    (off_t)(want - s->reserved)) == -1) {
-		if (errno == ENOSPC || errno == EDQUOT)
-			return WGTAP_ENOSPACE;
-		if (errno != EOPNOTSUPP && errno != ENOSYS && errno != EINTR)
-			return WGTAP_ESYS;
-		s->prealloc = false;	/* count it, cannot reserve it */
-	}
-	s->reserved = want;
-	return WGTAP_OK;
+	return errno == ENOSPC || errno == EDQUOT;
 }
 
 /* Mark s failed with the error r (errno for WGTAP_ESYS); returns r. */
@@ -117,35 +89,121 @@ failed(const struct segment *s)
 	return WGTAP_ESYS;
 }
 
-/* Write the *len bytes of buf (`in` or `out`) to the file; empty it. */
+/*
+ * Reserve the bytes from s->reserved to want by writing zeros there: the
+ * way on a filesystem without fallocate(FALLOC_FL_KEEP_SIZE) (ext2, ...),
+ * where a later write over allocated blocks cannot fail for space. The
+ * file is then longer than its data, up to the reservation; close cuts it
+ * to the data, and recovery stops at the first zero byte. On failure the
+ * zeros that made it still count. WGTAP_OK, WGTAP_ENOSPACE or WGTAP_ESYS.
+ */
 static int
-write_buf(struct segment *s, const void *buf, size_t *len)
+fill_zeros(struct segment *s, uint64_t want)
 {
+	static const char zeros[64 * 1024];
+	size_t n, done;
 	int r;
 
-	r = atomicio_write(s->fd, buf, *len, NULL);
-	if (r != WGTAP_OK)
-		return fail(s, r);
-	s->written += *len;
-	*len = 0;
+	while (s->reserved < want) {
+		n = want - s->reserved < sizeof(zeros) ?
+		    (size_t)(want - s->reserved) : sizeof(zeros);
+		r = atomicio_pwrite(s->fd, zeros, n, (off_t)s->reserved,
+		    &done);
+		s->reserved += done;
+		if (r != WGTAP_OK)
+			return errno_is_full() ? WGTAP_ENOSPACE : r;
+	}
 	return WGTAP_OK;
+}
+
+/*
+ * Count need more bytes against the cap and reserve them on disk, ahead of
+ * the writes, so that the data written later always has its blocks:
+ * fallocate(FALLOC_FL_KEEP_SIZE) where the filesystem has it, else zeros
+ * (fill_zeros()). WGTAP_ENOSPACE when the cap or the filesystem says no;
+ * the segment is intact then. WGTAP_ESYS for other errors.
+ */
+static int
+reserve(struct segment *s, uint64_t need)
+{
+	const struct segment_cfg *cfg = s->cfg;
+	uint64_t want;
+	int r;
+
+	if (need <= s->reserved)
+		return WGTAP_OK;
+	want = (need + RESERVE_CHUNK - 1) / RESERVE_CHUNK * RESERVE_CHUNK;
+	if (cfg->cap_bytes &&
+	    (cfg->spool_used ? *cfg->spool_used : 0) + want > cfg->cap_bytes) {
+		/* Take what is left under the cap if that is enough. */
+		uint64_t used = cfg->spool_used ? *cfg->spool_used : 0;
+
+		if (used + need > cfg->cap_bytes)
+			return WGTAP_ENOSPACE;
+		want = cfg->cap_bytes - used;
+	}
+	while (!s->zero_fill && fallocate(s->fd, FALLOC_FL_KEEP_SIZE,
+	    (off_t)s->reserved, (off_t)(want - s->reserved)) == -1) {
+		if (errno == EINTR)
+			continue;
+		if (errno_is_full())
+			return WGTAP_ENOSPACE;
+		if (errno != EOPNOTSUPP && errno != ENOSYS)
+			return WGTAP_ESYS;
+		/* Zeros from the end of the data; nothing is reserved yet. */
+		s->zero_fill = true;
+		s->reserved = s->written;
+	}
+	if (s->zero_fill) {
+		r = fill_zeros(s, want);
+		if (r != WGTAP_OK)
+			return r;
+	}
+	s->reserved = want;
+	return WGTAP_OK;
+}
+
+/*
+ * Write the *len bytes at buf (`in` or `out`) to the file at the end of
+ * the data, and take them out of buf. A write cut short keeps the bytes
+ * that did not make it, at the start of buf, and counts those that did,
+ * so that nothing is written twice or lost when it is tried again. Out of
+ * space (a block the reservation could not cover) is WGTAP_ENOSPACE and
+ * may be tried again; any other error fails the segment.
+ */
+static int
+write_buf(struct segment *s, char *buf, size_t *len)
+{
+	size_t done = 0;
+	int r;
+
+	r = atomicio_pwrite(s->fd, buf, *len, (off_t)s->written, &done);
+	s->written += done;
+	*len -= done;
+	if (done > 0 && *len > 0)
+		memmove(buf, buf + done, *len);
+	if (r == WGTAP_OK)
+		return WGTAP_OK;
+	return errno_is_full() ? WGTAP_ENOSPACE : fail(s, r);
 }
 
 static int
 flush_out(struct segment *s)
 {
-	return write_buf(s, s->out, &s->out_len);
+	return write_buf(s, (char *)s->out, &s->out_len);
 }
 
 /*
  * Compress (or, for plain CSV, move) everything in `in`, with the given
- * zlib flush mode, writing `out` to the file whenever it fills.
+ * zlib flush mode, writing `out` to the file whenever it fills. After an
+ * error, `in` holds what deflate has not taken yet and `out` what was not
+ * written, so that a later call goes on where this one stopped.
  */
 static int
 drain_in(struct segment *s, int flush)
 {
 	z_stream *zs = &s->zs;
-	int r, zr;
+	int r = WGTAP_OK, zr;
 
 	if (!s->cfg->gzip)
 		return write_buf(s, s->in, &s->in_len);
@@ -155,21 +213,25 @@ drain_in(struct segment *s, int flush)
 		zs->next_out = s->out + s->out_len;
 		zs->avail_out = (uInt)(OUT_CAP - s->out_len);
 		zr = deflate(zs, flush);
-		if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR)
-			return fail(s, WGTAP_EZLIB);
+		if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR) {
+			r = fail(s, WGTAP_EZLIB);
+			break;
+		}
 		s->out_len = OUT_CAP - zs->avail_out;
 		if (zs->avail_out == 0) {
 			r = flush_out(s);
 			if (r != WGTAP_OK)
-				return r;
+				break;
 			continue;
 		}
 		/* Room left over: deflate took all input and did the flush. */
 		if (zs->avail_in == 0 && (flush != Z_FINISH || zr == Z_STREAM_END))
 			break;
 	}
-	s->in_len = 0;
-	return WGTAP_OK;
+	if (zs->avail_in > 0 && zs->next_in != (Bytef *)s->in)
+		memmove(s->in, zs->next_in, zs->avail_in);
+	s->in_len = zs->avail_in;
+	return r;
 }
 
 /* Make room in `in` for len more bytes, reserving disk space first. */
@@ -194,6 +256,8 @@ segment_add_line(struct segment *s, const char *line, size_t len)
 
 	if (s->failed)
 		return failed(s);
+	if (s->closing)
+		return WGTAP_ENOSPACE;
 	if (len > IN_CAP)
 		return WGTAP_ETOOBIG;
 	r = make_room(s, len);
@@ -216,6 +280,8 @@ segment_add_row(struct segment *s, const struct pkt_row *row)
 
 	if (s->failed)
 		return failed(s);
+	if (s->closing)
+		return WGTAP_ENOSPACE;
 	r = make_room(s, bound);
 	if (r != WGTAP_OK)
 		return r;
@@ -276,8 +342,7 @@ segment_open(struct segment *s, const struct spool_name *name, bool recovery)
 	s->name.gzip = cfg->gzip;
 	s->in_len = s->out_len = 0;
 	s->rows = s->written = s->reserved = 0;
-	s->dirty = false;
-	s->prealloc = true;
+	s->dirty = s->zero_fill = s->closing = s->finished = false;
 	s->failed = false;
 	s->fail_errno = 0;
 	for (i = 0; i < NAME_TRIES; i++) {
@@ -325,7 +390,7 @@ segment_sync(struct segment *s)
 {
 	int r;
 
-	if (!segment_is_open(s) || !s->dirty)
+	if (!segment_is_open(s) || !s->dirty || s->closing)
 		return WGTAP_OK;
 	if (s->failed)
 		return failed(s);
@@ -355,18 +420,16 @@ close_stream(struct segment *s)
 }
 
 /*
- * Give blocks reserved past the end back: shrinking a file frees what lies
- * beyond its new end on every filesystem, while truncating to the same
- * size does not (tmpfs).
+ * Give blocks reserved past the end back, and cut reserving zeros off:
+ * shrinking a file frees what lies beyond its new end on every
+ * filesystem, while truncating to the same size does not (tmpfs).
  */
 static int
 release_reserve(struct segment *s)
 {
-	if (!s->prealloc)
-		return WGTAP_OK;
 	if (ftruncate(s->fd, (off_t)s->written + 1) == -1 ||
 	    ftruncate(s->fd, (off_t)s->written) == -1)
-		return WGTAP_ESYS;
+		return errno_is_full() ? WGTAP_ENOSPACE : WGTAP_ESYS;
 	return WGTAP_OK;
 }
 
@@ -398,6 +461,28 @@ publish(struct segment *s, char final[static SPOOL_MAX_NAME])
 	return WGTAP_ESYS;
 }
 
+/*
+ * The stream's end, the trailer, the cut to the data and the fsync: once
+ * done (s->finished), only the rename is left.
+ */
+static int
+finish(struct segment *s)
+{
+	int r;
+
+	s->closing = true;
+	r = drain_in(s, s->cfg->gzip ? Z_FINISH : Z_NO_FLUSH);
+	if (r == WGTAP_OK)
+		r = flush_out(s);
+	if (r == WGTAP_OK)
+		r = release_reserve(s);
+	if (r == WGTAP_OK && fsync(s->fd) == -1)
+		r = fail(s, WGTAP_ESYS);
+	if (r == WGTAP_OK)
+		s->finished = true;
+	return r;
+}
+
 int
 segment_close(struct segment *s, char final[static SPOOL_MAX_NAME])
 {
@@ -407,20 +492,25 @@ segment_close(struct segment *s, char final[static SPOOL_MAX_NAME])
 	if (!segment_is_open(s))
 		return WGTAP_OK;
 	r = s->failed ? failed(s) : WGTAP_OK;
-	if (r == WGTAP_OK)
-		r = drain_in(s, s->cfg->gzip ? Z_FINISH : Z_NO_FLUSH);
-	if (r == WGTAP_OK)
-		r = flush_out(s);
-	if (r == WGTAP_OK)
-		r = release_reserve(s);
-	if (r == WGTAP_OK && fsync(s->fd) == -1)
-		r = fail(s, WGTAP_ESYS);
-	if (r == WGTAP_OK)
+	if (r == WGTAP_OK && !s->finished)
+		r = finish(s);
+	if (r == WGTAP_OK) {
 		r = publish(s, final);
+		if (r == WGTAP_ESYS && errno_is_full())
+			r = WGTAP_ENOSPACE;	/* the directory cannot grow */
+	}
+	if (r == WGTAP_ENOSPACE)
+		return r;	/* still open: once more when there is room */
 	if (r == WGTAP_OK && fsync(s->cfg->dirfd) == -1)
 		r = WGTAP_ESYS;
 	close_stream(s);	/* keeps errno */
 	return r;
+}
+
+void
+segment_leave(struct segment *s)
+{
+	close_stream(s);
 }
 
 void
