@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * Tests for wgtap-capture/capture.c: rotation by count, capture-time age
- * and UTC hour, the age deadline without packets, how long a live source
- * may wait, rotation on demand, the sync interval counted from the start,
+ * and UTC hour, capture time stepping back or a little out of order, a
+ * temporary name taken by another process, the age deadline without
+ * packets, how long a live source may wait, rotation on demand and a close
+ * that meets a full filesystem, the sync interval counted from the start,
  * the spool cap, the counters line.
  */
 #include <fcntl.h>
@@ -447,6 +449,72 @@ START_TEST(test_capture_rotate_now)
 }
 END_TEST
 
+/*
+ * A close that meets a full filesystem (/dev/full in the file's place)
+ * keeps the segment: packets are dropped and counted meanwhile, and the
+ * next tick with room closes it with every row. At exit, a close that
+ * still cannot happen leaves the segment for recovery.
+ */
+START_TEST(test_capture_rotate_full_then_room)
+{
+	char names[8][SPOOL_MAX_NAME], *text, *log;
+	struct capture_cfg cfg;
+	struct errcap cap;
+	struct capture c;
+	struct tdir t;
+	size_t len;
+	int full, file;
+
+	full = open("/dev/full", O_WRONLY | O_CLOEXEC);
+	ck_assert_int_ne(full, -1);
+	tdir_make(&t);
+	cfg_make(&cfg, t.fd, true, 1000, 300 * NS);
+	ck_assert_int_eq(capture_init(&c, &cfg, 0), WGTAP_OK);
+	feed(&c, 1, HOUR0);
+	feed(&c, 2, HOUR0 + 1);
+	file = dup(c.seg.fd);
+	ck_assert_int_ne(dup2(full, c.seg.fd), -1);
+	ck_assert_int_eq(capture_rotate(&c, "SIGHUP"), WGTAP_OK);
+	ck_assert(segment_is_open(&c.seg));
+	ck_assert(c.full);
+	feed(&c, 3, HOUR0 + 2);
+	ck_assert_uint_eq(c.st.dropped_full, 1);
+	ck_assert_int_eq(capture_tick(&c, 0, NS), WGTAP_OK);
+	ck_assert(segment_is_open(&c.seg));
+	ck_assert_int_ne(dup2(file, c.seg.fd), -1);
+	ck_assert_int_eq(capture_tick(&c, 0, 2 * NS), WGTAP_OK);
+	ck_assert(!segment_is_open(&c.seg));
+	ck_assert(!c.full);
+	ck_assert_uint_eq(check_finals(t.fd, names, 8), 1);
+	text = slurp(t.fd, names[0], &len);
+	ck_assert_str_eq(text, CSV_HEADER
+	    "192.0.2.1,1,198.51.100.2,9,UDP,36,1764000000000000000,\n"
+	    "192.0.2.1,2,198.51.100.2,9,UDP,36,1764000000000000001,\n");
+	free(text);
+	ck_assert_uint_eq(c.st.rows, 2);
+	ck_assert_uint_eq(c.st.segments, 1);
+
+	/* At exit: left under its temporary name, for recovery. */
+	feed(&c, 4, HOUR0 + 3);
+	ck_assert_int_ne(dup2(full, c.seg.fd), -1);
+	errcap_start(&cap);
+	ck_assert_int_eq(capture_finish(&c, "exit"), WGTAP_ENOSPACE);
+	log = errcap_end(&cap);
+	ck_assert_str_eq(log, "wgtap: error: spool full: segment "
+	    ".wgt-20251124T160000.000000003Z-000001.csv.gz.part (1 rows) could "
+	    "not be finished; left for recovery at the next start\n");
+	free(log);
+	ck_assert(!segment_is_open(&c.seg));
+	ck_assert_uint_eq(check_finals(t.fd, names, 8), 1);
+	ck_assert(tfile_exists(t.fd,
+	    ".wgt-20251124T160000.000000003Z-000001.csv.gz.part"));
+	close(file);
+	close(full);
+	capture_free(&c);
+	tdir_remove(&t);
+}
+END_TEST
+
 START_TEST(test_capture_wait_ns_bounds)
 {
 	struct capture_cfg cfg;
@@ -558,6 +626,7 @@ capture_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("capture_rotate");
 	tcase_add_test(tc, test_capture_rotate_now);
+	tcase_add_test(tc, test_capture_rotate_full_then_room);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("capture_stats_line");
 	tcase_add_test(tc, test_capture_stats_line_counts);

@@ -2,8 +2,10 @@
 /*
  * Tests for wgtap-capture/recover.c: leftovers of a capture that died are
  * turned into completed segments with every complete row, under the name
- * the leftover would have had; torn rows are dropped and counted; an
- * interrupted recovery is redone without duplicates.
+ * the leftover would have had; torn rows are dropped and counted; a zero
+ * tail ends the data; an interrupted recovery is redone without
+ * duplicates; a FIFO, directory or symlink under a leftover's name and a
+ * file locked by a running process are left alone.
  */
 #include <fcntl.h>
 #include <stdio.h>

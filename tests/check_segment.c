@@ -2,9 +2,12 @@
 /*
  * Tests for wgtap-capture/segment.c: no final name before a segment is
  * complete, never replacing a published segment, gzip identical in content
- * to plain CSV, sync points decodable, recovery's temporary name, abort,
- * and the cap: a row that does not fit is refused and the segment still
- * closes whole.
+ * to plain CSV, sync points decodable, recovery's temporary name, a taken
+ * temporary name (never truncated; the open file locked), abort, and the
+ * cap: a row that does not fit is refused and the segment still closes
+ * whole; space reserved with zeros where fallocate is missing; a failed
+ * flush never published; a write that meets a full filesystem neither
+ * lost nor doubled.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -69,6 +72,29 @@ assert_only(int dirfd, const char *name, enum spool_kind kind)
 	ck_assert_int_eq(l.v[0].kind, kind);
 	ck_assert_str_eq(l.v[0].name, name);
 	spool_list_free(&l);
+}
+
+/*
+ * A scratch spool t and a segment s open in it (with the configuration
+ * *cfg, which must outlive s), named for HOUR0, holding rows copies of
+ * ROW7.
+ */
+static void
+open_with_rows(struct tdir *t, struct segment_cfg *cfg, struct segment *s,
+    bool gzip, int rows)
+{
+	struct spool_name n;
+	struct pkt_row row;
+	int i;
+
+	tdir_make(t);
+	seg_cfg(cfg, t->fd, gzip);
+	ck_assert_int_eq(segment_init(s, cfg), WGTAP_OK);
+	name_at(&n, HOUR0);
+	ck_assert_int_eq(segment_open(s, &n, false), WGTAP_OK);
+	udp_row(&row, 7, HOUR0);
+	for (i = 0; i < rows; i++)
+		ck_assert_int_eq(segment_add_row(s, &row), WGTAP_OK);
 }
 
 START_TEST(test_segment_close_no_final_name_before_complete)
@@ -170,22 +196,12 @@ END_TEST
 START_TEST(test_segment_sync_decodable)
 {
 	struct segment_cfg cfg;
-	struct spool_name n;
 	struct segment s;
-	struct pkt_row row;
 	struct tdir t;
 	size_t tl;
 	char *text;
-	int i;
 
-	tdir_make(&t);
-	seg_cfg(&cfg, t.fd, true);
-	ck_assert_int_eq(segment_init(&s, &cfg), WGTAP_OK);
-	name_at(&n, HOUR0);
-	ck_assert_int_eq(segment_open(&s, &n, false), WGTAP_OK);
-	udp_row(&row, 7, HOUR0);
-	for (i = 0; i < 1234; i++)
-		ck_assert_int_eq(segment_add_row(&s, &row), WGTAP_OK);
+	open_with_rows(&t, &cfg, &s, true, 1234);
 	ck_assert_int_eq(segment_sync(&s), WGTAP_OK);
 	/* gzread tolerates the missing trailer and returns what inflates */
 	text = slurp(t.fd, s.tmpname, &tl);
@@ -208,21 +224,14 @@ START_TEST(test_segment_sync_failed_never_published)
 {
 	char final[SPOOL_MAX_NAME];
 	struct segment_cfg cfg;
-	struct spool_name n;
 	struct segment s;
 	struct pkt_row row;
 	struct tdir t;
-	int null, file, i;
+	int null, file;
 
-	tdir_make(&t);
-	seg_cfg(&cfg, t.fd, true);
-	ck_assert_int_eq(segment_init(&s, &cfg), WGTAP_OK);
-	name_at(&n, HOUR0);
-	ck_assert_int_eq(segment_open(&s, &n, false), WGTAP_OK);
-	udp_row(&row, 7, HOUR0);
-	for (i = 0; i < 10; i++)
-		ck_assert_int_eq(segment_add_row(&s, &row), WGTAP_OK);
+	open_with_rows(&t, &cfg, &s, true, 10);
 	ck_assert_int_eq(segment_sync(&s), WGTAP_OK);
+	udp_row(&row, 7, HOUR0);
 	ck_assert_int_eq(segment_add_row(&s, &row), WGTAP_OK);
 	null = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	ck_assert_int_ne(null, -1);
@@ -260,21 +269,15 @@ START_TEST(test_segment_add_row_zero_fill)
 	char final[SPOOL_MAX_NAME], *text;
 	struct recover_result res;
 	struct segment_cfg cfg;
-	struct spool_name n;
 	struct segment s;
 	struct pkt_row row;
 	struct tdir t, crash;
 	struct stat st;
-	bool gzip = _i;
 	size_t len, got;
 	char *copy;
 	int i, fd;
 
-	tdir_make(&t);
-	seg_cfg(&cfg, t.fd, gzip);
-	ck_assert_int_eq(segment_init(&s, &cfg), WGTAP_OK);
-	name_at(&n, HOUR0);
-	ck_assert_int_eq(segment_open(&s, &n, false), WGTAP_OK);
+	open_with_rows(&t, &cfg, &s, _i, 0);
 	/* As reserve() does when fallocate says EOPNOTSUPP. */
 	s.zero_fill = true;
 	s.reserved = s.written;
@@ -370,10 +373,8 @@ START_TEST(test_segment_sync_full_then_room)
 {
 	char final[SPOOL_MAX_NAME], *text, *want;
 	struct segment_cfg cfg;
-	struct spool_name n;
 	struct segment s;
 	struct tdir t;
-	bool gzip = _i;
 	size_t len, want_len = 0;
 	unsigned seed = 1;
 	int full, file;
@@ -384,11 +385,7 @@ START_TEST(test_segment_sync_full_then_room)
 	want_len = CSV_HEADER_LEN;
 	full = open("/dev/full", O_WRONLY | O_CLOEXEC);
 	ck_assert_int_ne(full, -1);
-	tdir_make(&t);
-	seg_cfg(&cfg, t.fd, gzip);
-	ck_assert_int_eq(segment_init(&s, &cfg), WGTAP_OK);
-	name_at(&n, HOUR0);
-	ck_assert_int_eq(segment_open(&s, &n, false), WGTAP_OK);
+	open_with_rows(&t, &cfg, &s, _i, 0);
 	file = dup(s.fd);
 	ck_assert_int_ne(file, -1);
 
@@ -401,7 +398,7 @@ START_TEST(test_segment_sync_full_then_room)
 	add_random(&s, 200 * 1024, &seed, want, &want_len);
 	ck_assert_int_ne(dup2(full, s.fd), -1);
 	ck_assert_int_eq(segment_sync(&s), WGTAP_ENOSPACE);
-	if (gzip)
+	if (_i)
 		ck_assert_uint_gt(s.in_len, 0);	/* deflate stopped half way */
 	ck_assert_int_ne(dup2(file, s.fd), -1);
 	ck_assert_int_eq(segment_sync(&s), WGTAP_OK);
@@ -529,18 +526,10 @@ START_TEST(test_segment_abort_leaves_nothing)
 {
 	struct segment_cfg cfg;
 	struct spool_list l = { 0 };
-	struct spool_name n;
 	struct segment s;
-	struct pkt_row row;
 	struct tdir t;
 
-	tdir_make(&t);
-	seg_cfg(&cfg, t.fd, true);
-	ck_assert_int_eq(segment_init(&s, &cfg), WGTAP_OK);
-	name_at(&n, HOUR0);
-	ck_assert_int_eq(segment_open(&s, &n, false), WGTAP_OK);
-	udp_row(&row, 7, HOUR0);
-	ck_assert_int_eq(segment_add_row(&s, &row), WGTAP_OK);
+	open_with_rows(&t, &cfg, &s, true, 1);
 	ck_assert_int_eq(segment_sync(&s), WGTAP_OK);
 	segment_abort(&s);
 	ck_assert(!segment_is_open(&s));

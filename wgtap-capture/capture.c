@@ -107,18 +107,12 @@ enter_full(struct capture *c, uint64_t mono_ns)
 	c->full = true;
 	c->full_since_drop = 0;
 	c->full_logged_ns = mono_ns;
-	if (c->cfg.wait_for_space)
-		log_warn("spool %s: waiting for the shipper to free space "
-		    "(used %llu bytes, cap %llu)", c->cfg.seg.cap_bytes ?
-		    "at its cap" : "filesystem full",
-		    (unsigned long long)c->spool_used,
-		    (unsigned long long)c->cfg.seg.cap_bytes);
-	else
-		log_warn("spool %s: dropping packets until the shipper frees "
-		    "space (used %llu bytes, cap %llu)", c->cfg.seg.cap_bytes ?
-		    "at its cap" : "filesystem full",
-		    (unsigned long long)c->spool_used,
-		    (unsigned long long)c->cfg.seg.cap_bytes);
+	log_warn("spool %s: %s (used %llu bytes, cap %llu)",
+	    c->cfg.seg.cap_bytes ? "at its cap" : "filesystem full",
+	    c->cfg.wait_for_space ? "waiting for the shipper to free space" :
+	    "dropping packets until the shipper frees space",
+	    (unsigned long long)c->spool_used,
+	    (unsigned long long)c->cfg.seg.cap_bytes);
 }
 
 int

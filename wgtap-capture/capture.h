@@ -105,13 +105,22 @@ uint64_t capture_deadline(const struct capture *c);
  */
 uint64_t capture_wait_ns(const struct capture *c, uint64_t now_ns);
 
-/* Close the open segment now (SIGHUP, exit). why goes in the log line. */
+/*
+ * Close the open segment now (SIGHUP, exit). why goes in the log line.
+ * Should the close meet a full filesystem, nothing is lost: the segment
+ * stays open without taking rows, the capture is full, and a later tick
+ * closes it; that is WGTAP_OK too. Other errors are logged and returned.
+ */
 int capture_rotate(struct capture *c, const char *why);
 
 /* Re-read how much of the spool others use. WGTAP_OK or WGTAP_ESYS. */
 int capture_measure_spool(struct capture *c);
 
-/* Close the open segment and log the summary line. */
+/*
+ * Close the open segment and log the summary line. A segment that still
+ * cannot be closed for want of space is left for recovery at the next
+ * start (logged): WGTAP_ENOSPACE.
+ */
 int capture_finish(struct capture *c, const char *why);
 
 /* Format the counters as one line ("packets=N rows=N ..."). */

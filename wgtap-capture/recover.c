@@ -229,37 +229,36 @@ take_file(int dirfd, const char *name, int *fd, struct recover_result *res)
 	r = open_leftover(dirfd, name, fd, &res->not_file);
 	if (r != WGTAP_OK || *fd == -1)
 		return r;
+	r = WGTAP_ESYS;
 	while (flock(*fd, LOCK_EX | LOCK_NB) == -1) {
 		if (errno == EINTR)
 			continue;
-		if (errno != EWOULDBLOCK)
-			goto fail;
-		res->in_use = true;
-		goto drop;
+		if (errno == EWOULDBLOCK)
+			res->in_use = true;
+		goto out;
 	}
 	if (fstat(*fd, &a) == -1)
-		goto fail;
+		goto out;
 	if (fstatat(dirfd, name, &b, AT_SYMLINK_NOFOLLOW) == -1) {
-		if (errno != ENOENT)
-			goto fail;
-		res->in_use = true;
-		goto drop;
+		if (errno == ENOENT)
+			res->in_use = true;	/* published or removed */
+		goto out;
 	}
 	if (a.st_dev != b.st_dev || a.st_ino != b.st_ino) {
-		res->in_use = true;
-		goto drop;
+		res->in_use = true;	/* and another file took the name */
+		goto out;
 	}
-	return WGTAP_OK;
- fail:
-	saved_errno = errno;
-	close(*fd);
-	*fd = -1;
-	errno = saved_errno;
-	return WGTAP_ESYS;
- drop:
-	close(*fd);
-	*fd = -1;
-	return WGTAP_OK;
+	r = WGTAP_OK;
+ out:
+	if (res->in_use)
+		r = WGTAP_OK;	/* left alone: not an error */
+	if (r != WGTAP_OK || res->in_use) {
+		saved_errno = errno;
+		close(*fd);
+		*fd = -1;
+		errno = saved_errno;
+	}
+	return r;
 }
 
 /*

@@ -83,7 +83,7 @@ fail(struct segment *s, int r)
 
 /* The error of a failed segment, with its errno. */
 static int
-failed(const struct segment *s)
+failure(const struct segment *s)
 {
 	errno = s->fail_errno;
 	return WGTAP_ESYS;
@@ -255,7 +255,7 @@ segment_add_line(struct segment *s, const char *line, size_t len)
 	int r;
 
 	if (s->failed)
-		return failed(s);
+		return failure(s);
 	if (s->closing)
 		return WGTAP_ENOSPACE;
 	if (len > IN_CAP)
@@ -279,7 +279,7 @@ segment_add_row(struct segment *s, const struct pkt_row *row)
 	int r;
 
 	if (s->failed)
-		return failed(s);
+		return failure(s);
 	if (s->closing)
 		return WGTAP_ENOSPACE;
 	r = make_room(s, bound);
@@ -305,6 +305,7 @@ create_locked(int dirfd, const char *name)
 {
 	struct stat a, b;
 	int fd, saved_errno;
+	bool ok = false;
 
 	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC, 0640);
@@ -315,21 +316,24 @@ create_locked(int dirfd, const char *name)
 			continue;
 		if (errno == EWOULDBLOCK)
 			errno = EEXIST;
-		goto fail;
+		goto out;
 	}
 	if (fstat(fd, &a) == -1)
-		goto fail;
+		goto out;
 	if (fstatat(dirfd, name, &b, AT_SYMLINK_NOFOLLOW) == -1 ||
 	    a.st_dev != b.st_dev || a.st_ino != b.st_ino) {
 		errno = EEXIST;
-		goto fail;
+		goto out;
+	}
+	ok = true;
+ out:
+	if (!ok) {
+		saved_errno = errno;
+		close(fd);
+		fd = -1;
+		errno = saved_errno;
 	}
 	return fd;
- fail:
-	saved_errno = errno;
-	close(fd);
-	errno = saved_errno;
-	return -1;
 }
 
 int
@@ -393,7 +397,7 @@ segment_sync(struct segment *s)
 	if (!segment_is_open(s) || !s->dirty || s->closing)
 		return WGTAP_OK;
 	if (s->failed)
-		return failed(s);
+		return failure(s);
 	r = drain_in(s, Z_SYNC_FLUSH);
 	if (r == WGTAP_OK)
 		r = flush_out(s);
@@ -491,11 +495,13 @@ segment_close(struct segment *s, char final[static SPOOL_MAX_NAME])
 	final[0] = '\0';
 	if (!segment_is_open(s))
 		return WGTAP_OK;
-	r = s->failed ? failed(s) : WGTAP_OK;
+	r = s->failed ? failure(s) : WGTAP_OK;
 	if (r == WGTAP_OK && !s->finished)
 		r = finish(s);
 	if (r == WGTAP_OK) {
 		r = publish(s, final);
+		if (r != WGTAP_OK)
+			final[0] = '\0';	/* not published */
 		if (r == WGTAP_ESYS && errno_is_full())
 			r = WGTAP_ENOSPACE;	/* the directory cannot grow */
 	}

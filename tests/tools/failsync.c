@@ -30,22 +30,25 @@ fail_now(void)
 	return *end == '\0' && ++calls == n;
 }
 
-int
-fsync(int fd)
+/* The system call nr on fd, unless this is the call to fail. */
+static int
+sync_call(long nr, int fd)
 {
 	if (fail_now()) {
 		errno = EIO;
 		return -1;
 	}
-	return (int)syscall(SYS_fsync, fd);
+	return (int)syscall(nr, fd);
+}
+
+int
+fsync(int fd)
+{
+	return sync_call(SYS_fsync, fd);
 }
 
 int
 fdatasync(int fd)
 {
-	if (fail_now()) {
-		errno = EIO;
-		return -1;
-	}
-	return (int)syscall(SYS_fdatasync, fd);
+	return sync_call(SYS_fdatasync, fd);
 }
