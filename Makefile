@@ -65,6 +65,10 @@ SHIP_LIB := $(B)/libship.a
 CHECK_BIN := $(B)/tests/check_wgtap
 
 PROGRAMS := $(CAPTURE_BIN) $(if $(wildcard wgtap-ship/main.c),$(SHIP_BIN))
+# LD_PRELOAD shims that stand in for a libc call in the integration tests
+# (tests/tools/NAME.c -> $(B)/tests/NAME.so), built without the sanitizers.
+SHIMS := $(patsubst tests/tools/%.c,$(B)/tests/%.so,\
+	$(sort $(wildcard tests/tools/*.c)))
 
 all: $(PROGRAMS)
 
@@ -75,6 +79,10 @@ $(B)/%.o: %.c
 $(B)/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
+
+$(B)/tests/%.so: tests/tools/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(WFLAGS) $(CFLAGS) -fPIC -shared -o $@ $<
 
 $(COMMON_LIB): $(COMMON_OBJ)
 	@rm -f $@
@@ -101,14 +109,15 @@ $(CHECK_BIN): $(TEST_OBJ) $(CAPTURE_LIB) $(SHIP_LIB) $(COMMON_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(CAPTURE_LIBS) \
 		$(SHIP_LIBS) $(LDLIBS)
 
-# Environment every test script gets: where the binaries are, and whether
-# this is a sanitizer build.
+# Environment every test script gets: where the binaries and the shims
+# are, and whether this is a sanitizer build.
 TEST_ENV := WGTAP_CAPTURE=$(abspath $(CAPTURE_BIN)) \
 	WGTAP_SHIP=$(abspath $(SHIP_BIN)) WGTAP_TOP=$(CURDIR) \
+	WGTAP_TOOLS=$(abspath $(B)/tests) \
 	WGTAP_SAN=$(SAN) ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
-check: all $(CHECK_BIN)
+check: all $(CHECK_BIN) $(SHIMS)
 	cd tests && env $(TEST_ENV) WGTAP_TESTDATA=$(CURDIR)/tests/data \
 		$(abspath $(CHECK_BIN))
 	env $(TEST_ENV) tests/run-integration

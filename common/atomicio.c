@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
  * Whole reads and writes: one loop over EINTR and short transfers for
- * every read(2), pread(2) and write(2) that must move a known number of
- * bytes (OpenSSH's atomicio.c). A signal without SA_RESTART that lands
- * before any byte moved gives EINTR and the call is made again; one that
- * lands after gives a short count and the loop goes on from there.
+ * every read(2), pread(2), write(2) and pwrite(2) that must move a known
+ * number of bytes (OpenSSH's atomicio.c). A signal without SA_RESTART
+ * that lands before any byte moved gives EINTR and the call is made again;
+ * one that lands after gives a short count and the loop goes on from
+ * there.
  *
  * This module moves bytes only; it does not wait for a non-blocking
  * descriptor (EAGAIN goes back to the caller with the count so far) and
@@ -16,7 +17,7 @@
 #include "atomicio.h"
 #include "wgtap.h"
 
-enum op { OP_READ, OP_PREAD, OP_WRITE };
+enum op { OP_READ, OP_PREAD, OP_WRITE, OP_PWRITE };
 
 /* One system call for the left bytes at p (file offset off for pread). */
 static ssize_t
@@ -26,6 +27,8 @@ once(enum op op, int fd, char *p, size_t left, off_t off)
 		return read(fd, p, left);
 	if (op == OP_PREAD)
 		return pread(fd, p, left, off);
+	if (op == OP_PWRITE)
+		return pwrite(fd, p, left, off);
 	return write(fd, p, left);
 }
 
@@ -44,7 +47,7 @@ move(enum op op, int fd, char *buf, size_t n, off_t off, size_t *done)
 			goto out;
 		}
 		if (got == 0) {
-			if (op != OP_WRITE)
+			if (op == OP_READ || op == OP_PREAD)
 				break;	/* end of file */
 			errno = EPIPE;	/* no progress and no reason: give up */
 			goto out;
@@ -63,6 +66,12 @@ atomicio_write(int fd, const void *buf, size_t n, size_t *done)
 {
 	/* write(2) only reads the buffer; one core serves all three calls. */
 	return move(OP_WRITE, fd, (char *)buf, n, 0, done);
+}
+
+int
+atomicio_pwrite(int fd, const void *buf, size_t n, off_t off, size_t *done)
+{
+	return move(OP_PWRITE, fd, (char *)buf, n, off, done);
 }
 
 int

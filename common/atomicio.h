@@ -25,6 +25,14 @@
 int atomicio_write(int fd, const void *buf, size_t n, size_t *done);
 
 /*
+ * The same as atomicio_write() at offset off of fd, without moving the
+ * file offset (pwrite(2)): a caller that keeps its own offset and adds
+ * *done to it never writes a byte twice, even after a failure part way.
+ */
+int atomicio_pwrite(int fd, const void *buf, size_t n, off_t off,
+    size_t *done);
+
+/*
  * Read from fd into buf until n bytes have arrived or the end of the file.
  * Returns WGTAP_OK (*done < n only at the end of the file), or WGTAP_ESYS
  * with errno set and *done the bytes read before it.

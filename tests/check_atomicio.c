@@ -4,8 +4,10 @@
  * through short writes (a one-page pipe drained slowly, the writer hit by
  * signals without SA_RESTART), EINTR in a blocked read, short reads, the
  * end of a file, EAGAIN on a full non-blocking pipe with the count to go
- * on from, EPIPE and EBADF. Each signal test first shows that a bare
- * system call in the same setup does come back short or with EINTR.
+ * on from, EPIPE and EBADF; pwrite at an offset, and cut short by the
+ * file size limit with the count of what made it. Each signal test first
+ * shows that a bare system call in the same setup does come back short or
+ * with EINTR.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -494,6 +497,60 @@ START_TEST(test_atomicio_pread_offset)
 }
 END_TEST
 
+/*
+ * pwrite at an offset, and a write cut short by the file size limit: the
+ * bytes that made it are counted, so the caller can go on from there.
+ */
+START_TEST(test_atomicio_pwrite_offset_and_partial)
+{
+	char want[300], got[600];
+	struct rlimit saved, lim;
+	struct tdir t;
+	size_t done = 0;
+	int fd, p[2];
+
+	fill_pattern(want, sizeof(want));
+	tdir_make(&t);
+	fd = openat(t.fd, "f", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(atomicio_pwrite(fd, want, 100, 200, &done), WGTAP_OK);
+	ck_assert_uint_eq(done, 100);
+	ck_assert_int_eq(lseek(fd, 0, SEEK_CUR), 0);
+	ck_assert_int_eq(pread(fd, got, sizeof(got), 0), 300);
+	ck_assert_int_eq(memcmp(got + 200, want, 100), 0);
+	ck_assert_int_eq(got[0], 0);
+	/* At most 350 bytes a file: 50 of the 300 at offset 300 fit. */
+	signal(SIGXFSZ, SIG_IGN);
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &saved), 0);
+	lim = saved;
+	lim.rlim_cur = 350;
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	done = 0;
+	ck_assert_int_eq(atomicio_pwrite(fd, want, 300, 300, &done),
+	    WGTAP_ESYS);
+	ck_assert_int_eq(errno, EFBIG);
+	ck_assert_uint_eq(done, 50);
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &saved), 0);
+	signal(SIGXFSZ, SIG_DFL);
+	ck_assert_int_eq(atomicio_pwrite(fd, want + done, 300 - done,
+	    300 + (off_t)done, &done), WGTAP_OK);
+	ck_assert_uint_eq(done, 250);
+	ck_assert_int_eq(pread(fd, got, sizeof(got), 0), 600);
+	ck_assert_int_eq(memcmp(got + 300, want, 300), 0);
+	close(fd);
+	/* A pipe has no offsets. */
+	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+	done = 99;
+	ck_assert_int_eq(atomicio_pwrite(p[1], "abc", 3, 0, &done),
+	    WGTAP_ESYS);
+	ck_assert_int_eq(errno, ESPIPE);
+	ck_assert_uint_eq(done, 0);
+	close(p[0]);
+	close(p[1]);
+	tdir_remove(&t);
+}
+END_TEST
+
 Suite *
 atomicio_suite(void)
 {
@@ -514,6 +571,9 @@ atomicio_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("atomicio_pread");
 	tcase_add_test(tc, test_atomicio_pread_offset);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("atomicio_pwrite");
+	tcase_add_test(tc, test_atomicio_pwrite_offset_and_partial);
 	suite_add_tcase(s, tc);
 	return s;
 }

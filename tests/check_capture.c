@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * Tests for wgtap-capture/capture.c: rotation by count, capture-time age
- * and UTC hour, the age deadline without packets, how long a live source
- * may wait, rotation on demand, the sync interval counted from the start,
+ * and UTC hour, capture time stepping back or a little out of order, a
+ * temporary name taken by another process, the age deadline without
+ * packets, how long a live source may wait, rotation on demand and a close
+ * that meets a full filesystem, the sync interval counted from the start,
  * the spool cap, the counters line.
  */
 #include <fcntl.h>
@@ -104,8 +106,8 @@ START_TEST(test_capture_packet_rotate_by_capture_time)
 	feed(&c, 2, HOUR0 + 69 * NS + NS - 1);	/* 59.999999999 s later */
 	feed(&c, 3, HOUR0 + 70 * NS);		/* exactly 60 s: new segment */
 	feed(&c, 4, HOUR0 + 129 * NS);
-	/* a packet stamped earlier than the segment start stays in it */
-	feed(&c, 5, HOUR0 + 65 * NS);
+	/* a packet stamped a little before the segment start stays in it */
+	feed(&c, 5, HOUR0 + 69 * NS + NS / 2);
 	feed(&c, 6, HOUR0 + 3599 * NS);		/* age */
 	feed(&c, 7, HOUR0 + 3600 * NS);		/* the next UTC hour */
 	ck_assert_int_eq(capture_finish(&c, "test"), WGTAP_OK);
@@ -117,8 +119,161 @@ START_TEST(test_capture_packet_rotate_by_capture_time)
 	ck_assert_str_eq(names[3], "wgt-20251124T170000.000000000Z-000003.csv");
 	text = slurp(t.fd, names[1], &len);
 	ck_assert_uint_eq(check_count_lines(text), 4);
-	ck_assert_ptr_nonnull(strstr(text, ",1764000065000000000,\n"));
+	ck_assert_ptr_nonnull(strstr(text, ",1764000069500000000,\n"));
 	free(text);
+	capture_free(&c);
+	tdir_remove(&t);
+}
+END_TEST
+
+/*
+ * Every final segment in dirfd is whole and sane: each row's capture time
+ * lies in the UTC hour of the segment's name, and the rows span less than
+ * interval. Returns the rows counted.
+ */
+static size_t
+assert_segments_in_bounds(int dirfd, uint64_t interval)
+{
+	char names[64][SPOOL_MAX_NAME], *text, *line, *end;
+	struct spool_name n;
+	size_t i, k, len, rows = 0;
+	uint64_t ts, lo, hi;
+
+	k = check_finals(dirfd, names, 64);
+	for (i = 0; i < k; i++) {
+		ck_assert_int_eq(spool_name_parse(names[i], &n), WGTAP_OK);
+		text = slurp(dirfd, names[i], &len);
+		ck_assert_int_eq(strncmp(text, CSV_HEADER, CSV_HEADER_LEN), 0);
+		lo = UINT64_MAX;
+		hi = 0;
+		for (line = text + CSV_HEADER_LEN; *line; line = end + 1) {
+			const char *f = line;
+			int comma;
+
+			end = strchr(line, '\n');
+			ck_assert_ptr_nonnull(end);
+			for (comma = 0; comma < 6; comma++) {
+				f = strchr(f, ',');
+				ck_assert_ptr_nonnull(f);
+				f++;
+			}
+			ts = strtoull(f, NULL, 10);
+			ck_assert_msg(ts / (3600 * NS) ==
+			    (uint64_t)n.start_ns / (3600 * NS),
+			    "%s holds a row of another hour: %llu", names[i],
+			    (unsigned long long)ts);
+			lo = ts < lo ? ts : lo;
+			hi = ts > hi ? ts : hi;
+			rows++;
+		}
+		ck_assert_msg(hi - lo < interval, "%s spans %llu ns", names[i],
+		    (unsigned long long)(hi - lo));
+		free(text);
+	}
+	return rows;
+}
+
+/*
+ * The clock steps back 20 minutes in the middle of a 5-minute segment:
+ * no segment may then hold rows from both sides of the step.
+ */
+START_TEST(test_capture_packet_time_backwards)
+{
+	char names[64][SPOOL_MAX_NAME];
+	struct capture_cfg cfg;
+	struct capture c;
+	struct tdir t;
+	uint64_t m;
+	size_t n;
+
+	tdir_make(&t);
+	cfg_make(&cfg, t.fd, true, 1000, 300 * NS);
+	ck_assert_int_eq(capture_init(&c, &cfg, 0), WGTAP_OK);
+	/* 16:30, 16:31, 16:32, then back to 16:10 and on to 16:34 */
+	for (m = 30; m <= 32; m++)
+		feed(&c, (uint16_t)m, HOUR0 + m * 60 * NS);
+	for (m = 10; m <= 34; m++)
+		feed(&c, (uint16_t)(100 + m), HOUR0 + m * 60 * NS + NS / 2);
+	/* and back over the hour: 17:00:05, then 16:59:58 */
+	feed(&c, 200, HOUR0 + 3605 * NS);
+	feed(&c, 201, HOUR0 + 3598 * NS);
+	ck_assert_int_eq(capture_finish(&c, "test"), WGTAP_OK);
+	ck_assert_uint_eq(assert_segments_in_bounds(t.fd, 300 * NS), 30);
+	ck_assert_uint_eq(c.st.rows, 30);
+	n = check_finals(t.fd, names, 64);
+	/* 16:30-16:32; 16:10-16:14, ..., 16:30-16:34; 17:00:05; 16:59:58 */
+	ck_assert_uint_eq(n, 1 + 5 + 2);
+	ck_assert_str_eq(names[0], "wgt-20251124T161000.500000000Z-000001.csv.gz");
+	ck_assert_str_eq(names[3], "wgt-20251124T162500.500000000Z-000004.csv.gz");
+	ck_assert_str_eq(names[4], "wgt-20251124T163000.000000000Z-000000.csv.gz");
+	ck_assert_str_eq(names[5], "wgt-20251124T163000.500000000Z-000005.csv.gz");
+	ck_assert_str_eq(names[6], "wgt-20251124T165958.000000000Z-000007.csv.gz");
+	ck_assert_str_eq(names[7], "wgt-20251124T170005.000000000Z-000006.csv.gz");
+	capture_free(&c);
+	tdir_remove(&t);
+}
+END_TEST
+
+/*
+ * Timestamps a little out of order (packets from several CPUs) neither
+ * rotate nor leave the segment.
+ */
+START_TEST(test_capture_packet_jitter_stays)
+{
+	char names[8][SPOOL_MAX_NAME], *text;
+	static const int64_t step_us[] = { 0, 1000, -50, 2000, -1999, 3000,
+	    2999, 120000000, 119999000 };
+	struct capture_cfg cfg;
+	struct capture c;
+	struct tdir t;
+	size_t i, len;
+
+	tdir_make(&t);
+	cfg_make(&cfg, t.fd, false, 1000, 300 * NS);
+	ck_assert_int_eq(capture_init(&c, &cfg, 0), WGTAP_OK);
+	for (i = 0; i < sizeof(step_us) / sizeof(step_us[0]); i++)
+		feed(&c, (uint16_t)i,
+		    HOUR0 + 100 * NS + (uint64_t)(step_us[i] * 1000));
+	ck_assert_uint_eq(c.st.segments, 0);
+	/* the age counts from the earliest row */
+	ck_assert_uint_eq(capture_deadline(&c), HOUR0 + 400 * NS - 1999000);
+	ck_assert_int_eq(capture_finish(&c, "test"), WGTAP_OK);
+	ck_assert_uint_eq(check_finals(t.fd, names, 8), 1);
+	ck_assert_str_eq(names[0], "wgt-20251124T160140.000000000Z-000000.csv");
+	text = slurp(t.fd, names[0], &len);
+	ck_assert_uint_eq(check_count_lines(text), 1 + 9);
+	ck_assert_ptr_nonnull(strstr(text, ",1764000099999950000,\n"));
+	free(text);
+	capture_free(&c);
+	tdir_remove(&t);
+}
+END_TEST
+
+/*
+ * Another process (the same label) has a segment open under the name this
+ * capture would use next: it takes the next sequence number, and the
+ * numbers go on from there.
+ */
+START_TEST(test_capture_packet_temp_name_taken)
+{
+	static const char other[] =
+	    ".wgt-20251124T160000.000000000Z-000000.csv.part";
+	char names[8][SPOOL_MAX_NAME];
+	struct capture_cfg cfg;
+	struct capture c;
+	struct tdir t;
+
+	tdir_make(&t);
+	tfile_write(t.fd, other, "");
+	cfg_make(&cfg, t.fd, false, 1, 300 * NS);
+	ck_assert_int_eq(capture_init(&c, &cfg, 0), WGTAP_OK);
+	feed(&c, 1, HOUR0);
+	feed(&c, 2, HOUR0 + NS);
+	ck_assert_int_eq(capture_finish(&c, "test"), WGTAP_OK);
+	ck_assert_uint_eq(check_finals(t.fd, names, 8), 2);
+	ck_assert_str_eq(names[0], "wgt-20251124T160000.000000000Z-000001.csv");
+	ck_assert_str_eq(names[1], "wgt-20251124T160001.000000000Z-000002.csv");
+	ck_assert(tfile_exists(t.fd, other));
 	capture_free(&c);
 	tdir_remove(&t);
 }
@@ -294,6 +449,72 @@ START_TEST(test_capture_rotate_now)
 }
 END_TEST
 
+/*
+ * A close that meets a full filesystem (/dev/full in the file's place)
+ * keeps the segment: packets are dropped and counted meanwhile, and the
+ * next tick with room closes it with every row. At exit, a close that
+ * still cannot happen leaves the segment for recovery.
+ */
+START_TEST(test_capture_rotate_full_then_room)
+{
+	char names[8][SPOOL_MAX_NAME], *text, *log;
+	struct capture_cfg cfg;
+	struct errcap cap;
+	struct capture c;
+	struct tdir t;
+	size_t len;
+	int full, file;
+
+	full = open("/dev/full", O_WRONLY | O_CLOEXEC);
+	ck_assert_int_ne(full, -1);
+	tdir_make(&t);
+	cfg_make(&cfg, t.fd, true, 1000, 300 * NS);
+	ck_assert_int_eq(capture_init(&c, &cfg, 0), WGTAP_OK);
+	feed(&c, 1, HOUR0);
+	feed(&c, 2, HOUR0 + 1);
+	file = dup(c.seg.fd);
+	ck_assert_int_ne(dup2(full, c.seg.fd), -1);
+	ck_assert_int_eq(capture_rotate(&c, "SIGHUP"), WGTAP_OK);
+	ck_assert(segment_is_open(&c.seg));
+	ck_assert(c.full);
+	feed(&c, 3, HOUR0 + 2);
+	ck_assert_uint_eq(c.st.dropped_full, 1);
+	ck_assert_int_eq(capture_tick(&c, 0, NS), WGTAP_OK);
+	ck_assert(segment_is_open(&c.seg));
+	ck_assert_int_ne(dup2(file, c.seg.fd), -1);
+	ck_assert_int_eq(capture_tick(&c, 0, 2 * NS), WGTAP_OK);
+	ck_assert(!segment_is_open(&c.seg));
+	ck_assert(!c.full);
+	ck_assert_uint_eq(check_finals(t.fd, names, 8), 1);
+	text = slurp(t.fd, names[0], &len);
+	ck_assert_str_eq(text, CSV_HEADER
+	    "192.0.2.1,1,198.51.100.2,9,UDP,36,1764000000000000000,\n"
+	    "192.0.2.1,2,198.51.100.2,9,UDP,36,1764000000000000001,\n");
+	free(text);
+	ck_assert_uint_eq(c.st.rows, 2);
+	ck_assert_uint_eq(c.st.segments, 1);
+
+	/* At exit: left under its temporary name, for recovery. */
+	feed(&c, 4, HOUR0 + 3);
+	ck_assert_int_ne(dup2(full, c.seg.fd), -1);
+	errcap_start(&cap);
+	ck_assert_int_eq(capture_finish(&c, "exit"), WGTAP_ENOSPACE);
+	log = errcap_end(&cap);
+	ck_assert_str_eq(log, "wgtap: error: spool full: segment "
+	    ".wgt-20251124T160000.000000003Z-000001.csv.gz.part (1 rows) could "
+	    "not be finished; left for recovery at the next start\n");
+	free(log);
+	ck_assert(!segment_is_open(&c.seg));
+	ck_assert_uint_eq(check_finals(t.fd, names, 8), 1);
+	ck_assert(tfile_exists(t.fd,
+	    ".wgt-20251124T160000.000000003Z-000001.csv.gz.part"));
+	close(file);
+	close(full);
+	capture_free(&c);
+	tdir_remove(&t);
+}
+END_TEST
+
 START_TEST(test_capture_wait_ns_bounds)
 {
 	struct capture_cfg cfg;
@@ -392,6 +613,9 @@ capture_suite(void)
 	tcase_add_test(tc, test_capture_packet_rotate_by_count);
 	tcase_add_test(tc, test_capture_packet_rotate_by_capture_time);
 	tcase_add_test(tc, test_capture_packet_hour_boundary);
+	tcase_add_test(tc, test_capture_packet_time_backwards);
+	tcase_add_test(tc, test_capture_packet_jitter_stays);
+	tcase_add_test(tc, test_capture_packet_temp_name_taken);
 	tcase_add_test(tc, test_capture_packet_spool_cap);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("capture_tick");
@@ -402,6 +626,7 @@ capture_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("capture_rotate");
 	tcase_add_test(tc, test_capture_rotate_now);
+	tcase_add_test(tc, test_capture_rotate_full_then_room);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("capture_stats_line");
 	tcase_add_test(tc, test_capture_stats_line_counts);

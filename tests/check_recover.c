@@ -2,13 +2,16 @@
 /*
  * Tests for wgtap-capture/recover.c: leftovers of a capture that died are
  * turned into completed segments with every complete row, under the name
- * the leftover would have had; torn rows are dropped and counted; an
- * interrupted recovery is redone without duplicates.
+ * the leftover would have had; torn rows are dropped and counted; a zero
+ * tail ends the data; an interrupted recovery is redone without
+ * duplicates; a FIFO, directory or symlink under a leftover's name and a
+ * file locked by a running process are left alone.
  */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,6 +19,7 @@
 
 #include "check_wgtap.h"
 #include "csv.h"
+#include "log.h"
 #include "recover.h"
 #include "segment.h"
 #include "spool.h"
@@ -61,7 +65,8 @@ make_leftover(int dirfd, bool gzip, int rows, const void *tail, size_t tlen)
 		ck_assert_int_eq(segment_add_row(&s, &row), WGTAP_OK);
 	ck_assert_int_eq(segment_sync(&s), WGTAP_OK);
 	if (tlen)
-		ck_assert_int_eq(write(s.fd, tail, tlen), (ssize_t)tlen);
+		ck_assert_int_eq(pwrite(s.fd, tail, tlen, (off_t)s.written),
+		    (ssize_t)tlen);
 	/* the crash: no finish, no rename, no unlink */
 	close(s.fd);
 	s.fd = -1;
@@ -136,6 +141,35 @@ START_TEST(test_recover_file_plain_torn_row)
 	ck_assert_uint_eq(res.torn, 1);
 	assert_spool(t.fd, after, 1);
 	assert_rows(t.fd, NAME, 77);
+	tdir_remove(&t);
+}
+END_TEST
+
+/*
+ * A leftover of a writer that reserved space with zeros (no fallocate on
+ * its filesystem) ends in zeros: every row before them is kept, and none
+ * is counted torn; a row cut by the crash before the zeros is.
+ */
+START_TEST(test_recover_file_zero_tail)
+{
+	static const char torn[] = "192.0.2.1,7,198.51.100.2,9,UD";
+	struct segment_cfg cfg;
+	struct recover_result res;
+	struct tdir t;
+	char tail[8192 + sizeof(torn)];
+	bool gzip = _i & 1, cut = _i & 2;
+
+	tdir_make(&t);
+	memset(tail, 0, sizeof(tail));
+	if (cut)
+		memcpy(tail, torn, sizeof(torn) - 1);
+	make_leftover(t.fd, gzip, 50, tail, sizeof(tail));
+	seg_cfg(&cfg, t.fd, gzip);
+	ck_assert_int_eq(recover_file(&cfg, gzip ? "." NAME ".gz.part" :
+	    "." NAME ".part", &res), WGTAP_OK);
+	ck_assert_uint_eq(res.rows, 50);
+	ck_assert_uint_eq(res.torn, (cut && !gzip) ? 1 : 0);
+	assert_rows(t.fd, gzip ? NAME ".gz" : NAME, 50);
 	tdir_remove(&t);
 }
 END_TEST
@@ -227,6 +261,127 @@ START_TEST(test_recover_spool_interrupted_and_foreign)
 }
 END_TEST
 
+/*
+ * A FIFO (or a directory, or a symlink) named like a leftover is not
+ * opened for reading, which would block until a writer comes: it is left
+ * alone and reported once, and the real leftover beside it is recovered.
+ */
+START_TEST(test_recover_spool_not_regular_left_alone)
+{
+	static const char fifo[] =
+	    ".wgt-20251124T150000.000000000Z-000001.csv.gz.part";
+	static const char dir[] =
+	    ".wgt-20251124T150000.000000000Z-000002.csv.gz.part";
+	static const char link[] =
+	    ".wgt-20251124T150000.000000000Z-000003.csv.gz.part";
+	static const char *const after[] = { NAME ".gz", fifo, dir, link };
+	struct segment_cfg cfg;
+	struct errcap cap;
+	struct tdir t;
+	char *log;
+	int r;
+
+	tdir_make(&t);
+	make_leftover(t.fd, true, 10, NULL, 0);
+	ck_assert_int_eq(mkfifoat(t.fd, fifo, 0640), 0);
+	ck_assert_int_eq(mkdirat(t.fd, dir, 0750), 0);
+	ck_assert_int_eq(symlinkat("/dev/zero", t.fd, link), 0);
+	seg_cfg(&cfg, t.fd, true);
+	log_set_level(LOG_LVL_INFO);
+	errcap_start(&cap);
+	r = recover_spool(&cfg, "wgt");
+	log = errcap_end(&cap);
+	log_set_level(LOG_LVL_ERROR);
+	ck_assert_int_eq(r, 0);
+	assert_spool(t.fd, after, 4);
+	assert_rows(t.fd, NAME ".gz", 10);
+	ck_assert_str_eq(log,
+	    "wgtap: warning: leftover .wgt-20251124T150000.000000000Z-000001"
+	    ".csv.gz.part is a FIFO, not a regular file: left alone\n"
+	    "wgtap: warning: leftover .wgt-20251124T150000.000000000Z-000002"
+	    ".csv.gz.part is a directory, not a regular file: left alone\n"
+	    "wgtap: warning: leftover .wgt-20251124T150000.000000000Z-000003"
+	    ".csv.gz.part is a symlink, not a regular file: left alone\n"
+	    "wgtap: info: recovered ." NAME ".gz.part as " NAME ".gz: 10 rows, "
+	    "0 torn rows dropped\n");
+	free(log);
+	tdir_remove(&t);
+}
+END_TEST
+
+/* Open name in dirfd and hold its lock, as a running process does. */
+static int
+hold_lock(int dirfd, const char *name)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(flock(fd, LOCK_EX | LOCK_NB), 0);
+	return fd;
+}
+
+/*
+ * A temporary file locked by a running process (its open segment, or its
+ * recovery copy) is not a leftover: recovery leaves it alone. Once the
+ * process is gone (the lock with it), the leftover is recovered and the
+ * copy removed.
+ */
+START_TEST(test_recover_spool_locked_left_alone)
+{
+	static const char copy[] =
+	    ".wgt-20251124T150000.000000000Z-000001.csv.gz.rec.part";
+	static const char *const before[] = { copy, "." NAME ".gz.part" };
+	static const char *const after[] = { NAME ".gz" };
+	struct segment_cfg cfg;
+	struct recover_result res;
+	struct tdir t;
+	int live, copying;
+
+	tdir_make(&t);
+	make_leftover(t.fd, true, 100, NULL, 0);
+	tfile_write(t.fd, copy, "junk");
+	live = hold_lock(t.fd, "." NAME ".gz.part");
+	copying = hold_lock(t.fd, copy);
+	seg_cfg(&cfg, t.fd, true);
+	ck_assert_int_eq(recover_file(&cfg, "." NAME ".gz.part", &res),
+	    WGTAP_OK);
+	ck_assert(res.in_use);
+	ck_assert_str_eq(res.final, "");
+	ck_assert_int_eq(recover_spool(&cfg, "wgt"), 0);
+	assert_spool(t.fd, before, 2);
+	close(live);
+	close(copying);
+	ck_assert_int_eq(recover_spool(&cfg, "wgt"), 0);
+	assert_spool(t.fd, after, 1);
+	assert_rows(t.fd, NAME ".gz", 100);
+	tdir_remove(&t);
+}
+END_TEST
+
+/*
+ * A copy left by an interrupted recovery of this very leftover is removed
+ * by recover_file() before it writes its own.
+ */
+START_TEST(test_recover_file_stale_copy)
+{
+	static const char *const after[] = { NAME ".gz" };
+	struct segment_cfg cfg;
+	struct recover_result res;
+	struct tdir t;
+
+	tdir_make(&t);
+	make_leftover(t.fd, true, 7, NULL, 0);
+	tfile_write(t.fd, "." NAME ".gz.rec.part", "half a copy");
+	seg_cfg(&cfg, t.fd, true);
+	ck_assert_int_eq(recover_file(&cfg, "." NAME ".gz.part", &res),
+	    WGTAP_OK);
+	ck_assert_uint_eq(res.rows, 7);
+	assert_spool(t.fd, after, 1);
+	assert_rows(t.fd, NAME ".gz", 7);
+	tdir_remove(&t);
+}
+END_TEST
+
 START_TEST(test_recover_file_already_published)
 {
 	static const char *const after[] = { NAME ".gz" };
@@ -306,13 +461,17 @@ recover_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_recover_file_gzip_with_garbage_tail);
 	tcase_add_test(tc, test_recover_file_plain_torn_row);
+	tcase_add_loop_test(tc, test_recover_file_zero_tail, 0, 4);
 	tcase_add_test(tc, test_recover_file_bad_rows_dropped);
 	tcase_add_test(tc, test_recover_file_empty_and_garbage);
 	tcase_add_test(tc, test_recover_file_already_published);
 	tcase_add_test(tc, test_recover_file_every_cut);
+	tcase_add_test(tc, test_recover_file_stale_copy);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("recover_spool");
 	tcase_add_test(tc, test_recover_spool_interrupted_and_foreign);
+	tcase_add_test(tc, test_recover_spool_not_regular_left_alone);
+	tcase_add_test(tc, test_recover_spool_locked_left_alone);
 	suite_add_tcase(s, tc);
 	return s;
 }

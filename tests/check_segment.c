@@ -2,14 +2,19 @@
 /*
  * Tests for wgtap-capture/segment.c: no final name before a segment is
  * complete, never replacing a published segment, gzip identical in content
- * to plain CSV, sync points decodable, recovery's temporary name, abort,
- * and the cap: a row that does not fit is refused and the segment still
- * closes whole.
+ * to plain CSV, sync points decodable, recovery's temporary name, a taken
+ * temporary name (never truncated; the open file locked), abort, and the
+ * cap: a row that does not fit is refused and the segment still closes
+ * whole; space reserved with zeros where fallocate is missing; a failed
+ * flush never published; a write that meets a full filesystem neither
+ * lost nor doubled.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,6 +23,7 @@
 #include "check_wgtap.h"
 #include "csv.h"
 #include "pkt.h"
+#include "recover.h"
 #include "segment.h"
 #include "spool.h"
 #include "wgtap.h"
@@ -66,6 +72,29 @@ assert_only(int dirfd, const char *name, enum spool_kind kind)
 	ck_assert_int_eq(l.v[0].kind, kind);
 	ck_assert_str_eq(l.v[0].name, name);
 	spool_list_free(&l);
+}
+
+/*
+ * A scratch spool t and a segment s open in it (with the configuration
+ * *cfg, which must outlive s), named for HOUR0, holding rows copies of
+ * ROW7.
+ */
+static void
+open_with_rows(struct tdir *t, struct segment_cfg *cfg, struct segment *s,
+    bool gzip, int rows)
+{
+	struct spool_name n;
+	struct pkt_row row;
+	int i;
+
+	tdir_make(t);
+	seg_cfg(cfg, t->fd, gzip);
+	ck_assert_int_eq(segment_init(s, cfg), WGTAP_OK);
+	name_at(&n, HOUR0);
+	ck_assert_int_eq(segment_open(s, &n, false), WGTAP_OK);
+	udp_row(&row, 7, HOUR0);
+	for (i = 0; i < rows; i++)
+		ck_assert_int_eq(segment_add_row(s, &row), WGTAP_OK);
 }
 
 START_TEST(test_segment_close_no_final_name_before_complete)
@@ -167,22 +196,12 @@ END_TEST
 START_TEST(test_segment_sync_decodable)
 {
 	struct segment_cfg cfg;
-	struct spool_name n;
 	struct segment s;
-	struct pkt_row row;
 	struct tdir t;
 	size_t tl;
 	char *text;
-	int i;
 
-	tdir_make(&t);
-	seg_cfg(&cfg, t.fd, true);
-	ck_assert_int_eq(segment_init(&s, &cfg), WGTAP_OK);
-	name_at(&n, HOUR0);
-	ck_assert_int_eq(segment_open(&s, &n, false), WGTAP_OK);
-	udp_row(&row, 7, HOUR0);
-	for (i = 0; i < 1234; i++)
-		ck_assert_int_eq(segment_add_row(&s, &row), WGTAP_OK);
+	open_with_rows(&t, &cfg, &s, true, 1234);
 	ck_assert_int_eq(segment_sync(&s), WGTAP_OK);
 	/* gzread tolerates the missing trailer and returns what inflates */
 	text = slurp(t.fd, s.tmpname, &tl);
@@ -190,6 +209,215 @@ START_TEST(test_segment_sync_decodable)
 	ck_assert_uint_eq(tl, CSV_HEADER_LEN + 1234 * strlen(ROW7));
 	free(text);
 	segment_abort(&s);
+	segment_free(&s);
+	tdir_remove(&t);
+}
+END_TEST
+
+/*
+ * A flush that failed leaves the segment failed for good: no more rows,
+ * and it is not published even though the next fsync succeeds (as Linux
+ * reports a failed writeback to one call only). Here fdatasync() meets
+ * /dev/null put in the file's place for that one sync (EINVAL).
+ */
+START_TEST(test_segment_sync_failed_never_published)
+{
+	char final[SPOOL_MAX_NAME];
+	struct segment_cfg cfg;
+	struct segment s;
+	struct pkt_row row;
+	struct tdir t;
+	int null, file;
+
+	open_with_rows(&t, &cfg, &s, true, 10);
+	ck_assert_int_eq(segment_sync(&s), WGTAP_OK);
+	udp_row(&row, 7, HOUR0);
+	ck_assert_int_eq(segment_add_row(&s, &row), WGTAP_OK);
+	null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	ck_assert_int_ne(null, -1);
+	file = dup(s.fd);
+	ck_assert_int_ne(file, -1);
+	ck_assert_int_ne(dup2(null, s.fd), -1);
+	ck_assert_int_eq(segment_sync(&s), WGTAP_ESYS);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_ne(dup2(file, s.fd), -1);
+	close(file);
+	close(null);
+	ck_assert(s.failed);
+	ck_assert_int_eq(segment_add_row(&s, &row), WGTAP_ESYS);
+	ck_assert_int_eq(segment_sync(&s), WGTAP_ESYS);
+	errno = 0;
+	ck_assert_int_eq(segment_close(&s, final), WGTAP_ESYS);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_str_eq(final, "");
+	ck_assert(!segment_is_open(&s));
+	assert_only(t.fd, ".wgt-20251124T160000.000000000Z-000000.csv.gz.part",
+	    SPOOL_TEMP);
+	segment_free(&s);
+	tdir_remove(&t);
+}
+END_TEST
+
+/*
+ * Where fallocate(FALLOC_FL_KEEP_SIZE) is missing (ext2), space is
+ * reserved by writing zeros past the data: the file runs ahead of its
+ * data with its blocks allocated, a leftover in that state recovers
+ * every synced row, and the published segment is the data alone.
+ */
+START_TEST(test_segment_add_row_zero_fill)
+{
+	char final[SPOOL_MAX_NAME], *text;
+	struct recover_result res;
+	struct segment_cfg cfg;
+	struct segment s;
+	struct pkt_row row;
+	struct tdir t, crash;
+	struct stat st;
+	size_t len, got;
+	char *copy;
+	int i, fd;
+
+	open_with_rows(&t, &cfg, &s, _i, 0);
+	/* As reserve() does when fallocate says EOPNOTSUPP. */
+	s.zero_fill = true;
+	s.reserved = s.written;
+	udp_row(&row, 7, HOUR0);
+	for (i = 0; i < 30000; i++)
+		ck_assert_int_eq(segment_add_row(&s, &row), WGTAP_OK);
+	ck_assert_int_eq(segment_sync(&s), WGTAP_OK);
+	ck_assert_int_eq(fstat(s.fd, &st), 0);
+	ck_assert_uint_eq((uint64_t)st.st_size, s.reserved);
+	ck_assert_uint_ge(s.reserved, s.written + (1u << 19));
+	ck_assert_uint_ge((uint64_t)st.st_blocks * 512, s.reserved);
+
+	/* A crash now: the leftover, zeros and all, recovers every row. */
+	copy = malloc((size_t)st.st_size);
+	ck_assert_ptr_nonnull(copy);
+	fd = openat(t.fd, s.tmpname, O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(read(fd, copy, (size_t)st.st_size), st.st_size);
+	close(fd);
+	ck_assert_int_eq(copy[st.st_size - 1], 0);
+	tdir_make(&crash);
+	fd = openat(crash.fd, s.tmpname, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(write(fd, copy, (size_t)st.st_size), st.st_size);
+	close(fd);
+	free(copy);
+	cfg.dirfd = crash.fd;
+	ck_assert_int_eq(recover_file(&cfg, s.tmpname, &res), WGTAP_OK);
+	cfg.dirfd = t.fd;
+	ck_assert_uint_eq(res.rows, 30000);
+	ck_assert_uint_eq(res.torn, 0);
+	tdir_remove(&crash);
+
+	for (i = 0; i < 20000; i++)
+		ck_assert_int_eq(segment_add_row(&s, &row), WGTAP_OK);
+	ck_assert_int_eq(segment_close(&s, final), WGTAP_OK);
+	ck_assert_int_eq(fstatat(t.fd, final, &st, 0), 0);
+	ck_assert_uint_eq((uint64_t)st.st_size, s.written);
+	text = slurp(t.fd, final, &len);
+	ck_assert_uint_eq(len, CSV_HEADER_LEN + 50000 * strlen(ROW7));
+	got = check_count_lines(text);
+	ck_assert_uint_eq(got, 50001);
+	ck_assert_ptr_null(memchr(text, '\0', len));
+	free(text);
+	segment_free(&s);
+	tdir_remove(&t);
+}
+END_TEST
+
+/* A line of random bytes (no newline, no zero) of 100 to 399 bytes. */
+static size_t
+random_line(char *line, unsigned *seed)
+{
+	size_t len, i;
+
+	*seed = *seed * 1103515245u + 12345u;
+	len = 100 + (*seed >> 16) % 300;
+	for (i = 0; i < len - 1; i++) {
+		*seed = *seed * 1103515245u + 12345u;
+		line[i] = (char)(1 + (*seed >> 16) % 254);
+		if (line[i] == '\n')
+			line[i] = 'n';
+	}
+	line[len - 1] = '\n';
+	return len;
+}
+
+/* Add lines until about bytes more are in; they go to want too. */
+static void
+add_random(struct segment *s, size_t bytes, unsigned *seed, char *want,
+    size_t *want_len)
+{
+	char line[400];
+	size_t len, added = 0;
+
+	while (added < bytes) {
+		len = random_line(line, seed);
+		ck_assert_int_eq(segment_add_line(s, line, len), WGTAP_OK);
+		memcpy(want + *want_len, line, len);
+		*want_len += len;
+		added += len;
+	}
+}
+
+/*
+ * A write that meets a full filesystem (here /dev/full in the file's
+ * place; on a real one, a block the reservation could not cover) loses
+ * nothing and doubles nothing: the bytes wait in memory and go out at the
+ * next try, and the segment is not failed. With gzip the write fails in
+ * the middle of deflating, with input left over.
+ */
+START_TEST(test_segment_sync_full_then_room)
+{
+	char final[SPOOL_MAX_NAME], *text, *want;
+	struct segment_cfg cfg;
+	struct segment s;
+	struct tdir t;
+	size_t len, want_len = 0;
+	unsigned seed = 1;
+	int full, file;
+
+	want = malloc(4u << 20);
+	ck_assert_ptr_nonnull(want);
+	memcpy(want, CSV_HEADER, CSV_HEADER_LEN);
+	want_len = CSV_HEADER_LEN;
+	full = open("/dev/full", O_WRONLY | O_CLOEXEC);
+	ck_assert_int_ne(full, -1);
+	open_with_rows(&t, &cfg, &s, _i, 0);
+	file = dup(s.fd);
+	ck_assert_int_ne(file, -1);
+
+	add_random(&s, 200 * 1024, &seed, want, &want_len);
+	ck_assert_int_ne(dup2(full, s.fd), -1);
+	ck_assert_int_eq(segment_sync(&s), WGTAP_ENOSPACE);
+	ck_assert(!s.failed);
+	ck_assert_int_ne(dup2(file, s.fd), -1);
+	/* More rows while the first ones still wait in memory. */
+	add_random(&s, 200 * 1024, &seed, want, &want_len);
+	ck_assert_int_ne(dup2(full, s.fd), -1);
+	ck_assert_int_eq(segment_sync(&s), WGTAP_ENOSPACE);
+	if (_i)
+		ck_assert_uint_gt(s.in_len, 0);	/* deflate stopped half way */
+	ck_assert_int_ne(dup2(file, s.fd), -1);
+	ck_assert_int_eq(segment_sync(&s), WGTAP_OK);
+	add_random(&s, 100 * 1024, &seed, want, &want_len);
+
+	/* The close meets a full filesystem too: still open, then done. */
+	ck_assert_int_ne(dup2(full, s.fd), -1);
+	ck_assert_int_eq(segment_close(&s, final), WGTAP_ENOSPACE);
+	ck_assert(segment_is_open(&s));
+	ck_assert_int_eq(segment_add_line(&s, "x\n", 2), WGTAP_ENOSPACE);
+	ck_assert_int_ne(dup2(file, s.fd), -1);
+	ck_assert_int_eq(segment_close(&s, final), WGTAP_OK);
+	text = slurp(t.fd, final, &len);
+	ck_assert_uint_eq(len, want_len);
+	ck_assert_int_eq(memcmp(text, want, len), 0);
+	free(text);
+	free(want);
+	close(file);
+	close(full);
 	segment_free(&s);
 	tdir_remove(&t);
 }
@@ -226,22 +454,82 @@ START_TEST(test_segment_open_recovery_name)
 }
 END_TEST
 
-START_TEST(test_segment_abort_leaves_nothing)
+/* Whether another open of name in dirfd could take its lock now. */
+static bool
+lock_free(int dirfd, const char *name)
 {
+	int fd, r;
+
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ne(fd, -1);
+	r = flock(fd, LOCK_EX | LOCK_NB);
+	if (r == -1)
+		ck_assert_int_eq(errno, EWOULDBLOCK);
+	close(fd);
+	return r == 0;
+}
+
+/*
+ * A temporary name that exists is another process's open segment: it is
+ * neither truncated nor taken over; the sequence number moves on. The
+ * segment's own file is locked while it is open.
+ */
+START_TEST(test_segment_open_temp_name_taken)
+{
+	static const char other[] =
+	    ".wgt-20251124T160000.000000000Z-000000.csv.gz.part";
+	static const char copy[] =
+	    ".wgt-20251124T160000.000000000Z-000003.csv.gz.rec.part";
+	char final[SPOOL_MAX_NAME], *text;
 	struct segment_cfg cfg;
-	struct spool_list l = { 0 };
 	struct spool_name n;
 	struct segment s;
 	struct pkt_row row;
 	struct tdir t;
+	size_t len;
 
 	tdir_make(&t);
+	tfile_write(t.fd, other, "another process's rows\n");
 	seg_cfg(&cfg, t.fd, true);
 	ck_assert_int_eq(segment_init(&s, &cfg), WGTAP_OK);
 	name_at(&n, HOUR0);
 	ck_assert_int_eq(segment_open(&s, &n, false), WGTAP_OK);
+	ck_assert_str_eq(s.tmpname,
+	    ".wgt-20251124T160000.000000000Z-000001.csv.gz.part");
+	ck_assert_uint_eq(s.name.seq, 1);
+	ck_assert(!lock_free(t.fd, s.tmpname));
 	udp_row(&row, 7, HOUR0);
 	ck_assert_int_eq(segment_add_row(&s, &row), WGTAP_OK);
+	ck_assert_int_eq(segment_close(&s, final), WGTAP_OK);
+	ck_assert_str_eq(final, "wgt-20251124T160000.000000000Z-000001.csv.gz");
+	ck_assert(lock_free(t.fd, final));
+	text = slurp(t.fd, other, &len);
+	ck_assert_str_eq(text, "another process's rows\n");
+	free(text);
+
+	/* Recovery's copy keeps its leftover's name: taken is an error. */
+	tfile_write(t.fd, copy, "a copy being written\n");
+	n.seq = 3;
+	errno = 0;
+	ck_assert_int_eq(segment_open(&s, &n, true), WGTAP_ESYS);
+	ck_assert_int_eq(errno, EEXIST);
+	ck_assert(!segment_is_open(&s));
+	text = slurp(t.fd, copy, &len);
+	ck_assert_str_eq(text, "a copy being written\n");
+	free(text);
+	segment_free(&s);
+	tdir_remove(&t);
+}
+END_TEST
+
+START_TEST(test_segment_abort_leaves_nothing)
+{
+	struct segment_cfg cfg;
+	struct spool_list l = { 0 };
+	struct segment s;
+	struct tdir t;
+
+	open_with_rows(&t, &cfg, &s, true, 1);
 	ck_assert_int_eq(segment_sync(&s), WGTAP_OK);
 	segment_abort(&s);
 	ck_assert(!segment_is_open(&s));
@@ -317,13 +605,17 @@ segment_suite(void)
 
 	tc = tcase_create("segment_open");
 	tcase_add_test(tc, test_segment_open_recovery_name);
+	tcase_add_test(tc, test_segment_open_temp_name_taken);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("segment_add_row");
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_segment_add_row_cap);
+	tcase_add_loop_test(tc, test_segment_add_row_zero_fill, 0, 2);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("segment_sync");
 	tcase_add_test(tc, test_segment_sync_decodable);
+	tcase_add_test(tc, test_segment_sync_failed_never_published);
+	tcase_add_loop_test(tc, test_segment_sync_full_then_room, 0, 2);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("segment_close");
 	tcase_set_timeout(tc, 60);

@@ -2,7 +2,7 @@
 /*
  * The capture pipeline between a packet source and the segment writer:
  * decoding and counting, rotation (count, capture-time age, UTC hour,
- * SIGHUP), periodic sync, and the spool cap.
+ * a step back of the clock, SIGHUP), periodic sync, and the spool cap.
  *
  * At the cap (--spool-max-bytes) or on a full filesystem the open segment
  * is closed cleanly and published, and later packets are dropped and
@@ -99,29 +99,6 @@ log_counters(struct capture *c, const char *what)
 	}
 }
 
-int
-capture_rotate(struct capture *c, const char *why)
-{
-	char final[SPOOL_MAX_NAME], what[SPOOL_MAX_NAME + 96];
-	uint64_t rows = c->seg.rows;
-	int r;
-
-	if (!segment_is_open(&c->seg))
-		return WGTAP_OK;
-	r = segment_close(&c->seg, final);
-	if (r != WGTAP_OK) {
-		log_error("close segment %s: %s (left for recovery)",
-		    c->seg.tmpname, wgtap_strerror(r));
-		return r;
-	}
-	c->st.segments++;
-	c->spool_used += c->seg.written;
-	snprintf(what, sizeof(what), "closed %s: %llu rows (%s)", final,
-	    (unsigned long long)rows, why);
-	log_counters(c, what);
-	return WGTAP_OK;
-}
-
 static void
 enter_full(struct capture *c, uint64_t mono_ns)
 {
@@ -130,18 +107,75 @@ enter_full(struct capture *c, uint64_t mono_ns)
 	c->full = true;
 	c->full_since_drop = 0;
 	c->full_logged_ns = mono_ns;
-	if (c->cfg.wait_for_space)
-		log_warn("spool %s: waiting for the shipper to free space "
-		    "(used %llu bytes, cap %llu)", c->cfg.seg.cap_bytes ?
-		    "at its cap" : "filesystem full",
-		    (unsigned long long)c->spool_used,
-		    (unsigned long long)c->cfg.seg.cap_bytes);
-	else
-		log_warn("spool %s: dropping packets until the shipper frees "
-		    "space (used %llu bytes, cap %llu)", c->cfg.seg.cap_bytes ?
-		    "at its cap" : "filesystem full",
-		    (unsigned long long)c->spool_used,
-		    (unsigned long long)c->cfg.seg.cap_bytes);
+	log_warn("spool %s: %s (used %llu bytes, cap %llu)",
+	    c->cfg.seg.cap_bytes ? "at its cap" : "filesystem full",
+	    c->cfg.wait_for_space ? "waiting for the shipper to free space" :
+	    "dropping packets until the shipper frees space",
+	    (unsigned long long)c->spool_used,
+	    (unsigned long long)c->cfg.seg.cap_bytes);
+}
+
+int
+capture_rotate(struct capture *c, const char *why)
+{
+	char final[SPOOL_MAX_NAME], what[SPOOL_MAX_NAME + 96];
+	uint64_t rows = c->seg.rows;
+	bool failed_before;
+	int r;
+
+	if (!segment_is_open(&c->seg))
+		return WGTAP_OK;
+	failed_before = c->seg.failed;
+	r = segment_close(&c->seg, final);
+	if (r == WGTAP_ENOSPACE) {
+		/* Still open, nothing lost: a tick closes it given room. */
+		enter_full(c, c->mono_now);
+		log_debug("close segment %s: %s; once more when there is room",
+		    c->seg.tmpname, wgtap_strerror(r));
+		return WGTAP_OK;
+	}
+	if (r != WGTAP_OK && final[0]) {
+		log_error("published %s, but syncing the spool directory "
+		    "failed: %s", final, wgtap_strerror(r));
+	} else if (r != WGTAP_OK && failed_before) {
+		log_error("segment %s not published: writing it failed "
+		    "before (%s); left for recovery at the next start",
+		    c->seg.tmpname, wgtap_strerror(r));
+		return r;
+	} else if (r != WGTAP_OK) {
+		log_error("close segment %s: %s (not published; left for "
+		    "recovery at the next start)", c->seg.tmpname,
+		    wgtap_strerror(r));
+		return r;
+	}
+	c->st.segments++;
+	c->spool_used += c->seg.written;
+	snprintf(what, sizeof(what), "closed %s: %llu rows (%s)", final,
+	    (unsigned long long)rows, why);
+	log_counters(c, what);
+	return r;
+}
+
+/*
+ * Why the open segment must close before a row captured at ts goes in, or
+ * NULL. The span of its rows (earliest to latest, whatever order they came
+ * in) stays below the interval, so a clock that steps back starts a new
+ * segment, while rows a little out of order (from several CPUs) stay.
+ */
+static const char *
+rotate_reason(const struct capture *c, uint64_t ts)
+{
+	uint64_t start = (uint64_t)c->seg.name.start_ns;
+	uint64_t lo = ts < c->seg_min_ns ? ts : c->seg_min_ns;
+	uint64_t hi = ts > c->seg_max_ns ? ts : c->seg_max_ns;
+
+	if (c->seg.rows >= c->cfg.max_rows)
+		return "count";
+	if (hi - lo >= c->cfg.interval_ns)
+		return ts < c->seg_min_ns ? "time step" : "age";
+	if (ts / NS_PER_HOUR != start / NS_PER_HOUR)
+		return "hour";
+	return NULL;
 }
 
 /* A row for the packet at ts: open a segment or rotate as needed. */
@@ -149,20 +183,12 @@ static int
 place_row(struct capture *c, const struct pkt_row *row)
 {
 	struct segment *s = &c->seg;
-	int64_t start = s->name.start_ns;
 	uint64_t ts = row->ts_ns;
 	int r;
 
 	if (segment_is_open(s)) {
-		const char *why = NULL;
+		const char *why = rotate_reason(c, ts);
 
-		if (s->rows >= c->cfg.max_rows)
-			why = "count";
-		else if (ts >= (uint64_t)start &&
-		    ts - (uint64_t)start >= c->cfg.interval_ns)
-			why = "age";
-		else if (ts / NS_PER_HOUR != (uint64_t)start / NS_PER_HOUR)
-			why = "hour";
 		if (why) {
 			r = capture_rotate(c, why);
 			if (r != WGTAP_OK)
@@ -176,8 +202,6 @@ place_row(struct capture *c, const struct pkt_row *row)
 		memcpy(n.iface, c->cfg.iface, sizeof(n.iface));
 		n.start_ns = (int64_t)ts;
 		n.seq = c->next_seq;
-		c->next_seq = c->next_seq >= SPOOL_SEQ_MAX ? 0 :
-		    c->next_seq + 1;
 		r = segment_open(s, &n, false);
 		if (r == WGTAP_ENOSPACE)
 			return r;
@@ -186,6 +210,10 @@ place_row(struct capture *c, const struct pkt_row *row)
 			    wgtap_strerror(r));
 			return r;
 		}
+		/* Names taken by another process moved the number on. */
+		c->next_seq = s->name.seq >= SPOOL_SEQ_MAX ? 0 :
+		    s->name.seq + 1;
+		c->seg_min_ns = c->seg_max_ns = ts;
 	}
 	r = segment_add_row(s, row);
 	if (r == WGTAP_ENOSPACE) {
@@ -198,6 +226,10 @@ place_row(struct capture *c, const struct pkt_row *row)
 		return r;
 	}
 	c->st.rows++;
+	if (ts < c->seg_min_ns)
+		c->seg_min_ns = ts;
+	if (ts > c->seg_max_ns)
+		c->seg_max_ns = ts;
 	return WGTAP_OK;
 }
 
@@ -287,11 +319,13 @@ capture_tick(struct capture *c, uint64_t now_ns, uint64_t mono_ns)
 	if (c->cfg.sync_ns && mono_ns - c->last_sync_ns >= c->cfg.sync_ns) {
 		c->last_sync_ns = mono_ns;
 		r = segment_sync(s);
-		if (r != WGTAP_OK) {
-			log_error("sync segment %s: %s", s->tmpname,
-			    wgtap_strerror(r));
+		if (r == WGTAP_ENOSPACE)	/* a full filesystem */
+			r = capture_rotate(c, "spool full");
+		else if (r != WGTAP_OK)
+			log_error("sync segment %s: %s; it will not be "
+			    "published", s->tmpname, wgtap_strerror(r));
+		if (r != WGTAP_OK)
 			return r;
-		}
 	}
 	if ((c->cfg.seg.cap_bytes || c->full) &&
 	    mono_ns - c->last_measure_ns >= MEASURE_EVERY) {
@@ -302,7 +336,13 @@ capture_tick(struct capture *c, uint64_t now_ns, uint64_t mono_ns)
 			return r;
 		}
 	}
-	if (c->full && have_room(c)) {
+	if (c->full && segment_is_open(s)) {
+		/* A close that met a full filesystem: try it again. */
+		r = capture_rotate(c, "spool full");
+		if (r != WGTAP_OK)
+			return r;
+	}
+	if (c->full && !segment_is_open(s) && have_room(c)) {
 		c->full = false;
 		log_info("spool has room again (used %llu bytes): resumed "
 		    "after dropping %llu packets",
@@ -314,12 +354,9 @@ capture_tick(struct capture *c, uint64_t now_ns, uint64_t mono_ns)
 		    "dropped so far", (unsigned long long)c->spool_used,
 		    (unsigned long long)c->full_since_drop);
 	}
-	if (now_ns && segment_is_open(s) && now_ns >= capture_deadline(c)) {
-		uint64_t start = (uint64_t)s->name.start_ns;
-
-		return capture_rotate(c, now_ns - start >= c->cfg.interval_ns ?
-		    "age" : "hour");
-	}
+	if (now_ns && segment_is_open(s) && now_ns >= capture_deadline(c))
+		return capture_rotate(c, now_ns - c->seg_min_ns >=
+		    c->cfg.interval_ns ? "age" : "hour");
 	return WGTAP_OK;
 }
 
@@ -331,7 +368,7 @@ capture_deadline(const struct capture *c)
 	if (!segment_is_open(&c->seg))
 		return UINT64_MAX;
 	start = (uint64_t)c->seg.name.start_ns;
-	age = start + c->cfg.interval_ns;
+	age = c->seg_min_ns + c->cfg.interval_ns;
 	hour = (start / NS_PER_HOUR + 1) * NS_PER_HOUR;
 	return age < hour ? age : hour;
 }
@@ -356,6 +393,13 @@ capture_finish(struct capture *c, const char *why)
 	int r;
 
 	r = capture_rotate(c, why);
+	if (r == WGTAP_OK && segment_is_open(&c->seg)) {
+		log_error("spool full: segment %s (%llu rows) could not be "
+		    "finished; left for recovery at the next start",
+		    c->seg.tmpname, (unsigned long long)c->seg.rows);
+		segment_leave(&c->seg);
+		r = WGTAP_ENOSPACE;
+	}
 	log_counters(c, "summary");
 	return r;
 }

@@ -5,7 +5,9 @@
  * count, rotate segments by row count, age and UTC hour (SPEC section 2),
  * make the open segment crash-safe at the sync interval, and keep to the
  * spool cap. Rotation by age follows capture time, so a file converts to
- * the same segments as the live run that captured it.
+ * the same segments as the live run that captured it. Whatever order the
+ * timestamps come in, a segment holds rows of one UTC hour only (the hour
+ * of its name), and its rows span less than the interval.
  */
 #ifndef WGTAP_CAPTURE_H
 #define WGTAP_CAPTURE_H
@@ -48,6 +50,8 @@ struct capture {
 	struct segment	seg;
 	struct capture_stats st;
 	uint32_t	next_seq;
+	/* the earliest and latest capture time in the open segment */
+	uint64_t	seg_min_ns, seg_max_ns;
 	uint64_t	spool_used;	/* bytes in the spool but ours */
 	uint64_t	last_sync_ns;	/* monotonic */
 	bool		full;		/* at the cap: dropping */
@@ -88,8 +92,9 @@ int capture_packet(struct capture *c, const uint8_t *data, uint32_t caplen,
 int capture_tick(struct capture *c, uint64_t now_ns, uint64_t mono_ns);
 
 /*
- * When the next tick is due, in wall-clock ns (age or hour end of the open
- * segment), or UINT64_MAX when no segment is open.
+ * When the next tick is due, in wall-clock ns (the interval after the open
+ * segment's earliest row, or the end of its hour), or UINT64_MAX when no
+ * segment is open.
  */
 uint64_t capture_deadline(const struct capture *c);
 
@@ -100,13 +105,22 @@ uint64_t capture_deadline(const struct capture *c);
  */
 uint64_t capture_wait_ns(const struct capture *c, uint64_t now_ns);
 
-/* Close the open segment now (SIGHUP, exit). why goes in the log line. */
+/*
+ * Close the open segment now (SIGHUP, exit). why goes in the log line.
+ * Should the close meet a full filesystem, nothing is lost: the segment
+ * stays open without taking rows, the capture is full, and a later tick
+ * closes it; that is WGTAP_OK too. Other errors are logged and returned.
+ */
 int capture_rotate(struct capture *c, const char *why);
 
 /* Re-read how much of the spool others use. WGTAP_OK or WGTAP_ESYS. */
 int capture_measure_spool(struct capture *c);
 
-/* Close the open segment and log the summary line. */
+/*
+ * Close the open segment and log the summary line. A segment that still
+ * cannot be closed for want of space is left for recovery at the next
+ * start (logged): WGTAP_ENOSPACE.
+ */
 int capture_finish(struct capture *c, const char *why);
 
 /* Format the counters as one line ("packets=N rows=N ..."). */

@@ -3,7 +3,9 @@
  * Recovery of leftover temporary segments; see recover.h for the protocol.
  * The leftover is untrusted input (it may end in garbage after a power
  * loss): inflate stops at the first error, each line is bounded, and a
- * row is kept only when it is complete and has the shape of a v1 row.
+ * row is kept only when it is complete and has the shape of a v1 row. A
+ * zero byte ends the data: where fallocate is missing, the writer
+ * reserves space by writing zeros past it (segment.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -30,6 +33,7 @@ struct liner {
 	char		*line;
 	size_t		 len;
 	bool		 overlong;	/* discarding up to the next newline */
+	bool		 ended;		/* a zero byte: the data ended before */
 	bool		 header_seen;
 	bool		 bad_header;
 	uint64_t	 torn;
@@ -65,7 +69,12 @@ liner_feed(struct liner *l, const char *buf, size_t len)
 {
 	size_t i;
 
-	for (i = 0; i < len; i++) {
+	for (i = 0; i < len && !l->ended; i++) {
+		/* Never in a row: zeros reserving space past the data. */
+		if (buf[i] == '\0') {
+			l->ended = true;
+			break;
+		}
 		if (l->overlong) {
 			if (buf[i] == '\n') {
 				l->overlong = false;
@@ -113,7 +122,7 @@ read_leftover(int fd, bool gzip, struct liner *l)
 		r = atomicio_read(fd, in, READ_CAP, &got);
 		if (r != WGTAP_OK)
 			goto out;
-		if (got == 0)
+		if (got == 0 || l->ended)
 			break;
 		if (!gzip) {
 			liner_feed(l, (const char *)in, got);
@@ -142,6 +151,141 @@ read_leftover(int fd, bool gzip, struct liner *l)
 	return r;
 }
 
+/* What a file that is not a regular file is, for the log. */
+static const char *
+file_kind(mode_t mode)
+{
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISLNK(mode))
+		return "a symlink";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	if (S_ISCHR(mode) || S_ISBLK(mode))
+		return "a device";
+	return "not a regular file";
+}
+
+/*
+ * Open the leftover name for reading when it is a regular file: *fd is the
+ * descriptor, or -1 with *not_file saying what it is instead. Looked at
+ * before the open, so that nothing else is opened (a FIFO would block, a
+ * device could act), and again after it, through the descriptor, in case
+ * the name changed in between: O_NOFOLLOW refuses a symlink, O_NONBLOCK
+ * keeps a FIFO from blocking. Returns WGTAP_OK or WGTAP_ESYS.
+ */
+static int
+open_leftover(int dirfd, const char *name, int *fd, const char **not_file)
+{
+	struct stat st;
+
+	*fd = -1;
+	*not_file = NULL;
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return WGTAP_ESYS;
+	if (!S_ISREG(st.st_mode)) {
+		*not_file = file_kind(st.st_mode);
+		return WGTAP_OK;
+	}
+	*fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC);
+	if (*fd == -1) {
+		if (errno == ELOOP)
+			*not_file = "a symlink";
+		else if (errno == ENXIO)
+			*not_file = "a socket";
+		return *not_file ? WGTAP_OK : WGTAP_ESYS;
+	}
+	if (fstat(*fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		int saved_errno = errno;
+
+		if (!S_ISREG(st.st_mode))
+			*not_file = file_kind(st.st_mode);
+		close(*fd);
+		*fd = -1;
+		errno = saved_errno;
+		return *not_file ? WGTAP_OK : WGTAP_ESYS;
+	}
+	return WGTAP_OK;
+}
+
+/*
+ * Open the leftover (or recovery's copy) name for reading and take its
+ * lock without waiting. *fd is then the open, locked descriptor; or -1
+ * when the file is to be left alone: res->not_file says what it is when
+ * it is not a regular file, res->in_use is set when another process holds
+ * its lock (its open segment, or a recovery under way) or its owner
+ * published or removed it before the lock was taken. Returns WGTAP_OK, or
+ * WGTAP_ESYS (errno ENOENT: there is no such file).
+ */
+static int
+take_file(int dirfd, const char *name, int *fd, struct recover_result *res)
+{
+	struct stat a, b;
+	int r, saved_errno;
+
+	r = open_leftover(dirfd, name, fd, &res->not_file);
+	if (r != WGTAP_OK || *fd == -1)
+		return r;
+	r = WGTAP_ESYS;
+	while (flock(*fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno == EINTR)
+			continue;
+		if (errno == EWOULDBLOCK)
+			res->in_use = true;
+		goto out;
+	}
+	if (fstat(*fd, &a) == -1)
+		goto out;
+	if (fstatat(dirfd, name, &b, AT_SYMLINK_NOFOLLOW) == -1) {
+		if (errno == ENOENT)
+			res->in_use = true;	/* published or removed */
+		goto out;
+	}
+	if (a.st_dev != b.st_dev || a.st_ino != b.st_ino) {
+		res->in_use = true;	/* and another file took the name */
+		goto out;
+	}
+	r = WGTAP_OK;
+ out:
+	if (res->in_use)
+		r = WGTAP_OK;	/* left alone: not an error */
+	if (r != WGTAP_OK || res->in_use) {
+		saved_errno = errno;
+		close(*fd);
+		*fd = -1;
+		errno = saved_errno;
+	}
+	return r;
+}
+
+/*
+ * Remove recovery's copy name, left by a recovery that was interrupted,
+ * unless a running recovery holds it (res->in_use) or it is not a regular
+ * file (res->not_file). Returns WGTAP_OK (also when there is none) or
+ * WGTAP_ESYS.
+ */
+static int
+remove_copy(int dirfd, const char *name, struct recover_result *res)
+{
+	int fd, r, saved_errno;
+
+	r = take_file(dirfd, name, &fd, res);
+	if (r != WGTAP_OK)
+		return errno == ENOENT ? WGTAP_OK : r;
+	if (fd == -1)
+		return WGTAP_OK;
+	r = WGTAP_OK;
+	if (unlinkat(dirfd, name, 0) == -1 && errno != ENOENT)
+		r = WGTAP_ESYS;
+	saved_errno = errno;
+	close(fd);
+	errno = saved_errno;
+	return r;
+}
+
 int
 recover_file(const struct segment_cfg *cfg, const char *tmpname,
     struct recover_result *res)
@@ -150,8 +294,9 @@ recover_file(const struct segment_cfg *cfg, const char *tmpname,
 	struct liner l;
 	struct spool_name n;
 	struct segment seg;
+	struct recover_result copy_res;
 	struct stat st;
-	char final[SPOOL_MAX_NAME];
+	char final[SPOOL_MAX_NAME], copy[SPOOL_MAX_NAME];
 	bool seg_live = false;
 	int fd = -1, r, saved_errno;
 
@@ -161,21 +306,35 @@ recover_file(const struct segment_cfg *cfg, const char *tmpname,
 	if (r != WGTAP_OK)
 		return r;
 	r = spool_name_format(&n, final);
+	if (r == WGTAP_OK)
+		r = spool_name_format_recovery(&n, copy);
 	if (r != WGTAP_OK)
 		return r;
+	/* Held locked from here until the leftover is gone. */
+	r = take_file(cfg->dirfd, tmpname, &fd, res);
+	if (r != WGTAP_OK || fd == -1)
+		goto out;
 	/* Published already; only the deletion of the leftover was lost. */
+	r = WGTAP_ESYS;
 	if (fstatat(cfg->dirfd, final, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (unlinkat(cfg->dirfd, tmpname, 0) == -1)
-			return WGTAP_ESYS;
+			goto out;
 		memcpy(res->final, final, sizeof(final));
-		return WGTAP_OK;
+		r = WGTAP_OK;
+		goto out;
+	}
+	/* A copy from an interrupted recovery of this leftover. */
+	memset(&copy_res, 0, sizeof(copy_res));
+	r = remove_copy(cfg->dirfd, copy, &copy_res);
+	if (r != WGTAP_OK)
+		goto out;
+	if (copy_res.not_file || copy_res.in_use) {
+		errno = EEXIST;
+		r = WGTAP_ESYS;
+		goto out;
 	}
 	rcfg.gzip = n.gzip;
 	rcfg.cap_bytes = 0;	/* the rows are on disk already */
-	r = WGTAP_ESYS;
-	fd = openat(cfg->dirfd, tmpname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd == -1)
-		goto out;
 	r = segment_init(&seg, &rcfg);
 	if (r != WGTAP_OK)
 		goto out;
@@ -244,14 +403,26 @@ recover_spool(const struct segment_cfg *cfg, const char *iface)
 		log_error("scan spool for leftovers: %s", wgtap_strerror(r));
 		return 1;
 	}
-	/* Copies first: their leftover is recovered again from scratch. */
+	/*
+	 * Copies first: their leftover is recovered again from scratch. One
+	 * that is locked belongs to a recovery under way in another process.
+	 */
 	for (i = 0; i < l.n; i++) {
 		const struct spool_entry *e = &l.v[i];
 
-		if (e->kind == SPOOL_TEMP && is_recovery_copy(e->name, iface) &&
-		    unlinkat(cfg->dirfd, e->name, 0) == -1 && errno != ENOENT)
+		if (e->kind != SPOOL_TEMP || !is_recovery_copy(e->name, iface))
+			continue;
+		memset(&res, 0, sizeof(res));
+		r = remove_copy(cfg->dirfd, e->name, &res);
+		if (r != WGTAP_OK)
 			log_warn("remove interrupted recovery copy %s: %s",
-			    e->name, strerror(errno));
+			    e->name, wgtap_strerror(r));
+		else if (res.not_file)
+			log_warn("recovery copy %s is %s, not a regular file: "
+			    "left alone", e->name, res.not_file);
+		else if (res.in_use)
+			log_debug("recovery copy %s is in use by a running "
+			    "process: left alone", e->name);
 	}
 	for (i = 0; i < l.n; i++) {
 		const struct spool_entry *e = &l.v[i];
@@ -264,6 +435,12 @@ recover_spool(const struct segment_cfg *cfg, const char *iface)
 			log_error("recover %s: %s (left in place)", e->name,
 			    wgtap_strerror(r));
 			failed++;
+		} else if (res.not_file) {
+			log_warn("leftover %s is %s, not a regular file: left "
+			    "alone", e->name, res.not_file);
+		} else if (res.in_use) {
+			log_debug("leftover %s is in use by a running process: "
+			    "left alone", e->name);
 		} else if (res.final[0] && res.rows == 0) {
 			log_info("leftover %s was recovered before as %s; "
 			    "removed", e->name, res.final);

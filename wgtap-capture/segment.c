@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,7 +29,7 @@
 #define FINISH_RESERVE	(IN_CAP + OUT_CAP + 128 * 1024)
 #define RESERVE_CHUNK	(1024 * 1024)
 #define GZIP_WBITS	(15 + 16)	/* a gzip wrapper, 32 KiB window */
-#define RENAME_TRIES	1000
+#define NAME_TRIES	1000	/* names tried before giving up */
 
 _Static_assert(FINISH_RESERVE + RESERVE_CHUNK <= SEGMENT_MIN_SPACE,
     "SEGMENT_MIN_SPACE must cover the first reservation");
@@ -62,15 +63,72 @@ segment_free(struct segment *s)
 	s->out = NULL;
 }
 
+/* For errno after a failed write or reservation: out of space? */
+static bool
+errno_is_full(void)
+{
+	return errno == ENOSPC || errno == EDQUOT;
+}
+
+/* Mark s failed with the error r (errno for WGTAP_ESYS); returns r. */
+static int
+fail(struct segment *s, int r)
+{
+	if (!s->failed) {
+		s->failed = true;
+		s->fail_errno = r == WGTAP_ESYS ? errno : EIO;
+	}
+	return r;
+}
+
+/* The error of a failed segment, with its errno. */
+static int
+failure(const struct segment *s)
+{
+	errno = s->fail_errno;
+	return WGTAP_ESYS;
+}
+
+/*
+ * Reserve the bytes from s->reserved to want by writing zeros there: the
+ * way on a filesystem without fallocate(FALLOC_FL_KEEP_SIZE) (ext2, ...),
+ * where a later write over allocated blocks cannot fail for space. The
+ * file is then longer than its data, up to the reservation; close cuts it
+ * to the data, and recovery stops at the first zero byte. On failure the
+ * zeros that made it still count. WGTAP_OK, WGTAP_ENOSPACE or WGTAP_ESYS.
+ */
+static int
+fill_zeros(struct segment *s, uint64_t want)
+{
+	static const char zeros[64 * 1024];
+	size_t n, done;
+	int r;
+
+	while (s->reserved < want) {
+		n = want - s->reserved < sizeof(zeros) ?
+		    (size_t)(want - s->reserved) : sizeof(zeros);
+		r = atomicio_pwrite(s->fd, zeros, n, (off_t)s->reserved,
+		    &done);
+		s->reserved += done;
+		if (r != WGTAP_OK)
+			return errno_is_full() ? WGTAP_ENOSPACE : r;
+	}
+	return WGTAP_OK;
+}
+
 /*
  * Count need more bytes against the cap and reserve them on disk, ahead of
- * the writes. WGTAP_ENOSPACE when the cap or the filesystem says no.
+ * the writes, so that the data written later always has its blocks:
+ * fallocate(FALLOC_FL_KEEP_SIZE) where the filesystem has it, else zeros
+ * (fill_zeros()). WGTAP_ENOSPACE when the cap or the filesystem says no;
+ * the segment is intact then. WGTAP_ESYS for other errors.
  */
 static int
 reserve(struct segment *s, uint64_t need)
 {
 	const struct segment_cfg *cfg = s->cfg;
 	uint64_t want;
+	int r;
 
 	if (need <= s->reserved)
 		return WGTAP_OK;
@@ -84,48 +142,68 @@ reserve(struct segment *s, uint64_t need)
 			return WGTAP_ENOSPACE;
 		want = cfg->cap_bytes - used;
 	}
-	if (s->prealloc &&
-	    fallocate(s->fd, FALLOC_FL_KEEP_SIZE, (off_t)s->reserved,
-	    (off_t)(want - s->reserved)) == -1) {
-		if (errno == ENOSPC || errno == EDQUOT)
+	while (!s->zero_fill && fallocate(s->fd, FALLOC_FL_KEEP_SIZE,
+	    (off_t)s->reserved, (off_t)(want - s->reserved)) == -1) {
+		if (errno == EINTR)
+			continue;
+		if (errno_is_full())
 			return WGTAP_ENOSPACE;
-		if (errno != EOPNOTSUPP && errno != ENOSYS && errno != EINTR)
+		if (errno != EOPNOTSUPP && errno != ENOSYS)
 			return WGTAP_ESYS;
-		s->prealloc = false;	/* count it, cannot reserve it */
+		/* Zeros from the end of the data; nothing is reserved yet. */
+		s->zero_fill = true;
+		s->reserved = s->written;
+	}
+	if (s->zero_fill) {
+		r = fill_zeros(s, want);
+		if (r != WGTAP_OK)
+			return r;
 	}
 	s->reserved = want;
 	return WGTAP_OK;
 }
 
-/* Write the *len bytes of buf (`in` or `out`) to the file; empty it. */
+/*
+ * Write the *len bytes at buf (`in` or `out`) to the file at the end of
+ * the data, and take them out of buf. A write cut short keeps the bytes
+ * that did not make it, at the start of buf, and counts those that did,
+ * so that nothing is written twice or lost when it is tried again. Out of
+ * space (a block the reservation could not cover) is WGTAP_ENOSPACE and
+ * may be tried again; any other error fails the segment.
+ */
 static int
-write_buf(struct segment *s, const void *buf, size_t *len)
+write_buf(struct segment *s, char *buf, size_t *len)
 {
+	size_t done = 0;
 	int r;
 
-	r = atomicio_write(s->fd, buf, *len, NULL);
-	if (r != WGTAP_OK)
-		return r;
-	s->written += *len;
-	*len = 0;
-	return WGTAP_OK;
+	r = atomicio_pwrite(s->fd, buf, *len, (off_t)s->written, &done);
+	s->written += done;
+	*len -= done;
+	if (done > 0 && *len > 0)
+		memmove(buf, buf + done, *len);
+	if (r == WGTAP_OK)
+		return WGTAP_OK;
+	return errno_is_full() ? WGTAP_ENOSPACE : fail(s, r);
 }
 
 static int
 flush_out(struct segment *s)
 {
-	return write_buf(s, s->out, &s->out_len);
+	return write_buf(s, (char *)s->out, &s->out_len);
 }
 
 /*
  * Compress (or, for plain CSV, move) everything in `in`, with the given
- * zlib flush mode, writing `out` to the file whenever it fills.
+ * zlib flush mode, writing `out` to the file whenever it fills. After an
+ * error, `in` holds what deflate has not taken yet and `out` what was not
+ * written, so that a later call goes on where this one stopped.
  */
 static int
 drain_in(struct segment *s, int flush)
 {
 	z_stream *zs = &s->zs;
-	int r, zr;
+	int r = WGTAP_OK, zr;
 
 	if (!s->cfg->gzip)
 		return write_buf(s, s->in, &s->in_len);
@@ -135,21 +213,25 @@ drain_in(struct segment *s, int flush)
 		zs->next_out = s->out + s->out_len;
 		zs->avail_out = (uInt)(OUT_CAP - s->out_len);
 		zr = deflate(zs, flush);
-		if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR)
-			return WGTAP_EZLIB;
+		if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR) {
+			r = fail(s, WGTAP_EZLIB);
+			break;
+		}
 		s->out_len = OUT_CAP - zs->avail_out;
 		if (zs->avail_out == 0) {
 			r = flush_out(s);
 			if (r != WGTAP_OK)
-				return r;
+				break;
 			continue;
 		}
 		/* Room left over: deflate took all input and did the flush. */
 		if (zs->avail_in == 0 && (flush != Z_FINISH || zr == Z_STREAM_END))
 			break;
 	}
-	s->in_len = 0;
-	return WGTAP_OK;
+	if (zs->avail_in > 0 && zs->next_in != (Bytef *)s->in)
+		memmove(s->in, zs->next_in, zs->avail_in);
+	s->in_len = zs->avail_in;
+	return r;
 }
 
 /* Make room in `in` for len more bytes, reserving disk space first. */
@@ -172,6 +254,10 @@ segment_add_line(struct segment *s, const char *line, size_t len)
 {
 	int r;
 
+	if (s->failed)
+		return failure(s);
+	if (s->closing)
+		return WGTAP_ENOSPACE;
 	if (len > IN_CAP)
 		return WGTAP_ETOOBIG;
 	r = make_room(s, len);
@@ -192,6 +278,10 @@ segment_add_row(struct segment *s, const struct pkt_row *row)
 	    CSV_B64_LEN(row->dns ? row->dns_len : 0);
 	int r;
 
+	if (s->failed)
+		return failure(s);
+	if (s->closing)
+		return WGTAP_ENOSPACE;
 	r = make_room(s, bound);
 	if (r != WGTAP_OK)
 		return r;
@@ -201,28 +291,81 @@ segment_add_row(struct segment *s, const struct pkt_row *row)
 	return WGTAP_OK;
 }
 
+/*
+ * Create the temporary file name in dirfd, new (never an existing file: it
+ * may be another process's open segment), and lock it for as long as it
+ * is open, so that no other process's recovery takes it for a leftover.
+ * Between the create and the lock such a recovery may just have taken it:
+ * then the lock is refused or the name no longer leads to this file, and
+ * it is given up as if the name had been taken. Returns the descriptor, or
+ * -1 with errno set (EEXIST: the name is taken).
+ */
+static int
+create_locked(int dirfd, const char *name)
+{
+	struct stat a, b;
+	int fd, saved_errno;
+	bool ok = false;
+
+	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0640);
+	if (fd == -1)
+		return -1;
+	while (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno == EINTR)
+			continue;
+		if (errno == EWOULDBLOCK)
+			errno = EEXIST;
+		goto out;
+	}
+	if (fstat(fd, &a) == -1)
+		goto out;
+	if (fstatat(dirfd, name, &b, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    a.st_dev != b.st_dev || a.st_ino != b.st_ino) {
+		errno = EEXIST;
+		goto out;
+	}
+	ok = true;
+ out:
+	if (!ok) {
+		saved_errno = errno;
+		close(fd);
+		fd = -1;
+		errno = saved_errno;
+	}
+	return fd;
+}
+
 int
 segment_open(struct segment *s, const struct spool_name *name, bool recovery)
 {
 	const struct segment_cfg *cfg = s->cfg;
-	int r = WGTAP_ESYS;
+	int i, r = WGTAP_ESYS;
 
 	s->name = *name;
 	s->name.gzip = cfg->gzip;
 	s->in_len = s->out_len = 0;
 	s->rows = s->written = s->reserved = 0;
-	s->dirty = false;
-	s->prealloc = true;
-	if (recovery)
-		r = spool_name_format_recovery(&s->name, s->tmpname);
-	else
-		r = spool_name_format_temp(&s->name, s->tmpname);
-	if (r != WGTAP_OK)
-		return r;
+	s->dirty = s->zero_fill = s->closing = s->finished = false;
+	s->failed = false;
+	s->fail_errno = 0;
+	for (i = 0; i < NAME_TRIES; i++) {
+		if (recovery)
+			r = spool_name_format_recovery(&s->name, s->tmpname);
+		else
+			r = spool_name_format_temp(&s->name, s->tmpname);
+		if (r != WGTAP_OK)
+			return r;
+		s->fd = create_locked(cfg->dirfd, s->tmpname);
+		if (s->fd != -1)
+			break;
+		/* Recovery's copy has one name: the caller clears the way. */
+		if (errno != EEXIST || recovery ||
+		    s->name.seq >= SPOOL_SEQ_MAX)
+			return WGTAP_ESYS;
+		s->name.seq++;
+	}
 	r = WGTAP_ESYS;
-	/* A leftover of ours with this name is stale: recovery ran first. */
-	s->fd = openat(cfg->dirfd, s->tmpname,
-	    O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0640);
 	if (s->fd == -1)
 		goto out;
 	if (cfg->gzip) {
@@ -251,13 +394,15 @@ segment_sync(struct segment *s)
 {
 	int r;
 
-	if (!segment_is_open(s) || !s->dirty)
+	if (!segment_is_open(s) || !s->dirty || s->closing)
 		return WGTAP_OK;
+	if (s->failed)
+		return failure(s);
 	r = drain_in(s, Z_SYNC_FLUSH);
 	if (r == WGTAP_OK)
 		r = flush_out(s);
 	if (r == WGTAP_OK && fdatasync(s->fd) == -1)
-		r = WGTAP_ESYS;
+		r = fail(s, WGTAP_ESYS);
 	if (r == WGTAP_OK)
 		s->dirty = false;
 	return r;
@@ -279,18 +424,16 @@ close_stream(struct segment *s)
 }
 
 /*
- * Give blocks reserved past the end back: shrinking a file frees what lies
- * beyond its new end on every filesystem, while truncating to the same
- * size does not (tmpfs).
+ * Give blocks reserved past the end back, and cut reserving zeros off:
+ * shrinking a file frees what lies beyond its new end on every
+ * filesystem, while truncating to the same size does not (tmpfs).
  */
 static int
 release_reserve(struct segment *s)
 {
-	if (!s->prealloc)
-		return WGTAP_OK;
 	if (ftruncate(s->fd, (off_t)s->written + 1) == -1 ||
 	    ftruncate(s->fd, (off_t)s->written) == -1)
-		return WGTAP_ESYS;
+		return errno_is_full() ? WGTAP_ENOSPACE : WGTAP_ESYS;
 	return WGTAP_OK;
 }
 
@@ -300,7 +443,7 @@ publish(struct segment *s, char final[static SPOOL_MAX_NAME])
 {
 	int dirfd = s->cfg->dirfd, i, r;
 
-	for (i = 0; i < RENAME_TRIES; i++) {
+	for (i = 0; i < NAME_TRIES; i++) {
 		r = spool_name_format(&s->name, final);
 		if (r != WGTAP_OK)
 			return r;
@@ -322,6 +465,28 @@ publish(struct segment *s, char final[static SPOOL_MAX_NAME])
 	return WGTAP_ESYS;
 }
 
+/*
+ * The stream's end, the trailer, the cut to the data and the fsync: once
+ * done (s->finished), only the rename is left.
+ */
+static int
+finish(struct segment *s)
+{
+	int r;
+
+	s->closing = true;
+	r = drain_in(s, s->cfg->gzip ? Z_FINISH : Z_NO_FLUSH);
+	if (r == WGTAP_OK)
+		r = flush_out(s);
+	if (r == WGTAP_OK)
+		r = release_reserve(s);
+	if (r == WGTAP_OK && fsync(s->fd) == -1)
+		r = fail(s, WGTAP_ESYS);
+	if (r == WGTAP_OK)
+		s->finished = true;
+	return r;
+}
+
 int
 segment_close(struct segment *s, char final[static SPOOL_MAX_NAME])
 {
@@ -330,19 +495,28 @@ segment_close(struct segment *s, char final[static SPOOL_MAX_NAME])
 	final[0] = '\0';
 	if (!segment_is_open(s))
 		return WGTAP_OK;
-	r = drain_in(s, s->cfg->gzip ? Z_FINISH : Z_NO_FLUSH);
-	if (r == WGTAP_OK)
-		r = flush_out(s);
-	if (r == WGTAP_OK)
-		r = release_reserve(s);
-	if (r == WGTAP_OK && fsync(s->fd) == -1)
-		r = WGTAP_ESYS;
-	if (r == WGTAP_OK)
+	r = s->failed ? failure(s) : WGTAP_OK;
+	if (r == WGTAP_OK && !s->finished)
+		r = finish(s);
+	if (r == WGTAP_OK) {
 		r = publish(s, final);
+		if (r != WGTAP_OK)
+			final[0] = '\0';	/* not published */
+		if (r == WGTAP_ESYS && errno_is_full())
+			r = WGTAP_ENOSPACE;	/* the directory cannot grow */
+	}
+	if (r == WGTAP_ENOSPACE)
+		return r;	/* still open: once more when there is room */
 	if (r == WGTAP_OK && fsync(s->cfg->dirfd) == -1)
 		r = WGTAP_ESYS;
-	close_stream(s);
+	close_stream(s);	/* keeps errno */
 	return r;
+}
+
+void
+segment_leave(struct segment *s)
+{
+	close_stream(s);
 }
 
 void

@@ -6,11 +6,18 @@
  * under its final name by an fsync and an atomic rename. Memory use is
  * fixed (two buffers and one zlib stream) whatever the segment size.
  *
- * Disk space is reserved ahead of the writes (fallocate where the
- * filesystem has it) and counted against the spool cap, always keeping
- * enough headroom to finish the open segment. So at the cap, or on a full
+ * Disk space is reserved ahead of the writes and counted against the
+ * spool cap, always keeping enough headroom to finish the open segment:
+ * with fallocate(FALLOC_FL_KEEP_SIZE) where the filesystem has it, else
+ * by writing zeros past the data (the file is then longer than its data
+ * until it is closed; recovery stops at the first zero byte). Data is
+ * written at its offset with pwrite, and a write cut short is remembered,
+ * so no byte is ever written twice or skipped. So at the cap, or on a full
  * filesystem, the writer returns WGTAP_ENOSPACE before a row is lost, and
- * the caller can still close the segment cleanly.
+ * the caller can still close the segment cleanly. Should a write still
+ * meet a full filesystem (metadata the reservation cannot cover), nothing
+ * is lost either: the bytes wait in memory, and segment_close() says
+ * WGTAP_ENOSPACE and keeps the segment open to be closed again later.
  */
 #ifndef WGTAP_SEGMENT_H
 #define WGTAP_SEGMENT_H
@@ -47,10 +54,19 @@ struct segment {
 	unsigned char	*out;		/* file bytes not yet written */
 	size_t		out_len;
 	uint64_t	rows;
-	uint64_t	written;	/* bytes in the file */
-	uint64_t	reserved;	/* bytes counted against the cap */
-	bool		prealloc;	/* fallocate works here */
+	uint64_t	written;	/* bytes of data in the file */
+	uint64_t	reserved;	/* bytes secured on disk and counted */
+	bool		zero_fill;	/* reserved by zeros: no fallocate */
 	bool		dirty;		/* rows since the last sync */
+	bool		closing;	/* being closed: takes no more rows */
+	bool		finished;	/* synced whole; only the rename left */
+	/*
+	 * A write or a flush to disk failed: what the file holds is not
+	 * known to be what was written, so it is never published; recovery
+	 * takes what decodes. fail_errno is the error.
+	 */
+	bool		failed;
+	int		fail_errno;
 };
 
 /* Set up s (no file yet). Returns WGTAP_OK or WGTAP_ENOMEM. */
@@ -67,19 +83,26 @@ segment_is_open(const struct segment *s)
 
 /*
  * Create the temporary file for a segment named *name (its gzip flag is
- * set from the configuration) and write the header. Returns WGTAP_OK,
- * WGTAP_ENOSPACE (cap or full filesystem: nothing is left behind), or
- * WGTAP_ESYS / WGTAP_EZLIB. A recovery segment is written under
+ * set from the configuration) and write the header. The file is created
+ * new, never over an existing one, and holds an exclusive flock(2) for as
+ * long as it is open, so that recovery in another process leaves it alone
+ * (recover.h). A temporary name already taken moves the sequence number
+ * on: s->name.seq is the one used. Returns WGTAP_OK, WGTAP_ENOSPACE (cap
+ * or full filesystem: nothing is left behind), or WGTAP_ESYS /
+ * WGTAP_EZLIB. A recovery segment is written under
  * spool_name_format_recovery() instead, so that it never collides with the
- * leftover it is made from.
+ * leftover it is made from; that name taken is an error (EEXIST), since
+ * the copy must keep the leftover's name.
  */
 int segment_open(struct segment *s, const struct spool_name *name,
     bool recovery);
 
 /*
  * Append one row. WGTAP_ENOSPACE means the row was not written because the
- * spool is at its cap or the filesystem is full; the segment is intact and
- * should be closed. Other errors are WGTAP_ESYS or WGTAP_EZLIB.
+ * spool is at its cap or the filesystem is full (or the segment is being
+ * closed); the segment is intact and should be closed. Other errors are
+ * WGTAP_ESYS or WGTAP_EZLIB, and leave the segment failed (s->failed): it
+ * takes no more rows and is never published.
  */
 int segment_add_row(struct segment *s, const struct pkt_row *row);
 
@@ -91,7 +114,12 @@ int segment_add_line(struct segment *s, const char *line, size_t len);
 
 /*
  * Make every row so far durable and decodable: a zlib sync flush, the
- * write, fdatasync. A no-op when nothing changed. WGTAP_OK or an error.
+ * write, fdatasync. A no-op when nothing changed, or once segment_close()
+ * began. WGTAP_OK, WGTAP_ENOSPACE (the write met a full filesystem;
+ * nothing is lost, the segment should be closed), or an error;
+ * after an error the segment is failed. (Linux reports a failed writeback
+ * to one fsync only and may drop the pages, so a later fsync that
+ * succeeds proves nothing: a failed segment stays failed.)
  */
 int segment_sync(struct segment *s);
 
@@ -99,10 +127,22 @@ int segment_sync(struct segment *s);
  * Finish the stream, fsync, and rename the file to its final name without
  * ever replacing an existing file (the sequence number is raised past a
  * name already taken), then fsync the directory. final receives the name.
- * On failure the temporary file is left in place for recovery and s is
- * closed. Returns WGTAP_OK or WGTAP_ESYS / WGTAP_EZLIB.
+ * A failed segment (an earlier write or flush failed) is not published,
+ * nor is one whose last flush fails: the temporary file is left in place
+ * for recovery, s is closed, and WGTAP_ESYS comes back with errno the
+ * error. WGTAP_ENOSPACE: a write or the rename met a full filesystem;
+ * nothing is lost, s is still open (and takes no more rows): call again
+ * when there is room, or segment_leave() it. Returns WGTAP_OK or
+ * WGTAP_ESYS / WGTAP_EZLIB; final is not empty when the segment was
+ * published even so (only the directory's fsync failed).
  */
 int segment_close(struct segment *s, char final[static SPOOL_MAX_NAME]);
+
+/*
+ * Close the file and leave it under its temporary name for recovery at
+ * the next start: for a segment that could not be closed before exit.
+ */
+void segment_leave(struct segment *s);
 
 /* Close and delete the temporary file; for errors and tests. */
 void segment_abort(struct segment *s);
