@@ -20,6 +20,9 @@
 #pragma weak sigv4_suite
 #pragma weak s3_suite
 #pragma weak queue_suite
+#pragma weak ini_suite
+#pragma weak imds_suite
+#pragma weak creds_suite
 
 const char *
 check_datadir(void)
@@ -35,6 +38,7 @@ main(void)
 	Suite *(*suites[])(void) = {
 		log_suite, dynbuf_suite, pkt_suite, csv_suite, spool_suite, segment_suite,
 		recover_suite, opt_suite, sigv4_suite, s3_suite, queue_suite,
+		ini_suite, imds_suite, creds_suite,
 	};
 	SRunner *sr = NULL;
 	size_t i;

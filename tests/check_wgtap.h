@@ -21,6 +21,9 @@ Suite *opt_suite(void);
 Suite *sigv4_suite(void);
 Suite *s3_suite(void);
 Suite *queue_suite(void);
+Suite *ini_suite(void);
+Suite *imds_suite(void);
+Suite *creds_suite(void);
 
 /* Directory of test fixtures (tests/data), from WGTAP_TESTDATA or ".". */
 const char *check_datadir(void);
