@@ -789,11 +789,25 @@ imds_why(char why[static IMDS_ERROR_SIZE], const struct imds_config *cfg,
 	va_end(ap);
 }
 
-/* The text of a failed transfer: libcurl's message, or its code's. */
+/*
+ * The text of a failed transfer into errbuf: libcurl's message, and the
+ * system's word for the socket error when there was one ("Connection
+ * refused", "Network is unreachable"), which libcurl leaves out.
+ */
 static const char *
-imds_curl_text(const char *errbuf, CURLcode e)
+imds_curl_text(CURL *h, char *errbuf)
 {
-	return errbuf[0] ? errbuf : curl_easy_strerror(e);
+	size_t n = strnlen(errbuf, CURL_ERROR_SIZE);
+	long os_errno = 0;
+
+	if (n == 0)
+		n = (size_t)snprintf(errbuf, CURL_ERROR_SIZE,
+		    "the transfer failed");
+	if (curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno) == CURLE_OK &&
+	    os_errno > 0 && n < CURL_ERROR_SIZE)
+		(void)snprintf(errbuf + n, CURL_ERROR_SIZE - n, " (%s)",
+		    strerror((int)os_errno));
+	return errbuf;
 }
 
 /* A metadata token: printable ASCII, no blanks. */
@@ -839,7 +853,7 @@ imds_get_token(CURL *h, const struct imds_config *cfg, struct imds_body *b,
 	r = imds_request(h, url, true, put, b, &status, errbuf);
 	if (r == WGTAP_ENET) {
 		imds_why(why, cfg, "token request: %s",
-		    imds_curl_text(errbuf, CURLE_COULDNT_CONNECT));
+		    imds_curl_text(h, errbuf));
 		goto out;
 	}
 	if (r == WGTAP_ETOOBIG) {
@@ -892,8 +906,7 @@ imds_get(CURL *h, const struct imds_config *cfg, const char *url,
 
 	r = imds_request(h, url, false, hdrs, b, &status, errbuf);
 	if (r == WGTAP_ENET) {
-		imds_why(why, cfg, "%s: %s", step,
-		    imds_curl_text(errbuf, CURLE_RECV_ERROR));
+		imds_why(why, cfg, "%s: %s", step, imds_curl_text(h, errbuf));
 		return r;
 	}
 	if (r == WGTAP_ETOOBIG) {
