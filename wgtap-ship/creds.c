@@ -774,15 +774,20 @@ creds_generation(const struct creds *c)
 
 /* ---- refreshing --------------------------------------------------------- */
 
-/* How long before expiry instance-role keys are renewed. */
+/*
+ * How long before expiry instance-role keys are renewed: a quarter of
+ * their lifetime, rounded up (so that even keys good for a few seconds
+ * are renewed before they expire), and at most CREDS_AHEAD_MAX.
+ */
 static time_t
 creds_ahead(const struct creds *c)
 {
-	time_t life = c->expiration - c->fetched, ahead = life / 4;
+	time_t life = c->expiration - c->fetched, ahead;
 
-	if (ahead > CREDS_AHEAD_MAX)
-		ahead = CREDS_AHEAD_MAX;
-	return ahead > 0 ? ahead : 0;
+	if (life <= 0)
+		return 0;
+	ahead = life / 4 + (life % 4 != 0);
+	return ahead > CREDS_AHEAD_MAX ? CREDS_AHEAD_MAX : ahead;
 }
 
 /* How long to wait after a renewal that brought nothing new. */

@@ -122,7 +122,7 @@ unsigned creds_generation(const struct creds *c);
  * Whether creds_refresh() has something to do at time now: a file source
  * whose file changed (this calls stat()), or instance-role keys inside the
  * renewal window (the smaller of CREDS_AHEAD_MAX and a quarter of their
- * lifetime before expiry) and not within the wait after a try that
+ * lifetime, rounded up, before expiry) and not within the wait after a try that
  * brought nothing new. Never for the environment.
  */
 bool creds_needs_refresh(const struct creds *c, time_t now);
