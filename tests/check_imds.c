@@ -375,6 +375,11 @@ START_TEST(test_imds_parse_role_cases)
 	ck_assert_int_eq(imds_parse_role("a b", 3, role), WGTAP_EFORMAT);
 	ck_assert_int_eq(imds_parse_role("a?b", 3, role), WGTAP_EFORMAT);
 	ck_assert_int_eq(imds_parse_role("r\xc3\xa9", 3, role), WGTAP_EFORMAT);
+	/* NUL bytes (found by fuzzing: strchr() matched the terminator). */
+	ck_assert_int_eq(imds_parse_role("\t\0\0\0\0\0\0\0\n", 9, role),
+	    WGTAP_EFORMAT);
+	ck_assert_str_eq(role, "");
+	ck_assert_int_eq(imds_parse_role("ro\0le", 5, role), WGTAP_EFORMAT);
 	memset(name, 'r', sizeof(name));
 	ck_assert_int_eq(imds_parse_role(name, IMDS_ROLE_MAX, role), WGTAP_OK);
 	ck_assert_uint_eq(strlen(role), IMDS_ROLE_MAX);

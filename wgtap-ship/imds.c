@@ -643,8 +643,9 @@ imds_creds_wipe(struct imds_creds *c)
 static bool
 imds_role_char(char c)
 {
+	/* strchr() finds the terminator too: NUL must not get that far. */
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    imds_digit(c) || strchr("+=,.@_-", c) != NULL;
+	    imds_digit(c) || (c != '\0' && strchr("+=,.@_-", c) != NULL);
 }
 
 int
