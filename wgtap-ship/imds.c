@@ -717,23 +717,41 @@ imds_headers_free(struct curl_slist *h)
 	curl_slist_free_all(h);
 }
 
+/* curl_easy_setopt() for a long, unless an earlier option failed. */
+static void
+imds_opt_long(CURL *h, CURLoption opt, long v, CURLcode *e)
+{
+	if (*e == CURLE_OK)
+		*e = curl_easy_setopt(h, opt, v);
+}
+
+/* The same for a data pointer or a string. */
+static void
+imds_opt_ptr(CURL *h, CURLoption opt, const void *p, CURLcode *e)
+{
+	if (*e == CURLE_OK)
+		*e = curl_easy_setopt(h, opt, p);
+}
+
 /* Options set once per handle. */
 static int
 imds_setup(CURL *h, const struct imds_config *cfg, char *errbuf)
 {
 	CURLcode e = CURLE_OK;
 
-	e |= curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-	e |= curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	imds_opt_ptr(h, CURLOPT_ERRORBUFFER, errbuf, &e);
+	imds_opt_long(h, CURLOPT_NOSIGNAL, 1L, &e);
 	/* The metadata service is link-local: never through a proxy. */
-	e |= curl_easy_setopt(h, CURLOPT_PROXY, "");
-	e |= curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-	e |= curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	e |= curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, cfg->connect_ms);
-	e |= curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, cfg->request_ms);
-	e |= curl_easy_setopt(h, CURLOPT_USERAGENT, IMDS_USER_AGENT);
-	e |= curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, imds_write_cb);
-	e |= curl_easy_setopt(h, CURLOPT_READFUNCTION, imds_read_cb);
+	imds_opt_ptr(h, CURLOPT_PROXY, "", &e);
+	imds_opt_long(h, CURLOPT_FOLLOWLOCATION, 0L, &e);
+	imds_opt_ptr(h, CURLOPT_PROTOCOLS_STR, "http,https", &e);
+	imds_opt_long(h, CURLOPT_CONNECTTIMEOUT_MS, cfg->connect_ms, &e);
+	imds_opt_long(h, CURLOPT_TIMEOUT_MS, cfg->request_ms, &e);
+	imds_opt_ptr(h, CURLOPT_USERAGENT, IMDS_USER_AGENT, &e);
+	if (e == CURLE_OK)
+		e = curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, imds_write_cb);
+	if (e == CURLE_OK)
+		e = curl_easy_setopt(h, CURLOPT_READFUNCTION, imds_read_cb);
 	return e == CURLE_OK ? WGTAP_OK : WGTAP_ENET;
 }
 
@@ -751,15 +769,16 @@ imds_request(CURL *h, const char *url, bool put, struct curl_slist *headers,
 	b->len = 0;
 	b->over = false;
 	*status = 0;
-	e |= curl_easy_setopt(h, CURLOPT_URL, url);
-	e |= curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-	e |= curl_easy_setopt(h, CURLOPT_WRITEDATA, b);
+	imds_opt_ptr(h, CURLOPT_URL, url, &e);
+	imds_opt_ptr(h, CURLOPT_HTTPHEADER, headers, &e);
+	imds_opt_ptr(h, CURLOPT_WRITEDATA, b, &e);
 	if (put) {
-		e |= curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-		e |= curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE,
-		    (curl_off_t)0);
+		imds_opt_long(h, CURLOPT_UPLOAD, 1L, &e);
+		if (e == CURLE_OK)
+			e = curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE,
+			    (curl_off_t)0);
 	} else {
-		e |= curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+		imds_opt_long(h, CURLOPT_HTTPGET, 1L, &e);
 	}
 	if (e != CURLE_OK)
 		return WGTAP_ENET;
@@ -811,6 +830,17 @@ imds_curl_text(CURL *h, char *errbuf)
 	return errbuf;
 }
 
+/* url = endpoint path [role]; false if it would not fit (it always does). */
+static bool
+imds_url(char url[static IMDS_URL_SIZE], const struct imds_config *cfg,
+    const char *path, const char *role)
+{
+	int n = snprintf(url, IMDS_URL_SIZE, "%s%s%s", cfg->endpoint, path,
+	    role);
+
+	return n >= 0 && (size_t)n < IMDS_URL_SIZE;
+}
+
 /* A metadata token: printable ASCII, no blanks. */
 static bool
 imds_api_token_ok(const char *s, size_t n)
@@ -838,10 +868,13 @@ imds_get_token(CURL *h, const struct imds_config *cfg, struct imds_body *b,
 	int r = WGTAP_ENOMEM;
 
 	*hdrs = NULL;
-	(void)snprintf(url, sizeof(url), "%s%s", cfg->endpoint,
-	    IMDS_TOKEN_PATH);
-	(void)snprintf(hdr, sizeof(hdr), "%s: %u", IMDS_TTL_HEADER,
+	n = (size_t)snprintf(hdr, sizeof(hdr), "%s: %u", IMDS_TTL_HEADER,
 	    cfg->token_ttl);
+	if (!imds_url(url, cfg, IMDS_TOKEN_PATH, "") || n >= sizeof(hdr)) {
+		r = WGTAP_ETOOBIG;
+		imds_why(why, cfg, "the endpoint is too long");
+		goto out;
+	}
 	l = curl_slist_append(put, hdr);
 	if (!l)
 		goto out;
@@ -953,8 +986,11 @@ imds_fetch(const struct imds_config *cfg, struct imds_creds *out,
 	r = imds_get_token(h, cfg, &b, &hdrs, errbuf, why);
 	if (r != WGTAP_OK)
 		goto out;
-	(void)snprintf(url, sizeof(url), "%s%s", cfg->endpoint,
-	    IMDS_ROLE_PATH);
+	r = WGTAP_ETOOBIG;
+	if (!imds_url(url, cfg, IMDS_ROLE_PATH, "")) {
+		imds_why(why, cfg, "the endpoint is too long");
+		goto out;
+	}
 	r = imds_get(h, cfg, url, hdrs, &b, "role name", errbuf, why);
 	if (r != WGTAP_OK)
 		goto out;
@@ -963,8 +999,12 @@ imds_fetch(const struct imds_config *cfg, struct imds_creds *out,
 		imds_why(why, cfg, "role name: not an IAM role name");
 		goto out;
 	}
-	(void)snprintf(url, sizeof(url), "%s%s%s", cfg->endpoint,
-	    IMDS_ROLE_PATH, role);
+	r = WGTAP_ETOOBIG;
+	if (!imds_url(url, cfg, IMDS_ROLE_PATH, role)) {
+		imds_why(why, cfg, "the endpoint is too long");
+		goto out;
+	}
+	/* A role name is at most IMDS_ROLE_MAX bytes: this always fits. */
 	(void)snprintf(step, sizeof(step), "credentials of role %s", role);
 	r = imds_get(h, cfg, url, hdrs, &b, step, errbuf, why);
 	if (r != WGTAP_OK)
