@@ -52,6 +52,9 @@ main(void)
 		daemon_suite,
 		ship_suite,
 		watch_suite,
+		ini_suite,
+		imds_suite,
+		creds_suite,
 	};
 	SRunner *sr;
 	size_t i;

@@ -45,6 +45,9 @@ Suite *pace_suite(void);
 Suite *outcome_suite(void);
 Suite *batch_suite(void);
 Suite *daemon_suite(void);
+Suite *ini_suite(void);
+Suite *imds_suite(void);
+Suite *creds_suite(void);
 
 /* Directory of test fixtures (tests/data), from WGTAP_TESTDATA or ".". */
 const char *check_datadir(void);
