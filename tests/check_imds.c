@@ -440,7 +440,7 @@ START_TEST(test_imds_config_init_env)
 	clear_imds_env();
 	ck_assert_int_eq(imds_config_init(&cfg), WGTAP_OK);
 	ck_assert_str_eq(cfg.endpoint, "http://169.254.169.254");
-	ck_assert(!cfg.disabled);
+	ck_assert(!cfg.disabled && !cfg.endpoint_given);
 	ck_assert_int_eq(cfg.connect_ms, IMDS_CONNECT_MS);
 	ck_assert_int_eq(cfg.request_ms, IMDS_REQUEST_MS);
 	ck_assert_uint_eq(cfg.token_ttl, IMDS_TOKEN_TTL);
@@ -458,9 +458,11 @@ START_TEST(test_imds_config_init_env)
 	setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "ipv6", 1);
 	ck_assert_int_eq(imds_config_init(&cfg), WGTAP_OK);
 	ck_assert_str_eq(cfg.endpoint, "http://[fd00:ec2::254]");
+	ck_assert(!cfg.endpoint_given);
 	setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:9/", 1);
 	ck_assert_int_eq(imds_config_init(&cfg), WGTAP_OK);
 	ck_assert_str_eq(cfg.endpoint, "http://127.0.0.1:9");
+	ck_assert(cfg.endpoint_given);
 	setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", "127.0.0.1:9", 1);
 	ck_assert_int_eq(imds_config_init(&cfg), WGTAP_EFORMAT);
 	ck_assert_str_eq(cfg.endpoint, "http://169.254.169.254");
@@ -471,6 +473,29 @@ START_TEST(test_imds_config_init_env)
 	ck_assert_int_eq(imds_config_init(&cfg), WGTAP_OK);
 	ck_assert_str_eq(cfg.endpoint, "http://169.254.169.254");
 	clear_imds_env();
+}
+END_TEST
+
+/* What the firmware files of EC2 instances say, and of other machines. */
+START_TEST(test_imds_looks_like_ec2_cases)
+{
+	/* Nitro: DMI */
+	ck_assert(imds_looks_like_ec2("Amazon EC2\n", NULL));
+	ck_assert(imds_looks_like_ec2("Amazon EC2", ""));
+	ck_assert(imds_looks_like_ec2("Amazon EC2 \r\n", NULL));
+	/* Xen: the hypervisor's UUID */
+	ck_assert(imds_looks_like_ec2(NULL,
+	    "ec2e1916-9099-7caf-fd21-012345abcdef\n"));
+	ck_assert(imds_looks_like_ec2("Xen\n",
+	    "EC2E1916-9099-7CAF-FD21-012345ABCDEF\n"));
+	/* anything else */
+	ck_assert(!imds_looks_like_ec2(NULL, NULL));
+	ck_assert(!imds_looks_like_ec2("", ""));
+	ck_assert(!imds_looks_like_ec2("QEMU\n", NULL));
+	ck_assert(!imds_looks_like_ec2("Amazon EC2 Clone\n", NULL));
+	ck_assert(!imds_looks_like_ec2("Amazon\n", "e2c0\n"));
+	ck_assert(!imds_looks_like_ec2("Microsoft Corporation\n",
+	    "4d2e8b1a-0000-0000-0000-000000000000\n"));
 }
 END_TEST
 
@@ -599,6 +624,7 @@ imds_suite(void)
 	tc = tcase_create("imds_config");
 	tcase_add_test(tc, test_imds_endpoint_ok_cases);
 	tcase_add_test(tc, test_imds_config_init_env);
+	tcase_add_test(tc, test_imds_looks_like_ec2_cases);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("imds_fetch");

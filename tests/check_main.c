@@ -55,6 +55,8 @@ main(void)
 		ini_suite,
 		imds_suite,
 		creds_suite,
+		renew_suite,
+		preflight_suite,
 	};
 	SRunner *sr;
 	size_t i;

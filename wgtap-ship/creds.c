@@ -66,6 +66,8 @@ struct creds {
 struct creds_notes {
 	char	buf[CREDS_ERROR_SIZE];
 	size_t	len;
+	bool	late;		/* a metadata service that should be there
+				 * could not be reached */
 };
 
 /* A fresh set of keys before it replaces the one in use. */
@@ -502,6 +504,16 @@ creds_from_file(struct creds *c, enum creds_source src, bool absent_ok,
 		creds_why(why, "%s: %s", label, err.what);
 		return r;
 	}
+	/*
+	 * A systemd credential without any profile is the template that
+	 * scripts/install puts there, not filled in: the keys come from
+	 * elsewhere (an instance role, say).
+	 */
+	if (src == CREDS_SRC_SYSTEMD && absent_ok && ini_nsections(ini) == 0) {
+		creds_note(notes, "%s holds no profile", label);
+		ini_free(ini);
+		return CREDS_NEXT;
+	}
 	r = creds_from_ini(c, ini, src, label, missing_ok, now, changed, notes,
 	    why);
 	ini_free(ini);
@@ -671,7 +683,15 @@ creds_from_imds(struct creds *c, const struct creds_options *opt,
 	}
 	r = creds_fetch_imds(c, time(NULL), &changed, why);
 	if (r == WGTAP_ENET || r == WGTAP_EHTTP) {
-		/* Not on EC2, or no role: an absent source. */
+		/*
+		 * Not on EC2, or no role: an absent source. But where the
+		 * service should answer (named in the environment, or the
+		 * firmware says EC2), not reaching it is only late: the
+		 * network may not be up yet.
+		 */
+		if (r == WGTAP_ENET && (c->imds.endpoint_given ||
+		    imds_on_ec2()))
+			notes->late = true;
 		creds_note(notes, "%s", why);
 		why[0] = '\0';
 		return CREDS_NEXT;
@@ -694,6 +714,7 @@ creds_load(const struct creds_options *opt, struct creds **out,
 	why[0] = '\0';
 	notes.buf[0] = '\0';
 	notes.len = 0;
+	notes.late = false;
 	c = calloc(1, sizeof(*c));
 	if (!c) {
 		creds_why(why, "out of memory");
@@ -717,7 +738,7 @@ creds_load(const struct creds_options *opt, struct creds **out,
 	if (r == CREDS_NEXT)
 		r = creds_from_imds(c, opt, &notes, why);
 	if (r == CREDS_NEXT) {
-		r = WGTAP_EFORMAT;
+		r = notes.late ? WGTAP_ENET : WGTAP_EFORMAT;
 		creds_why(why, "no credentials found: %s", notes.buf);
 		goto out;
 	}
@@ -831,6 +852,7 @@ creds_refresh(struct creds *c, time_t now, bool force, bool *changed,
 	why[0] = '\0';
 	notes.buf[0] = '\0';
 	notes.len = 0;
+	notes.late = false;
 	if (c->source == CREDS_SRC_ENV)
 		return WGTAP_OK;
 	if (!force && !creds_needs_refresh(c, now))

@@ -14,7 +14,8 @@
  *      AWS_EC2_METADATA_DISABLED=true.
  *
  * A source that is simply absent passes to the next one: no variables, no
- * $CREDENTIALS_DIRECTORY or no aws-credentials file in it, no
+ * $CREDENTIALS_DIRECTORY, no aws-credentials file in it or one without
+ * any profile (the template scripts/install puts there), no
  * ~/.aws/credentials or no "default" profile in it (when AWS_PROFILE is
  * not set). A source that is there but wrong stops the chain with its
  * error, so that a broken file is never silently replaced by another
@@ -86,8 +87,11 @@ struct creds;
  * it, or, when no source yields keys, "no credentials found: " and what
  * each source lacked. Codes: WGTAP_EFORMAT (bad file, variable or keys,
  * and no keys anywhere; a metadata service that cannot be reached or has
- * no role counts as absent), WGTAP_ETOOBIG, WGTAP_ESYS (a file could not
- * be read), WGTAP_ENOMEM.
+ * no role counts as absent), WGTAP_ENET (no keys anywhere, and a metadata
+ * service that should be there, named by AWS_EC2_METADATA_SERVICE_ENDPOINT
+ * or on a machine whose firmware says EC2, could not be reached: a
+ * passing trouble, worth trying again), WGTAP_ETOOBIG, WGTAP_ESYS (a file
+ * could not be read), WGTAP_ENOMEM.
  */
 int creds_load(const struct creds_options *opt, struct creds **out,
     char why[static CREDS_ERROR_SIZE]);

@@ -10,7 +10,9 @@
  * member after checking its grammar, with nesting bounded. Answers are
  * collected into one buffer of fixed size, so the document (which holds
  * the secret key) is never reallocated, and it is wiped before it is
- * freed. Nothing here prints; no error text holds a key or a token.
+ * freed. Also here: whether the firmware says this is an EC2 instance,
+ * where a metadata service that cannot be reached is only late. Nothing
+ * here prints; no error text holds a key or a token.
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -133,6 +135,7 @@ imds_config_init(struct imds_config *cfg)
 			len--;
 		memcpy(cfg->endpoint, ep, len);
 		cfg->endpoint[len] = '\0';
+		cfg->endpoint_given = true;
 	} else if (mode && strcasecmp(mode, "IPv6") == 0) {
 		memcpy(cfg->endpoint, IMDS_IPV6_ENDPOINT,
 		    sizeof(IMDS_IPV6_ENDPOINT));
@@ -140,6 +143,51 @@ imds_config_init(struct imds_config *cfg)
 		return WGTAP_EFORMAT;
 	}
 	return WGTAP_OK;
+}
+
+/* s without trailing blanks and line ends equals word. */
+static bool
+imds_is_word(const char *s, const char *word)
+{
+	size_t n = strlen(s), w = strlen(word);
+
+	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == ' ' ||
+	    s[n - 1] == '\t' || s[n - 1] == '\r'))
+		n--;
+	return n == w && memcmp(s, word, w) == 0;
+}
+
+bool
+imds_looks_like_ec2(const char *sys_vendor, const char *hv_uuid)
+{
+	if (sys_vendor && imds_is_word(sys_vendor, "Amazon EC2"))
+		return true;
+	return hv_uuid && strncasecmp(hv_uuid, "ec2", 3) == 0;
+}
+
+/* The first line of a small file into buf, or "" when it cannot be read. */
+static const char *
+imds_read_line(const char *path, char *buf, size_t cap)
+{
+	FILE *f = fopen(path, "re");
+
+	buf[0] = '\0';
+	if (!f)
+		return buf;
+	if (!fgets(buf, (int)cap, f))
+		buf[0] = '\0';
+	fclose(f);
+	return buf;
+}
+
+bool
+imds_on_ec2(void)
+{
+	char vendor[64], uuid[64];
+
+	return imds_looks_like_ec2(imds_read_line(
+	    "/sys/class/dmi/id/sys_vendor", vendor, sizeof(vendor)),
+	    imds_read_line("/sys/hypervisor/uuid", uuid, sizeof(uuid)));
 }
 
 /* ---- time --------------------------------------------------------------- */

@@ -44,6 +44,7 @@
 
 struct imds_config {
 	char		endpoint[IMDS_ENDPOINT_SIZE];	/* no trailing '/' */
+	bool		endpoint_given;	/* from the environment */
 	bool		disabled;	/* AWS_EC2_METADATA_DISABLED=true */
 	long		connect_ms;
 	long		request_ms;
@@ -70,6 +71,22 @@ struct imds_creds {
  * usable; *cfg then holds the defaults.
  */
 int imds_config_init(struct imds_config *cfg);
+
+/*
+ * Whether the firmware says this machine is an EC2 instance: sys_vendor
+ * (the contents of /sys/class/dmi/id/sys_vendor, Nitro instances) is
+ * "Amazon EC2", or hv_uuid (/sys/hypervisor/uuid, Xen instances) starts
+ * with "ec2". Either may be NULL (not readable); trailing blanks and line
+ * ends do not count.
+ */
+bool imds_looks_like_ec2(const char *sys_vendor, const char *hv_uuid);
+
+/*
+ * imds_looks_like_ec2() of this machine's files: whether a metadata
+ * service should be here, so that not reaching it is a passing trouble
+ * (the network is not up yet) rather than a sign of being elsewhere.
+ */
+bool imds_on_ec2(void);
 
 /*
  * True when url can be the metadata endpoint: "http://" or "https://", a

@@ -14,33 +14,25 @@
  *	says so, as the shipper does before each upload: one line per key
  *	change, one per failed refresh, and one if the keys in hand were ever
  *	past their expiry at a check
- *   credsprobe put SECONDS ENDPOINT BUCKET REGION
- *	as watch, and upload one small object every 200 ms with the keys in
- *	hand (s3_put_object(), path style): one line per upload with its
- *	key ID and outcome; after an ExpiredToken answer, refresh by force
- *	and try once more
  *
- * Exit status: 0, 1 when loading failed (or, for put, an upload failed),
- * 2 for bad arguments.
+ * Uploads with renewed keys are tested through wgtap-ship itself
+ * (tests/t-ship-creds.sh). Exit status: 0, 1 when loading failed, 2 for
+ * bad arguments.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
 
 #include "creds.h"
-#include "s3.h"
-#include "s3body.h"
 #include "sigv4.h"
 #include "wgtap.h"
 
 #define TICK_MS		100
-#define PUT_EVERY	2	/* ticks */
 
 static void
 print_keys(const struct creds *c, const char *what)
@@ -79,92 +71,11 @@ tick(void)
 		;
 }
 
-/* One upload target, and a client made for the keys in hand. */
-struct put {
-	struct s3_config	 cfg;
-	struct s3_client	*client;
-	unsigned		 generation;	/* of the client's keys */
-	unsigned		 n;
-	unsigned		 failed;
-};
-
 static int
-put_client(struct put *p, const struct creds *c)
-{
-	struct creds_keys k;
-
-	if (p->client && p->generation == creds_generation(c))
-		return WGTAP_OK;
-	s3_client_free(p->client);
-	p->client = NULL;
-	creds_get(c, &k);
-	p->cfg.access_key_id = k.access_key_id;
-	p->cfg.secret_access_key = k.secret_access_key;
-	p->cfg.session_token = k.session_token;
-	p->generation = creds_generation(c);
-	return s3_client_new(&p->cfg, &p->client);
-}
-
-static int
-put_once(struct put *p, const struct creds *c, struct s3_result *res)
-{
-	struct s3_body body;
-	char key[64], text[64];
-	int fd, n, r;
-
-	r = put_client(p, c);
-	if (r != WGTAP_OK)
-		return r;
-	n = snprintf(text, sizeof(text), "probe %u generation %u\n", p->n,
-	    creds_generation(c));
-	snprintf(key, sizeof(key), "probe/%06u", p->n);
-	fd = memfd_create("credsprobe", MFD_CLOEXEC);
-	if (fd == -1)
-		return WGTAP_ESYS;
-	r = WGTAP_ESYS;
-	if (write(fd, text, (size_t)n) != n)
-		goto out;
-	r = s3_body_hash(fd, &body);
-	if (r != WGTAP_OK)
-		goto out;
-	r = s3_put_object(p->client, key, "text/plain", &body, res);
- out:
-	close(fd);
-	return r;
-}
-
-/* Upload one object; after ExpiredToken, refresh by force and retry. */
-static void
-put_one(struct put *p, struct creds *c)
+run(struct creds *c, double secs)
 {
 	char why[CREDS_ERROR_SIZE];
-	struct s3_result res;
-	struct creds_keys k;
-	bool changed;
-	int r;
-
-	memset(&res, 0, sizeof(res));
-	r = put_once(p, c, &res);
-	if (r == WGTAP_EHTTP && strcmp(res.code, "ExpiredToken") == 0 &&
-	    creds_refresh(c, time(NULL), true, &changed, why) == WGTAP_OK &&
-	    changed)
-		r = put_once(p, c, &res);
-	creds_get(c, &k);
-	printf("put n=%u generation=%u access_key_id=%s status=%ld code=%s "
-	    "result=%s\n", p->n, creds_generation(c), k.access_key_id,
-	    res.status, res.code[0] ? res.code : "-",
-	    r == WGTAP_OK ? "ok" : "failed");
-	fflush(stdout);
-	if (r != WGTAP_OK)
-		p->failed++;
-	p->n++;
-}
-
-static int
-run(struct creds *c, double secs, struct put *p)
-{
-	char why[CREDS_ERROR_SIZE];
-	unsigned refreshes = 0, failures = 0, expired = 0, t = 0;
+	unsigned refreshes = 0, failures = 0, expired = 0;
 	double end = mono() + secs;
 	bool changed, was_expired = false;
 	time_t now;
@@ -192,22 +103,17 @@ run(struct creds *c, double secs, struct put *p)
 			    creds_generation(c), (long long)now);
 			fflush(stdout);
 		}
-		if (p && t % PUT_EVERY == 0)
-			put_one(p, c);
-		t++;
 		tick();
 	}
-	printf("done generations=%u refreshes=%u failures=%u expired=%u "
-	    "puts=%u put_failures=%u\n", creds_generation(c), refreshes,
-	    failures, expired, p ? p->n : 0, p ? p->failed : 0);
-	return p && p->failed ? 1 : 0;
+	printf("done generations=%u refreshes=%u failures=%u expired=%u\n",
+	    creds_generation(c), refreshes, failures, expired);
+	return 0;
 }
 
 static int
 usage(void)
 {
-	fprintf(stderr, "usage: credsprobe load | watch SECONDS | "
-	    "put SECONDS ENDPOINT BUCKET REGION\n");
+	fprintf(stderr, "usage: credsprobe load | watch SECONDS\n");
 	return 2;
 }
 
@@ -216,30 +122,16 @@ main(int argc, char **argv)
 {
 	char why[CREDS_ERROR_SIZE];
 	struct creds *c = NULL;
-	struct put p;
 	double secs = 0, t0;
 	int r, rc = 1;
 
-	if (argc < 2)
-		return usage();
-	if (strcmp(argv[1], "load") != 0) {
-		if (argc < 3)
-			return usage();
+	if (argc == 2 && strcmp(argv[1], "load") == 0) {
+		/* one load */
+	} else if (argc == 3 && strcmp(argv[1], "watch") == 0) {
 		secs = strtod(argv[2], NULL);
 		if (secs <= 0 || secs > 600)
 			return usage();
-	}
-	memset(&p, 0, sizeof(p));
-	if (strcmp(argv[1], "put") == 0) {
-		if (argc != 6 ||
-		    s3_endpoint_parse(argv[3], &p.cfg.endpoint) != WGTAP_OK)
-			return usage();
-		p.cfg.addressing = S3_ADDR_PATH;
-		p.cfg.bucket = argv[4];
-		p.cfg.region = argv[5];
-		p.cfg.timeout = 10;
-	} else if (strcmp(argv[1], "load") != 0 &&
-	    strcmp(argv[1], "watch") != 0) {
+	} else {
 		return usage();
 	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
@@ -251,14 +143,13 @@ main(int argc, char **argv)
 		printf("error: %s\n", why);
 		goto out;
 	}
-	if (strcmp(argv[1], "load") == 0) {
+	if (secs == 0) {
 		print_keys(c, "keys");
 		rc = 0;
 	} else {
-		rc = run(c, secs, strcmp(argv[1], "put") == 0 ? &p : NULL);
+		rc = run(c, secs);
 	}
  out:
-	s3_client_free(p.client);
 	creds_free(c);
 	curl_global_cleanup();
 	return rc;
