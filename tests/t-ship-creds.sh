@@ -8,9 +8,9 @@
 #     AWS_SHARED_CREDENTIALS_FILE with AWS_PROFILE (and without it), the
 #     instance role from tests/tools/imds.py; the log says which, once;
 #   - the precedence, with the metadata stand-in listening: it gets no
-#     request while an earlier source has keys; a template of
-#     aws-credentials (comments only) passes on, and keys left in the
-#     environment by an upgrade from the old layout win over it;
+#     request while an earlier source has keys; the installed template of
+#     aws-credentials passes on, and keys left in the environment by an
+#     upgrade from the old layout win over it;
 #   - bad inputs, one line each: a malformed file and an unreadable one
 #     (exit 2), a missing profile, no keys anywhere (2), a metadata
 #     service named but unreachable (1: run-time, systemd tries again), an
@@ -166,9 +166,8 @@ shipped p-env 1 "the environment"
 ini "$T/cred/aws-credentials" default "$K1" "$S1"
 once p-systemd "${imds[@]}" CREDENTIALS_DIRECTORY="$T/cred"
 shipped p-systemd 1 "systemd credential aws-credentials profile default"
-# A template (comments only) passes on.
-printf '# the keys go here\n#[default]\n#aws_access_key_id =\n' \
-	>"$T/cred/aws-credentials"
+# The template scripts/install puts there (comments only) passes on.
+cp "$here/../systemd/aws-credentials.example" "$T/cred/aws-credentials"
 once p-home "${imds[@]}" CREDENTIALS_DIRECTORY="$T/cred"
 shipped p-home 2 "$T/home/.aws/credentials profile default"
 # Upgraded from the layout with the keys in ship.env: they are in the
