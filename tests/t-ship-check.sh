@@ -37,6 +37,8 @@ chk() {
 		shift
 	done
 	shift
+	# CHK_WRAP is a command and its flags: split at blanks on purpose.
+	# shellcheck disable=SC2086
 	env -i PATH="$PATH" HOME="$T/home" ASAN_OPTIONS="${ASAN_OPTIONS:-}" \
 		UBSAN_OPTIONS="${UBSAN_OPTIONS:-}" AWS_EC2_METADATA_DISABLED=true \
 		AWS_ACCESS_KEY_ID="$SWIFT_ACCESS_KEY" \

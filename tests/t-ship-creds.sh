@@ -64,15 +64,15 @@ account_of() {
 # ini FILE PROFILE ID SECRET [PROFILE ID SECRET...]: a credentials file,
 # written aside and renamed into place.
 ini() {
-	local f=$1
+	local file=$1
 	shift
-	: >"$f.new"
+	: >"$file.new"
 	while [ $# -ge 3 ]; do
 		printf '[%s]\naws_access_key_id = %s\naws_secret_access_key = %s\n\n' \
-			"$1" "$2" "$3" >>"$f.new"
+			"$1" "$2" "$3" >>"$file.new"
 		shift 3
 	done
-	mv "$f.new" "$f"
+	mv "$file.new" "$file"
 }
 
 n=0
@@ -85,6 +85,8 @@ once() {
 	n=$((n + 1))
 	seg=$(seg_name "$n")
 	mkseg "$T/spool" "$seg"
+	# RUN_AS is a command and its flags: split at blanks on purpose.
+	# shellcheck disable=SC2086
 	env -i PATH="$PATH" HOME="$T/home" ASAN_OPTIONS="${ASAN_OPTIONS:-}" \
 		UBSAN_OPTIONS="${UBSAN_OPTIONS:-}" AWS_EC2_METADATA_DISABLED=true \
 		"$@" ${RUN_AS:-} "$WGTAP_SHIP" "${flags[@]}" --once \
@@ -338,7 +340,7 @@ mapfile -t fetched < <(sed -n 's/^GET .*wgtap-test-role .*status=200 keys=\([01]
 eq "roll: one credentials line per fetch" \
 	"$(grep -c 'credentials from the instance role' "$T/roll.log")" \
 	"${#fetched[@]}"
-k=-1 idx=-1 exp=0 bad=0 late=0 switches=0 prev_acct=
+k=-1 idx=-1 exp=0 wrong=0 late=0 switches=0 prev_acct=
 declare -A want_acct=()
 while read -r stamp rest; do
 	case $rest in
@@ -362,7 +364,7 @@ for ((i = first; i <= last; i++)); do
 	s=$(seg_name "$i")
 	got=$(account_of "$s")
 	if [ "$got" != "${want_acct[$s]:-?}" ]; then
-		bad=$((bad + 1))
+		wrong=$((wrong + 1))
 		echo "  $s: in account $got, signed with pair ${want_acct[$s]:-?}"
 	fi
 	if [ -n "$prev_acct" ] && [ "$got" != "$prev_acct" ]; then
@@ -370,7 +372,7 @@ for ((i = first; i <= last; i++)); do
 	fi
 	prev_acct=$got
 done
-eq "roll: every segment in the account of the keys then in force" "$bad" 0
+eq "roll: every segment in the account of the keys then in force" "$wrong" 0
 eq "roll: every upload before its keys expired" "$late" 0
 check "roll: uploads switched accounts at least 3 times ($switches)" \
 	test "$switches" -ge 3
