@@ -63,12 +63,13 @@ COMMON_LIB := $(B)/libcommon.a
 CAPTURE_LIB := $(B)/libcapture.a
 SHIP_LIB := $(B)/libship.a
 CHECK_BIN := $(B)/tests/check_wgtap
+CREDSPROBE := $(B)/tests/credsprobe
 
 PROGRAMS := $(CAPTURE_BIN) $(if $(wildcard wgtap-ship/main.c),$(SHIP_BIN))
 # LD_PRELOAD shims that stand in for a libc call in the integration tests
-# (tests/tools/NAME.c -> $(B)/tests/NAME.so), built without the sanitizers.
-SHIMS := $(patsubst tests/tools/%.c,$(B)/tests/%.so,\
-	$(sort $(wildcard tests/tools/*.c)))
+# (tests/shims/NAME.c -> $(B)/tests/NAME.so), built without the sanitizers.
+SHIMS := $(patsubst tests/shims/%.c,$(B)/tests/%.so,\
+	$(sort $(wildcard tests/shims/*.c)))
 
 all: $(PROGRAMS)
 
@@ -80,7 +81,7 @@ $(B)/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
 
-$(B)/tests/%.so: tests/tools/%.c
+$(B)/tests/%.so: tests/shims/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(WFLAGS) $(CFLAGS) -fPIC -shared -o $@ $<
 
@@ -109,15 +110,21 @@ $(CHECK_BIN): $(TEST_OBJ) $(CAPTURE_LIB) $(SHIP_LIB) $(COMMON_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(CAPTURE_LIBS) \
 		$(SHIP_LIBS) $(LDLIBS)
 
+# A driver of the credential chain (wgtap-ship/creds.c) for the tests.
+$(CREDSPROBE): $(B)/tests/tools/credsprobe.o $(SHIP_LIB) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(SHIP_LIBS) $(LDLIBS)
+
 # Environment every test script gets: where the binaries and the shims
 # are, and whether this is a sanitizer build.
 TEST_ENV := WGTAP_CAPTURE=$(abspath $(CAPTURE_BIN)) \
 	WGTAP_SHIP=$(abspath $(SHIP_BIN)) WGTAP_TOP=$(CURDIR) \
+	WGTAP_CREDSPROBE=$(abspath $(CREDSPROBE)) \
 	WGTAP_TOOLS=$(abspath $(B)/tests) \
 	WGTAP_SAN=$(SAN) ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
-check: all $(CHECK_BIN) $(SHIMS)
+check: all $(CHECK_BIN) $(CREDSPROBE) $(SHIMS)
 	cd tests && env $(TEST_ENV) WGTAP_TESTDATA=$(CURDIR)/tests/data \
 		$(abspath $(CHECK_BIN))
 	env $(TEST_ENV) tests/run-integration
@@ -161,7 +168,7 @@ uninstall:
 	$(INSTALL_VARS) scripts/uninstall
 
 -include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(B)/wgtap-capture/main.d \
-	$(B)/wgtap-ship/main.d
+	$(B)/wgtap-ship/main.d $(B)/tests/tools/credsprobe.d
 
 # --- fuzzing (libFuzzer, clang) ----------------------------------------------
 # One harness per parser of outside bytes, in tests/fuzz/, with a small
@@ -171,7 +178,7 @@ FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 20
 FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -Icommon -Iwgtap-capture -Iwgtap-ship $(PKG_CFLAGS)
-FUZZ_TARGETS := pkt names recover s3err
+FUZZ_TARGETS := pkt names recover s3err ini imdsjson
 FUZZ_LIB_SRC := $(COMMON_SRC) $(CAPTURE_SRC) $(SHIP_SRC)
 
 build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_SRC)

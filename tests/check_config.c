@@ -3,8 +3,9 @@
  * Tests for wgtap-ship/config.c: the option loop (defaults, every flag,
  * numbers at and past their bounds, words, unknown and value-less flags,
  * --help and --version), the check of the whole (mode and FILE names,
- * bucket, region, endpoint, key prefix, host label) with the one line each
- * failure logs, and the credentials from the environment. main.c turns
+ * bucket, region, endpoint, CA file, key prefix, host label, --check) with
+ * the one line each failure logs. The keys are creds.c's (check_creds.c).
+ * main.c turns
  * CONFIG_USAGE and every failed check into exit status 2; t-ship-cli.sh
  * runs the program for that.
  */
@@ -14,7 +15,6 @@
 
 #include "check_wgtap.h"
 #include "config.h"
-#include "sigv4.h"
 #include "wgtap.h"
 
 static enum config_action
@@ -54,7 +54,7 @@ START_TEST(test_config_parse_defaults)
 	ck_assert_str_eq(cfg.key_prefix, "wgtap/");
 	ck_assert_ptr_null(cfg.host_label);
 	ck_assert_ptr_null(cfg.ca_file);
-	ck_assert(!cfg.once && !cfg.keep && !cfg.verbose);
+	ck_assert(!cfg.once && !cfg.keep && !cfg.verbose && !cfg.check);
 	ck_assert_uint_eq(cfg.max_attempts, 5);
 	ck_assert_int_eq(cfg.timeout, 30);
 	ck_assert_uint_eq(cfg.backoff_max_ms, 60000);
@@ -70,7 +70,7 @@ START_TEST(test_config_parse_every_flag)
 	    "--storage-region", "eu-west-1", "--storage-addressing", "virtual",
 	    "--key-prefix", "p", "--host-label", "gw1", "--keep", "--ca-file",
 	    "/ca.pem", "--max-attempts", "1000", "--timeout", "3600",
-	    "--backoff-max", "86400", "-v", "/a/b", "c", NULL };
+	    "--backoff-max", "86400", "-v", "--check", "/a/b", "c", NULL };
 	struct config cfg;
 
 	ck_assert_int_eq(parse(argv, &cfg), CONFIG_RUN);
@@ -81,7 +81,7 @@ START_TEST(test_config_parse_every_flag)
 	ck_assert_int_eq(cfg.addressing, S3_ADDR_VIRTUAL);
 	ck_assert_str_eq(cfg.key_prefix, "p");
 	ck_assert_str_eq(cfg.host_label, "gw1");
-	ck_assert(cfg.keep && cfg.verbose && !cfg.once);
+	ck_assert(cfg.keep && cfg.verbose && cfg.check && !cfg.once);
 	ck_assert_str_eq(cfg.ca_file, "/ca.pem");
 	ck_assert_uint_eq(cfg.max_attempts, 1000);
 	ck_assert_int_eq(cfg.timeout, 3600);
@@ -176,9 +176,11 @@ START_TEST(test_config_usage_text)
 		"--storage-region", "--storage-addressing", "--key-prefix",
 		"--host-label", "--once", "--keep", "--ca-file",
 		"--max-attempts", "--timeout", "--backoff-max", "--verbose",
-		"--help", "--version",
+		"--help", "--version", "--check", "AWS_ACCESS_KEY_ID",
+		"CREDENTIALS_DIRECTORY", "AWS_SHARED_CREDENTIALS_FILE",
+		"AWS_PROFILE", "AWS_EC2_METADATA_DISABLED",
 	};
-	char buf[4096];
+	char buf[8192];
 	size_t i, n;
 	FILE *f = fmemopen(buf, sizeof(buf) - 1, "w");
 
@@ -261,6 +263,11 @@ static const struct {
 } bad_configs[] = {
 	{ { "--once", "--storage-bucket", "bkt", "wg0.csv" },
 	    "--once and FILE arguments do not go together" },
+	{ { "--check", "--once", "--storage-bucket", "bkt" },
+	    "--check goes with neither --once nor FILE arguments" },
+	{ { "--check", "--storage-bucket", "bkt",
+	    "wg0-20261124T140231.123456789Z-000001.csv" },
+	    "--check goes with neither --once nor FILE arguments" },
 	{ { "--storage-bucket", "bkt", "/spool/notes.txt" },
 	    "/spool/notes.txt: not a segment file name" },
 	{ { "--storage-bucket", "bkt",
@@ -322,112 +329,48 @@ START_TEST(test_config_check_region_length)
 }
 END_TEST
 
-/* Set the three variables (NULL: unset) and read them. */
-static int
-credentials(const char *id, const char *secret, const char *token,
-    struct s3_config *s3, char **line)
+/* --check parses, and goes with neither --once nor FILE... */
+START_TEST(test_config_check_mode)
 {
-	struct errcap cap;
-	int r;
-
-	if (id)
-		setenv("AWS_ACCESS_KEY_ID", id, 1);
-	else
-		unsetenv("AWS_ACCESS_KEY_ID");
-	if (secret)
-		setenv("AWS_SECRET_ACCESS_KEY", secret, 1);
-	else
-		unsetenv("AWS_SECRET_ACCESS_KEY");
-	if (token)
-		setenv("AWS_SESSION_TOKEN", token, 1);
-	else
-		unsetenv("AWS_SESSION_TOKEN");
-	memset(s3, 0, sizeof(*s3));
-	errcap_start(&cap);
-	r = config_credentials(s3);
-	*line = errcap_end(&cap);
-	return r;
-}
-
-static void
-credentials_clear(void)
-{
-	unsetenv("AWS_ACCESS_KEY_ID");
-	unsetenv("AWS_SECRET_ACCESS_KEY");
-	unsetenv("AWS_SESSION_TOKEN");
-}
-
-START_TEST(test_config_credentials_good)
-{
-	struct s3_config s3;
+	char *argv[] = { "x", "--storage-bucket", "bkt", "--check",
+	    "--host-label", "h", NULL };
+	struct config cfg;
 	char *line;
 
-	ck_assert_int_eq(credentials("AKIDEXAMPLE", "se/cret+key", "tok en",
-	    &s3, &line), WGTAP_OK);
+	ck_assert_int_eq(parse_check(argv, &cfg, &line), WGTAP_OK);
 	ck_assert_str_eq(line, "");
 	free(line);
-	ck_assert_str_eq(s3.access_key_id, "AKIDEXAMPLE");
-	ck_assert_str_eq(s3.secret_access_key, "se/cret+key");
-	ck_assert_str_eq(s3.session_token, "tok en");
-	/* an empty token is no token */
-	ck_assert_int_eq(credentials("AKIDEXAMPLE", "s", "", &s3, &line),
-	    WGTAP_OK);
-	free(line);
-	ck_assert_ptr_null(s3.session_token);
-	ck_assert_int_eq(credentials("AKIDEXAMPLE", "s", NULL, &s3, &line),
-	    WGTAP_OK);
-	free(line);
-	ck_assert_ptr_null(s3.session_token);
-	credentials_clear();
+	ck_assert(cfg.check && !cfg.once);
+	ck_assert_int_eq(cfg.nfiles, 0);
 }
 END_TEST
 
-START_TEST(test_config_credentials_bad)
+/* A CA file is read at the check: missing or without certificates. */
+START_TEST(test_config_check_ca_file)
 {
-	static const char missing[] = "wgtap: error: AWS_ACCESS_KEY_ID and "
-	    "AWS_SECRET_ACCESS_KEY must be set in the environment\n";
-	char long_id[CONFIG_KEY_ID_MAX + 2], long_secret[SIGV4_MAX_SECRET + 2];
-	struct s3_config s3;
+	char path[] = "/tmp/check_config_ca.XXXXXX";
+	char *argv[] = { "x", "--storage-bucket", "bkt", "--host-label", "h",
+	    "--ca-file", path, NULL };
+	char *missing[] = { "x", "--storage-bucket", "bkt", "--host-label",
+	    "h", "--check", "--ca-file", "/nonexistent/ca.pem", NULL };
+	struct config cfg;
 	char *line;
+	int fd;
 
-	ck_assert_int_eq(credentials(NULL, "s", NULL, &s3, &line),
-	    WGTAP_EFORMAT);
-	ck_assert_str_eq(line, missing);
+	fd = mkstemp(path);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(write(fd, "not a certificate\n", 18), 18);
+	close(fd);
+	ck_assert_int_eq(parse_check(argv, &cfg, &line), WGTAP_EFORMAT);
+	ck_assert_ptr_nonnull(strstr(line, "wgtap: error: --ca-file "));
+	ck_assert_ptr_nonnull(strstr(line, ": no PEM certificate in it\n"));
+	ck_assert_uint_eq(check_count_lines(line), 1);
 	free(line);
-	ck_assert_int_eq(credentials("AKID", "", NULL, &s3, &line),
-	    WGTAP_EFORMAT);
-	ck_assert_str_eq(line, missing);
+	unlink(path);
+	ck_assert_int_eq(parse_check(missing, &cfg, &line), WGTAP_EFORMAT);
+	ck_assert_str_eq(line, "wgtap: error: --ca-file /nonexistent/ca.pem: "
+	    "No such file or directory\n");
 	free(line);
-	ck_assert_int_eq(credentials("AK ID", "s", NULL, &s3, &line),
-	    WGTAP_EFORMAT);
-	ck_assert_str_eq(line, "wgtap: error: AWS_ACCESS_KEY_ID holds "
-	    "blanks, '/', ',' or non-ASCII bytes\n");
-	free(line);
-	memset(long_id, 'A', sizeof(long_id) - 1);
-	long_id[sizeof(long_id) - 1] = '\0';
-	ck_assert_int_eq(credentials(long_id, "s", NULL, &s3, &line),
-	    WGTAP_EFORMAT);
-	free(line);
-	long_id[sizeof(long_id) - 2] = '\0';	/* CONFIG_KEY_ID_MAX: fine */
-	ck_assert_int_eq(credentials(long_id, "s", NULL, &s3, &line),
-	    WGTAP_OK);
-	free(line);
-	memset(long_secret, 's', sizeof(long_secret) - 1);
-	long_secret[sizeof(long_secret) - 1] = '\0';
-	ck_assert_int_eq(credentials("AKID", long_secret, NULL, &s3, &line),
-	    WGTAP_EFORMAT);
-	ck_assert_ptr_nonnull(strstr(line, "AWS_SECRET_ACCESS_KEY is longer "
-	    "than"));
-	/* the secret itself is never in the line */
-	ck_assert_ptr_null(strstr(line, "sssss"));
-	free(line);
-	ck_assert_int_eq(credentials("AKID", "s", "tok\r\nX-Injected: 1", &s3,
-	    &line), WGTAP_EFORMAT);
-	ck_assert_str_eq(line, "wgtap: error: AWS_SESSION_TOKEN holds "
-	    "control characters\n");
-	free(line);
-	ck_assert_ptr_null(s3.access_key_id);
-	credentials_clear();
 }
 END_TEST
 
@@ -455,9 +398,8 @@ config_suite(void)
 	    sizeof(bad_configs) / sizeof(bad_configs[0]));
 	suite_add_tcase(s, tc);
 
-	tc = tcase_create("config_credentials");
-	tcase_add_test(tc, test_config_credentials_good);
-	tcase_add_test(tc, test_config_credentials_bad);
+	tcase_add_test(tc, test_config_check_mode);
+	tcase_add_test(tc, test_config_check_ca_file);
 	suite_add_tcase(s, tc);
 	return s;
 }

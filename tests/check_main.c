@@ -52,6 +52,11 @@ main(void)
 		daemon_suite,
 		ship_suite,
 		watch_suite,
+		ini_suite,
+		imds_suite,
+		creds_suite,
+		renew_suite,
+		preflight_suite,
 	};
 	SRunner *sr;
 	size_t i;

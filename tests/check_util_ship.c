@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * Helpers shared by the shipper's unit tests: files in a scratch spool, a
- * segment with the v1 header, an S3 client and shipping configuration for
- * a loopback endpoint, and a one-shot HTTP responder to play the server.
+ * segment with the v1 header, keys from the environment, an S3 client and
+ * shipping configuration for a loopback endpoint, and an HTTP responder
+ * to play the server for one request or a few in a row.
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -21,6 +22,7 @@
 #include <openssl/evp.h>
 
 #include "check_wgtap.h"
+#include "creds.h"
 #include "csv.h"
 #include "wgtap.h"
 
@@ -62,6 +64,37 @@ tseg_write(int dirfd, const char *name)
 	return st.st_size;
 }
 
+/* Set name to value, or unset it when value is NULL. */
+static void
+env_set(const char *name, const char *value)
+{
+	if (value)
+		ck_assert_int_eq(setenv(name, value, 1), 0);
+	else
+		ck_assert_int_eq(unsetenv(name), 0);
+}
+
+struct creds *
+tcreds_new(const char *id, const char *secret, const char *token)
+{
+	char why[CREDS_ERROR_SIZE];
+	struct creds *c = NULL;
+
+	env_set("AWS_ACCESS_KEY_ID", id);
+	env_set("AWS_SECRET_ACCESS_KEY", secret);
+	env_set("AWS_SESSION_TOKEN", token);
+	env_set("AWS_EC2_METADATA_DISABLED", "true");
+	ck_assert_msg(creds_load(NULL, &c, why) == WGTAP_OK, "%s", why);
+	env_set("AWS_ACCESS_KEY_ID", NULL);
+	env_set("AWS_SECRET_ACCESS_KEY", NULL);
+	env_set("AWS_SESSION_TOKEN", NULL);
+	ck_assert_int_eq(creds_source(c), CREDS_SRC_ENV);
+	return c;
+}
+
+/* The keys of the client tclient_new() made; freed with it. */
+static struct creds *tclient_creds;
+
 struct s3_client *
 tclient_new(const char *url)
 {
@@ -73,8 +106,8 @@ tclient_new(const char *url)
 	cfg.addressing = S3_ADDR_PATH;
 	cfg.bucket = "bucket";
 	cfg.region = "us-east-1";
-	cfg.access_key_id = "AKIDEXAMPLE";
-	cfg.secret_access_key = "secret";
+	tclient_creds = tcreds_new("AKIDEXAMPLE", "secret", NULL);
+	cfg.creds = tclient_creds;
 	cfg.timeout = 2;
 	ck_assert_int_eq(curl_global_init(CURL_GLOBAL_DEFAULT), CURLE_OK);
 	ck_assert_int_eq(s3_client_new(&cfg, &c), WGTAP_OK);
@@ -85,6 +118,8 @@ void
 tclient_free(struct s3_client *c)
 {
 	s3_client_free(c);
+	creds_free(tclient_creds);
+	tclient_creds = NULL;
 	curl_global_cleanup();
 }
 
@@ -99,56 +134,73 @@ tship_config(struct ship_config *sc, struct s3_client *c)
 }
 
 /*
- * The one-shot HTTP responder: accepts one connection, reads one request
- * (headers and Content-Length bytes of body), writes the request to a
- * pipe, then sends `response` (or nothing at all when it is NULL, to play
- * a hung server) and exits.
+ * The HTTP responder: for each of n connections in turn, read one request
+ * (headers and Content-Length bytes of body), write it to the pipe out,
+ * run hook, then send the next response (or nothing at all when it is
+ * NULL, to play a hung server); exit after the last.
  */
+const char fake_accept_only[] = "";
+
 static void
-fake_serve(int ls, int out, const char *response)
+fake_serve(int ls, int out, const char *const *responses, size_t n,
+    fake_hook *hook, void *arg)
 {
 	char buf[65536];
-	size_t len = 0, need = 0;
+	size_t len, need, i;
 	const char *end, *cl;
-	ssize_t n;
+	ssize_t r;
 	int s;
 
-	s = accept(ls, NULL, NULL);
-	if (s == -1)
-		_exit(1);
-	for (;;) {
-		n = read(s, buf + len, sizeof(buf) - 1 - len);
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-		buf[len] = '\0';
-		end = strstr(buf, "\r\n\r\n");
-		if (!end)
-			continue;
-		cl = strcasestr(buf, "\r\nContent-Length:");
-		need = (size_t)(end - buf) + 4;
-		if (cl && cl < end)
-			need += strtoul(cl + 17, NULL, 10);
-		if (len >= need)
-			break;
+	for (i = 0; i < n; i++) {
+		s = accept(ls, NULL, NULL);
+		if (s == -1)
+			_exit(1);
+		if (responses[i] == fake_accept_only) {
+			if (i + 1 == n)
+				close(out);
+			continue;	/* left open, never read */
+		}
+		len = 0;
+		for (;;) {
+			r = read(s, buf + len, sizeof(buf) - 1 - len);
+			if (r <= 0)
+				break;
+			len += (size_t)r;
+			buf[len] = '\0';
+			end = strstr(buf, "\r\n\r\n");
+			if (!end)
+				continue;
+			cl = strcasestr(buf, "\r\nContent-Length:");
+			need = (size_t)(end - buf) + 4;
+			if (cl && cl < end)
+				need += strtoul(cl + 17, NULL, 10);
+			if (len >= need)
+				break;
+		}
+		if (write(out, buf, len) != (ssize_t)len)
+			_exit(1);
+		if (i + 1 == n)
+			close(out);	/* every request is in the pipe */
+		if (hook)
+			hook(i, buf, len, arg);
+		if (!responses[i]) {
+			pause();	/* hung: the connection stays open */
+			_exit(0);
+		}
+		if (write(s, responses[i], strlen(responses[i])) !=
+		    (ssize_t)strlen(responses[i]))
+			_exit(1);
+		shutdown(s, SHUT_WR);
+		while (read(s, buf, sizeof(buf)) > 0)
+			;
+		close(s);
 	}
-	if (write(out, buf, len) != (ssize_t)len)
-		_exit(1);
-	close(out);
-	if (!response) {
-		pause();	/* hung: the connection stays open, silent */
-		_exit(0);
-	}
-	if (write(s, response, strlen(response)) != (ssize_t)strlen(response))
-		_exit(1);
-	shutdown(s, SHUT_WR);
-	while (read(s, buf, sizeof(buf)) > 0)
-		;
 	_exit(0);
 }
 
 void
-fake_start(struct fake *f, const char *response)
+fake_start_seq(struct fake *f, const char *const *responses, size_t n,
+    fake_hook *hook, void *arg)
 {
 	struct sockaddr_in sa;
 	socklen_t salen = sizeof(sa);
@@ -168,11 +220,19 @@ fake_start(struct fake *f, const char *response)
 	ck_assert_int_ne(f->pid, -1);
 	if (f->pid == 0) {
 		close(p[0]);
-		fake_serve(ls, p[1], response);
+		fake_serve(ls, p[1], responses, n, hook, arg);
 	}
 	close(p[1]);
 	close(ls);
 	f->reqfd = p[0];
+}
+
+void
+fake_start(struct fake *f, const char *response)
+{
+	const char *responses[1] = { response };
+
+	fake_start_seq(f, responses, 1, NULL, NULL);
 }
 
 char *

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "creds.h"
 #include "s3.h"
 #include "ship.h"
 
@@ -45,6 +46,11 @@ Suite *pace_suite(void);
 Suite *outcome_suite(void);
 Suite *batch_suite(void);
 Suite *daemon_suite(void);
+Suite *ini_suite(void);
+Suite *imds_suite(void);
+Suite *creds_suite(void);
+Suite *renew_suite(void);
+Suite *preflight_suite(void);
 
 /* Directory of test fixtures (tests/data), from WGTAP_TESTDATA or ".". */
 const char *check_datadir(void);
@@ -124,8 +130,17 @@ bool tfile_exists(int dirfd, const char *name);
 off_t tseg_write(int dirfd, const char *name);
 
 /*
+ * Keys from the environment source of the credential chain: the three
+ * variables are set (NULL: unset), creds_load() runs (the metadata
+ * service turned off) and they are unset again. Free with creds_free().
+ */
+struct creds *tcreds_new(const char *id, const char *secret,
+    const char *token);
+
+/*
  * curl_global_init(), then an S3 client for the endpoint url (path style,
- * bucket "bucket", timeout 2 s); tclient_free() undoes both.
+ * bucket "bucket", keys AKIDEXAMPLE and "secret", timeout 2 s);
+ * tclient_free() undoes both.
  */
 struct s3_client *tclient_new(const char *url);
 void tclient_free(struct s3_client *c);
@@ -146,6 +161,22 @@ struct fake {
 };
 
 void fake_start(struct fake *f, const char *response);
+
+/*
+ * The same for n requests on n connections, one after the other: the
+ * i-th gets responses[i], and hook(i, req, len, arg) (when not NULL) runs
+ * in the server just before it is sent, with the request as received (it
+ * may rewrite the response, which is the server's copy). A response that
+ * is fake_accept_only takes a connection that sends nothing (libcurl's
+ * CONNECT_ONLY) and leaves it open. fake_request() returns all the
+ * requests, one after the other.
+ */
+typedef void fake_hook(size_t i, const char *req, size_t len, void *arg);
+
+extern const char fake_accept_only[];
+
+void fake_start_seq(struct fake *f, const char *const *responses, size_t n,
+    fake_hook *hook, void *arg);
 char *fake_request(struct fake *f);
 void fake_stop(struct fake *f);
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # A flush that fails: fdatasync(2) reports EIO once (an LD_PRELOAD shim,
-# tests/tools/failsync.c), as Linux reports a failed writeback: to one
+# tests/shims/failsync.c), as Linux reports a failed writeback: to one
 # call, after which fsync succeeds although the data may be gone. The
 # segment must then never be published as good: one error line, the
 # temporary file left, exit 1; and the next start recovers what decodes,

@@ -2,9 +2,12 @@
 # SPDX-License-Identifier: MIT
 # scripts/install and scripts/uninstall into temporary DESTDIRs, checked
 # file by file: every path, type, mode, owner and content that matters
-# (binaries 0755, units 0644 with the installed ExecStart paths, man pages
-# 0644, ship.env 0600 root:root); a second run changes nothing and keeps an
-# edited env file; uninstall removes everything it installed and keeps the
+# (binaries 0755, units 0644 with the installed ExecStart paths and the
+# keys passed with LoadCredential=, man pages 0644, ship.env with options
+# only and the aws-credentials template, both 0600 root:root); a second run
+# changes nothing and keeps edited configuration files; an upgrade from the
+# layout with the keys in ship.env keeps that file as it was and adds the
+# template; uninstall removes everything it installed and keeps the
 # configuration until --purge. A plain staging DESTDIR gets no users and no
 # spool; a chroot-like one (its own etc/passwd) gets both, created with
 # systemd-sysusers/-tmpfiles --root, and --purge refuses to delete unshipped
@@ -108,10 +111,12 @@ for u in wgtap-capture@.service wgtap-ship.service wgtap-backfill.service \
 done
 file_is "$D/usr/local/lib/tmpfiles.d/wgtap.conf" 644
 file_is "$D/usr/local/lib/sysusers.d/wgtap.conf" 644
-for f in cron.example ship.env.example capture.env.example; do
+for f in cron.example ship.env.example aws-credentials.example \
+	capture.env.example; do
 	file_is "$D$doc/$f" 644
 done
 file_is "$D/etc/wgtap/ship.env" 600
+file_is "$D/etc/wgtap/aws-credentials" 600
 file_is "$D/etc/wgtap/capture.env" 644
 eq "/etc/wgtap is 0755" "$(stat -c %a "$D/etc/wgtap")" 755
 
@@ -126,6 +131,14 @@ eq "wgtap-ship.service EnvironmentFile" "$(unit_line "$D$units/wgtap-ship.servic
 	/etc/wgtap/ship.env
 eq "wgtap-backfill.service EnvironmentFile" "$(unit_line "$D$units/wgtap-backfill.service" EnvironmentFile)" \
 	/etc/wgtap/ship.env
+for u in wgtap-ship.service wgtap-backfill.service; do
+	eq "$u passes the keys with LoadCredential=" \
+		"$(unit_line "$D$units/$u" LoadCredential)" \
+		aws-credentials:/etc/wgtap/aws-credentials
+done
+eq "wgtap-ship.service: no restart after a configuration error" \
+	"$(unit_line "$D$units/wgtap-ship.service" RestartPreventExitStatus)" \
+	"2 243"
 eq "wgtap-capture@.service EnvironmentFile (optional, then per interface)" \
 	"$(unit_line "$D$units/wgtap-capture@.service" EnvironmentFile | tr '\n' ' ')" \
 	'-/etc/wgtap/capture.env -/etc/wgtap/capture-%i.env '
@@ -142,8 +155,19 @@ check "the cron example runs the installed binary with the installed env file" \
 	"$D$doc/cron.example"
 check "no @PLACEHOLDER@ is left in any installed text file" \
 	bash -c '! grep -rEl "@[A-Z]+@" "$@"' _ "$D/usr/local/lib" "$D/etc" "$D$doc"
-check "ship.env is the template: empty credentials, WGTAP_SHIP_OPTS" \
-	grep -qx 'AWS_SECRET_ACCESS_KEY=' "$D/etc/wgtap/ship.env"
+check "ship.env is the template: WGTAP_SHIP_OPTS set" \
+	grep -q '^WGTAP_SHIP_OPTS="--storage-bucket ' "$D/etc/wgtap/ship.env"
+eq "ship.env sets nothing but WGTAP_SHIP_OPTS (keys only in comments)" \
+	"$(grep -v '^#' "$D/etc/wgtap/ship.env" | grep -c .)" 1
+check "ship.env names the keys only in comments" \
+	grep -qx '#AWS_SECRET_ACCESS_KEY=' "$D/etc/wgtap/ship.env"
+eq "aws-credentials is the template: comments only, no [profile]" \
+	"$(grep -cv '^#' "$D/etc/wgtap/aws-credentials")" 0
+check "aws-credentials shows the format" \
+	grep -qx '#aws_secret_access_key = .*' "$D/etc/wgtap/aws-credentials"
+check "aws-credentials names its installed path" \
+	grep -q 'LoadCredential=aws-credentials:/etc/wgtap/aws-credentials' \
+	"$D/etc/wgtap/aws-credentials"
 check "no credential is on any unit's command line" \
 	bash -c '! grep -h "^ExecStart=" "$1"/* | grep -q AWS_' _ "$D$units"
 check "a plain DESTDIR gets no users" test ! -e "$D/etc/passwd"
@@ -155,6 +179,7 @@ check "the output says why users and spool were not created" \
 # Exactly these files, nothing else.
 (cd "$D" && find . ! -type d | sort) >"$T/files"
 cat >"$T/files.want" <<EOF
+./etc/wgtap/aws-credentials
 ./etc/wgtap/capture.env
 ./etc/wgtap/ship.env
 .$bin/wgtap-capture
@@ -165,6 +190,7 @@ cat >"$T/files.want" <<EOF
 ./usr/local/lib/systemd/system/wgtap-ship.service
 ./usr/local/lib/sysusers.d/wgtap.conf
 ./usr/local/lib/tmpfiles.d/wgtap.conf
+.$doc/aws-credentials.example
 .$doc/capture.env.example
 .$doc/cron.example
 .$doc/ship.env.example
@@ -185,18 +211,25 @@ check "second install: same files, modes, owners and contents" \
 	diff -u "$T/snap1" "$T/snap2"
 check "second install reports every file unchanged or kept" \
 	bash -c '! grep "installed " "$1"' _ "$T/out"
-echo "AWS_ACCESS_KEY_ID=AKIDEDITED" >>"$D/etc/wgtap/ship.env"
+echo "AWS_PROFILE=gw" >>"$D/etc/wgtap/ship.env"
+printf '[gw]\naws_access_key_id = AKIDEDITED\naws_secret_access_key = s\n' \
+	>>"$D/etc/wgtap/aws-credentials"
 echo "WGTAP_CAPTURE_OPTS=--gzip-level 6" >>"$D/etc/wgtap/capture.env"
 cp "$D/etc/wgtap/ship.env" "$T/ship.env.edited"
+cp "$D/etc/wgtap/aws-credentials" "$T/aws-credentials.edited"
 cp "$D/etc/wgtap/capture.env" "$T/capture.env.edited"
-chmod 0644 "$D/etc/wgtap/ship.env"
+chmod 0644 "$D/etc/wgtap/ship.env" "$D/etc/wgtap/aws-credentials"
 inst "$D"
 eq "third install exits 0" "$?" 0
 check "an edited ship.env is kept" cmp -s "$T/ship.env.edited" "$D/etc/wgtap/ship.env"
+check "an edited aws-credentials is kept" \
+	cmp -s "$T/aws-credentials.edited" "$D/etc/wgtap/aws-credentials"
 check "an edited capture.env is kept" cmp -s "$T/capture.env.edited" "$D/etc/wgtap/capture.env"
 if [ "$root" = 1 ]; then
 	file_is "$D/etc/wgtap/ship.env" 600
-	check "tightening ship.env is reported" grep -q 'made it 0600 root:root' "$T/out"
+	file_is "$D/etc/wgtap/aws-credentials" 600
+	eq "tightening both is reported" \
+		"$(grep -c 'made it 0600 root:root (it holds secrets)' "$T/out")" 2
 fi
 
 # ---------------------------------------------------------------------------
@@ -207,8 +240,9 @@ rc=$?
 cat "$T/out"
 eq "uninstall exits 0" "$rc" 0
 (cd "$D" && find . ! -type d | sort) >"$T/left"
-printf '%s\n' ./etc/wgtap/capture.env ./etc/wgtap/ship.env >"$T/left.want"
-check "uninstall leaves only the env files" diff -u "$T/left.want" "$T/left"
+printf '%s\n' ./etc/wgtap/aws-credentials ./etc/wgtap/capture.env \
+	./etc/wgtap/ship.env >"$T/left.want"
+check "uninstall leaves only the configuration" diff -u "$T/left.want" "$T/left"
 check "the kept ship.env is the edited one" cmp -s "$T/ship.env.edited" "$D/etc/wgtap/ship.env"
 check "uninstall removed the doc directory" test ! -e "$D$doc"
 uninst "$D"
@@ -217,6 +251,29 @@ uninst "$D" --purge
 eq "uninstall --purge exits 0" "$?" 0
 check "--purge removed /etc/wgtap" test ! -e "$D/etc/wgtap"
 check "nothing but directories is left" test -z "$(find "$D" ! -type d)"
+
+# ---------------------------------------------------------------------------
+# 3b. Upgrading from the layout with the keys in ship.env (no
+# aws-credentials yet): ship.env is kept byte for byte (its keys keep
+# working: the environment comes first), the template is added.
+D=$T/upgrade
+mkdir -p "$D/etc/wgtap"
+printf '%s\n' 'AWS_ACCESS_KEY_ID=AKIDOLDLAYOUT' \
+	'AWS_SECRET_ACCESS_KEY=old-layout-secret' \
+	'WGTAP_SHIP_OPTS="--storage-bucket old-bucket"' >"$D/etc/wgtap/ship.env"
+chmod 0600 "$D/etc/wgtap/ship.env"
+cp "$D/etc/wgtap/ship.env" "$T/ship.env.old"
+inst "$D"
+eq "upgrade: install exits 0" "$?" 0
+check "upgrade: the old ship.env is kept as it was" \
+	cmp -s "$T/ship.env.old" "$D/etc/wgtap/ship.env"
+check "upgrade: the output says so" \
+	grep -qx "scripts/install: kept existing $D/etc/wgtap/ship.env" "$T/out"
+file_is "$D/etc/wgtap/aws-credentials" 600
+check "upgrade: aws-credentials is the template" \
+	cmp -s "$D$doc/aws-credentials.example" "$D/etc/wgtap/aws-credentials"
+uninst "$D" --purge
+eq "upgrade: uninstall --purge exits 0" "$?" 0
 
 # ---------------------------------------------------------------------------
 # 4. Another PREFIX: units go where systemd looks for the administrator's.

@@ -53,7 +53,7 @@ run --help
 check "--help goes to stdout, exit 0" test "$rc" = 0 -a -z "$err"
 for flag in --spool-dir --storage-bucket --storage-endpoint \
 	--storage-region --storage-addressing --key-prefix --host-label --once \
-	--keep --ca-file --max-attempts --timeout --backoff-max --verbose; do
+	--keep --ca-file --max-attempts --timeout --backoff-max --verbose --check; do
 	check "--help documents $flag" grep -q -e "$flag" <<<"$out"
 done
 check "--help documents the key layout" \
@@ -129,11 +129,14 @@ run "${b[@]}" --storage-endpoint http://127.0.0.1:1 "$T/spool/$(seg_name 9)"
 check "file mode, missing file: exit 1 and says so" \
 	test "$rc" = 1 -a -n "$(grep 'no such file' <<<"$err")"
 
-# A spool that is not there: a run-time failure, one line, exit 1.
+# A spool that is not there: a run-time failure, one error line, exit 1
+# (after the line that says where the keys came from).
 run "${b[@]}" --storage-endpoint http://127.0.0.1:1 --once \
 	--spool-dir "$T/nope"
-check "--once on a missing spool: exit 1, one line" \
-	test "$rc:$(lines "$err")" = 1:1 -a -n "$(grep 'nope' <<<"$err")"
+check "--once on a missing spool: exit 1, one error line" \
+	test "$rc:$(lines "$err")" = 1:2 -a \
+	"$(grep -c 'error: .*nope' <<<"$err")" = 1 -a \
+	"$(head -n 1 <<<"$err")" = "wgtap-ship: info: credentials from the environment"
 
 # The daemon exits 1 when its spool is removed under it.
 mkdir "$T/doomed"

@@ -3,12 +3,15 @@
 # The systemd units as scripts/install installs them (into a temporary
 # DESTDIR): `systemd-analyze verify` is clean on each (no output at all;
 # it checks the syntax, the ExecStart binaries at their installed paths
-# and the man pages in Documentation=), and `systemd-analyze security
-# --offline=true` rates the exposure of wgtap-ship.service and
-# wgtap-backfill.service at most 2.5 and of wgtap-capture@wg0.service at
-# most 3.5; the scores are printed. Also checks the settings the scores do
-# not show: users, capabilities, restart policy, the spool as the only
-# writable path, the timer. Skips without systemd-analyze.
+# and the man pages in Documentation=, and it would complain about a bad
+# LoadCredential=), and `systemd-analyze security --offline=true` rates the
+# exposure of wgtap-ship.service and wgtap-backfill.service at most 1.1
+# (what they had before the keys moved to LoadCredential=) and of
+# wgtap-capture@wg0.service at most 3.5; the scores are printed. Also
+# checks the settings the scores do not show: users, capabilities, restart
+# policy, the keys passed as a credential and set nowhere in a unit, the
+# spool as the only writable path, the timer. Skips without
+# systemd-analyze.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib/common.sh
@@ -85,8 +88,8 @@ score() {
 	sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p' \
 		"$T/security.$1"
 }
-for spec in wgtap-ship.service:2.5 wgtap-capture@wg0.service:3.5 \
-	wgtap-backfill.service:2.5; do
+for spec in wgtap-ship.service:1.1 wgtap-capture@wg0.service:3.5 \
+	wgtap-backfill.service:1.1; do
 	u=${spec%:*}
 	max=${spec##*:}
 	s=$(score "$u")
@@ -136,6 +139,18 @@ for u in wgtap-ship.service wgtap-capture@.service; do
 	check "$u: RestartSec is between 1 and 60 s" \
 		bash -c 's=$1; s=${s%s}; [ "$s" -ge 1 ] && [ "$s" -le 60 ]' _ "$(val "$u" RestartSec)"
 done
+for u in wgtap-ship.service wgtap-backfill.service; do
+	eq "$u: the keys come as a systemd credential" \
+		"$(val "$u" LoadCredential)" \
+		aws-credentials:/etc/wgtap/aws-credentials
+	eq "$u: the options from ship.env" "$(val "$u" EnvironmentFile)" \
+		/etc/wgtap/ship.env
+	check "$u: no key is set in the unit itself" \
+		bash -c '! grep -Eq "^(Environment|SetCredential)=.*AWS_" "$1"' _ \
+		"$units/$u"
+done
+eq "ship: no restart after exit 2 (configuration) or 243 (credential)" \
+	"$(val wgtap-ship.service RestartPreventExitStatus)" "2 243"
 eq "backfill is a oneshot" "$(val wgtap-backfill.service Type)" oneshot
 check "backfill runs wgtap-ship --once" \
 	grep -q '^ExecStart=/usr/local/bin/wgtap-ship --once ' "$units/wgtap-backfill.service"

@@ -4,8 +4,10 @@
 # ($WGTAP_VALGRIND): convert captures with wgtap-capture -r (gzip and
 # plain, with a leftover to recover and a truncated file), then ship the
 # segments to a real S3 server (Swift) with wgtap-ship --once, including a
-# failing attempt against a wrong secret. Any memcheck error or definite
-# leak fails the run (valgrind --error-exitcode=1).
+# failing attempt against a wrong secret and the keys read from a shared
+# credentials file, and wgtap-ship --check (upload and delete). Any
+# memcheck error or definite leak fails the run (valgrind
+# --error-exitcode=1).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/common.sh"
@@ -55,15 +57,27 @@ if swift_available && swift_start "$work/swift" >"$work/swift.log" 2>&1; then
 		--once --spool-dir "$spool" --storage-bucket vg-bucket \
 		--storage-endpoint "$SWIFT_ENDPOINT" --max-attempts 2 --backoff-max 1
 	eq "nothing deleted after a refused upload" "$(seg_names "$spool" | wc -l)" "$n"
-	AWS_SECRET_ACCESS_KEY=$SWIFT_SECRET_KEY vg ship-once 0 "$WGTAP_SHIP" \
+	# The keys from a credentials file (the INI parser, the chain).
+	unset AWS_ACCESS_KEY_ID
+	printf '[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n' \
+		"$SWIFT_ACCESS_KEY" "$SWIFT_SECRET_KEY" >"$work/credentials"
+	export AWS_SHARED_CREDENTIALS_FILE=$work/credentials
+	vg ship-once 0 "$WGTAP_SHIP" \
 		--once --spool-dir "$spool" --storage-bucket vg-bucket \
 		--storage-endpoint "$SWIFT_ENDPOINT"
 	eq "objects in the bucket" "$(swift_list vg-bucket | wc -l)" "$n"
 	eq "spool empty" "$(seg_names "$spool" | wc -l)" 0
+	vg check 0 "$WGTAP_SHIP" --check --storage-bucket vg-bucket \
+		--storage-endpoint "$SWIFT_ENDPOINT" --host-label vg
+	eq "--check: five steps, all ok" "$(grep -c ': ok: ' "$work/check.out")" 5
+	unset AWS_SHARED_CREDENTIALS_FILE
 else
 	echo "note: Swift unavailable; the shipper ran only against a closed port"
 	AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=y vg ship-refused 1 "$WGTAP_SHIP" \
 		--once --spool-dir "$spool" --storage-bucket vg-bucket \
 		--storage-endpoint http://127.0.0.1:9 --max-attempts 2 --backoff-max 1
+	AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=y vg check-refused 1 "$WGTAP_SHIP" \
+		--check --storage-bucket vg-bucket --host-label vg \
+		--storage-endpoint http://127.0.0.1:9
 fi
 finish

@@ -16,6 +16,7 @@
 #include "batch.h"
 #include "log.h"
 #include "outcome.h"
+#include "renew.h"
 #include "spool.h"
 #include "wgtap.h"
 
@@ -50,7 +51,7 @@ batch_ship(const struct batch *b, int dirfd, const char *name,
 	for (t.attempt = 1; ; t.attempt++) {
 		if (pace_stop(b->pace))
 			return OUTCOME_STOPPED;
-		st = ship_file(b->sc, dirfd, name, sn, &rep);
+		st = renew_ship(b->sc, dirfd, name, sn, &rep);
 		t.failures = t.attempt;
 		t.rnd = pace_random();
 		outcome_decide(st, &rep, &t, &o);

@@ -2,7 +2,8 @@
 /*
  * The two run-once modes of wgtap-ship: --once (what is in the spool now)
  * and FILE... (exactly these files). Each segment gets up to
- * cfg->max_attempts tries with backoff. Every event about a segment is
+ * cfg->max_attempts tries with backoff, each with keys renewed as they
+ * need it (renew_ship()). Every event about a segment is
  * logged here; the caller only turns the result into an exit status.
  */
 #ifndef WGTAP_BATCH_H

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * The command line and environment of wgtap-ship, in the manner of
- * wireguard-tools' config.c: one check per value, each failure one line
- * that quotes the value, never a credential. config_parse() is the option
- * loop (defaults, then each flag and its value); config_check() looks at
- * the result as a whole and derives the endpoint, key prefix and host
- * label; config_credentials() reads the AWS_* variables. The caller exits 2
- * after a failure; nothing here exits.
+ * The command line of wgtap-ship, in the manner of wireguard-tools'
+ * config.c: one check per value, each failure one line that quotes the
+ * value. config_parse() is the option loop (defaults, then each flag and
+ * its value); config_check() looks at the result as a whole and derives
+ * the endpoint, key prefix and host label. The keys are not read here but
+ * by the credential chain (creds.c). The caller exits 2 after a failure;
+ * nothing here exits.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -17,11 +18,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "chars.h"
 #include "config.h"
 #include "log.h"
 #include "opt.h"
 #include "s3.h"
+#include "s3ca.h"
 #include "sigv4.h"
 #include "spool.h"
 #include "wgtap.h"
@@ -33,16 +34,20 @@ config_usage(FILE *f)
 {
 	fprintf(f,
 "usage: " CONFIG_PROG " --storage-bucket NAME [options] [FILE...]\n"
+"       " CONFIG_PROG " --storage-bucket NAME --check [options]\n"
 "\n"
 "Uploads finished wgtap segments from the spool to S3 (SigV4 PutObject) and\n"
-"deletes each one after the store confirmed it. Credentials come from\n"
-"AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and, if set, AWS_SESSION_TOKEN.\n"
+"deletes each one after the store confirmed it.\n"
 "\n"
 "Modes:\n"
 "  (default)                 watch the spool, ship segments as they appear,\n"
 "                            retrying failed uploads for ever\n"
 "  --once                    ship what is in the spool now, then exit\n"
 "  FILE...                   ship exactly these segment files, then exit\n"
+"  --check                   try the configuration, one line per step: the\n"
+"                            credentials, the endpoint's address, a (TLS)\n"
+"                            connection, the upload of a small object\n"
+"                            PREFIX" CONFIG_CHECK_DIR "HOST and its deletion\n"
 "\n"
 "Options:\n"
 "  --spool-dir DIR           the spool (default " CONFIG_DEFAULT_SPOOL ")\n"
@@ -66,10 +71,20 @@ config_usage(FILE *f)
 "  -h, --help                this text\n"
 "  -V, --version             the version\n"
 "\n"
+"Credentials: the first of these that has keys (never logged):\n"
+"  1. AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN\n"
+"  2. $CREDENTIALS_DIRECTORY/aws-credentials (systemd's LoadCredential=)\n"
+"  3. $AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/credentials\n"
+"     (2 and 3: profile $AWS_PROFILE, else default)\n"
+"  4. the EC2 instance role (IMDSv2), unless AWS_EC2_METADATA_DISABLED=true\n"
+"Keys from a file are read again when it changes; instance-role keys are\n"
+"renewed before they expire.\n"
+"\n"
 "Keys: PREFIX host=HOST/dt=YYYY-MM-DD/hour=HH/SEGMENT, with the date and\n"
 "hour (UTC) of the segment's start time.\n"
-"Exit status: 0 done, 1 a file could not be shipped (--once, FILE...) or a\n"
-"run-time failure, 2 a usage or configuration error.\n",
+"Exit status: 0 done, 1 a file could not be shipped (--once, FILE...), a\n"
+"run-time failure, or --check found a problem; 2 a usage or configuration\n"
+"error (such as no credentials anywhere).\n",
 	    CONFIG_DEFAULT_ATTEMPTS, CONFIG_DEFAULT_TIMEOUT,
 	    CONFIG_DEFAULT_BACKOFF);
 }
@@ -96,21 +111,10 @@ scope_text_ok(const char *s, size_t max)
 	return len <= max && sigv4_scope_part_ok(s, len);
 }
 
-/* No control bytes: the value goes into an HTTP header. */
-static bool
-header_text_ok(const char *s)
-{
-	for (; *s; s++) {
-		if (chars_is_cntrl(*s))
-			return false;
-	}
-	return true;
-}
-
 enum {
 	OPT_SPOOL = 256, OPT_BUCKET, OPT_ENDPOINT, OPT_REGION, OPT_ADDRESSING,
 	OPT_PREFIX, OPT_HOST, OPT_ONCE, OPT_KEEP, OPT_CA, OPT_ATTEMPTS,
-	OPT_TIMEOUT, OPT_BACKOFF,
+	OPT_TIMEOUT, OPT_BACKOFF, OPT_CHECK,
 };
 
 static const struct option long_opts[] = {
@@ -122,6 +126,7 @@ static const struct option long_opts[] = {
 	{ "key-prefix", required_argument, NULL, OPT_PREFIX },
 	{ "host-label", required_argument, NULL, OPT_HOST },
 	{ "once", no_argument, NULL, OPT_ONCE },
+	{ "check", no_argument, NULL, OPT_CHECK },
 	{ "keep", no_argument, NULL, OPT_KEEP },
 	{ "ca-file", required_argument, NULL, OPT_CA },
 	{ "max-attempts", required_argument, NULL, OPT_ATTEMPTS },
@@ -190,6 +195,9 @@ one_flag(struct config *cfg, int c, const char *arg, char **argv)
 		break;
 	case OPT_KEEP:
 		cfg->keep = true;
+		break;
+	case OPT_CHECK:
+		cfg->check = true;
 		break;
 	case OPT_CA:
 		cfg->ca_file = arg;
@@ -261,6 +269,10 @@ check_files(const struct config *cfg)
 		log_error("--once and FILE arguments do not go together");
 		return false;
 	}
+	if (cfg->check && (cfg->once || cfg->nfiles > 0)) {
+		log_error("--check goes with neither --once nor FILE arguments");
+		return false;
+	}
 	for (i = 0; i < cfg->nfiles; i++) {
 		base = strrchr(cfg->files[i], '/');
 		base = base ? base + 1 : cfg->files[i];
@@ -314,6 +326,28 @@ check_store(struct config *cfg)
 	return true;
 }
 
+/*
+ * The CA file, read as the S3 client will read it, so that a bad one is a
+ * configuration error in every mode (--check included) before anything.
+ */
+static bool
+check_ca(const struct config *cfg)
+{
+	STACK_OF(X509) *cas = NULL;
+	int r;
+
+	if (!cfg->ca_file)
+		return true;
+	r = s3_ca_load(cfg->ca_file, &cas);
+	s3_ca_free(cas);
+	if (r == WGTAP_OK)
+		return true;
+	log_error("--ca-file %s: %s", cfg->ca_file, r == WGTAP_ESYS ?
+	    strerror(errno) : r == WGTAP_EFORMAT ?
+	    "no PEM certificate in it" : wgtap_strerror(r));
+	return false;
+}
+
 /* The key's prefix and host=LABEL (the host name when none was given). */
 static bool
 check_key(struct config *cfg)
@@ -351,40 +385,8 @@ check_key(struct config *cfg)
 int
 config_check(struct config *cfg)
 {
-	if (!check_files(cfg) || !check_store(cfg) || !check_key(cfg))
+	if (!check_files(cfg) || !check_store(cfg) || !check_ca(cfg) ||
+	    !check_key(cfg))
 		return WGTAP_EFORMAT;
-	return WGTAP_OK;
-}
-
-int
-config_credentials(struct s3_config *s3)
-{
-	const char *id = getenv("AWS_ACCESS_KEY_ID");
-	const char *secret = getenv("AWS_SECRET_ACCESS_KEY");
-	const char *token = getenv("AWS_SESSION_TOKEN");
-
-	if (!id || id[0] == '\0' || !secret || secret[0] == '\0') {
-		log_error("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be "
-		    "set in the environment");
-		return WGTAP_EFORMAT;
-	}
-	/* Never quote these values: they are (or are next to) secrets. */
-	if (!scope_text_ok(id, CONFIG_KEY_ID_MAX)) {
-		log_error("AWS_ACCESS_KEY_ID holds blanks, '/', ',' or "
-		    "non-ASCII bytes");
-		return WGTAP_EFORMAT;
-	}
-	if (strlen(secret) > SIGV4_MAX_SECRET) {
-		log_error("AWS_SECRET_ACCESS_KEY is longer than %d bytes",
-		    SIGV4_MAX_SECRET);
-		return WGTAP_EFORMAT;
-	}
-	if (token && !header_text_ok(token)) {
-		log_error("AWS_SESSION_TOKEN holds control characters");
-		return WGTAP_EFORMAT;
-	}
-	s3->access_key_id = id;
-	s3->secret_access_key = secret;
-	s3->session_token = token && token[0] != '\0' ? token : NULL;
 	return WGTAP_OK;
 }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * wgtap-ship's configuration: the command line (the option loop, then a
- * separate check of the whole), the --help text, and the credentials
- * from the environment. Each bad value gets one error line that quotes it
- * (never a credential) and the caller exits 2; nothing here exits.
+ * separate check of the whole) and the --help text. The keys are not
+ * configuration: they come from the credential chain (creds.h). Each bad
+ * value gets one error line that quotes it and the caller exits 2;
+ * nothing here exits.
  */
 #ifndef WGTAP_CONFIG_H
 #define WGTAP_CONFIG_H
@@ -21,7 +22,8 @@
 #define CONFIG_DEFAULT_TIMEOUT	30	/* seconds */
 #define CONFIG_DEFAULT_BACKOFF	60	/* seconds */
 #define CONFIG_REGION_MAX	63
-#define CONFIG_KEY_ID_MAX	128
+/* --check uploads PREFIX CONFIG_CHECK_DIR HOST, never a segment's key. */
+#define CONFIG_CHECK_DIR	"wgtap-check/"
 
 struct config {
 	const char		*spool_dir;
@@ -32,6 +34,7 @@ struct config {
 	const char		*host_label;	/* as given, or NULL */
 	const char		*ca_file;
 	bool			 once, keep, verbose;
+	bool			 check;		/* --check */
 	unsigned		 max_attempts;
 	long			 timeout;	/* seconds */
 	uint64_t		 backoff_max_ms;
@@ -64,18 +67,11 @@ enum config_action config_parse(int argc, char **argv, struct config *cfg);
 
 /*
  * Check the parsed flags as a whole and fill in what follows from them:
- * --once or FILE..., the FILE names, the bucket, region and endpoint, the
- * key prefix and the host label (the host name when none was given).
+ * the mode (--check, --once or FILE..., at most one), the FILE names, the
+ * bucket, region and endpoint, the CA file (readable, with a certificate),
+ * the key prefix and the host label (the host name when none was given).
  * Returns WGTAP_OK, or WGTAP_EFORMAT after one error line.
  */
 int config_check(struct config *cfg);
-
-/*
- * Read AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN into
- * the credentials of *s3 (pointers into the environment). Returns
- * WGTAP_OK, or WGTAP_EFORMAT after one error line that does not quote
- * them.
- */
-int config_credentials(struct s3_config *s3);
 
 #endif

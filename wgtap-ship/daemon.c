@@ -24,6 +24,7 @@
 #include "log.h"
 #include "outcome.h"
 #include "queue.h"
+#include "renew.h"
 #include "spool.h"
 #include "watch.h"
 #include "wgtap.h"
@@ -212,7 +213,7 @@ daemon_ship_one(struct daemon *d)
 	char name[SPOOL_MAX_NAME];
 
 	memcpy(name, it->name, sizeof(name));
-	st = ship_file(d->sc, d->dirfd, name, &it->parsed, &rep);
+	st = renew_ship(d->sc, d->dirfd, name, &it->parsed, &rep);
 	memset(&t, 0, sizeof(t));
 	t.mode = OUTCOME_DAEMON;
 	t.shown = name;

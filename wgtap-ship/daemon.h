@@ -15,7 +15,8 @@
 
 /*
  * Watch cfg->spool_dir and ship each segment with sc as it appears,
- * oldest first, retrying failed uploads for ever, until p says stop
+ * oldest first, with keys renewed as they need it (renew_ship()),
+ * retrying failed uploads for ever, until p says stop
  * (checked between steps; the upload under way is stopped by the S3
  * client's own abort callback). Foreign entries are reported once and
  * left alone. Returns true after a stop request; false after a run-time

@@ -3,10 +3,16 @@
  * wgtap-ship: uploads finished spool segments to S3 and deletes each one
  * after a verified upload (SPEC sections 3 and 4). This file owns the
  * process: the flags (parsed by config.c) and what they ask for, the
- * termination signals, the S3 client, the choice of mode (daemon.c, or
- * batch.c for --once and FILE...) and the exit status: 0 done, 1 a file
- * could not be shipped or a run-time failure, 2 a usage or configuration
- * error.
+ * termination signals, the credentials (creds.c) and the S3 client, the
+ * choice of mode (daemon.c, batch.c for --once and FILE..., preflight.c
+ * for --check) and the exit status: 0 done, 1 a file could not be shipped,
+ * a run-time failure or --check found a problem, 2 a usage or
+ * configuration error.
+ *
+ * Credentials found nowhere are a configuration error (2: the unit does
+ * not restart for ever), except when a metadata service that should
+ * answer could not be reached: on EC2 at boot the network may come up
+ * later, so that is a run-time failure (1) and systemd tries again.
  *
  * Signals: SIGTERM and SIGINT are blocked except while waiting in ppoll()
  * (pace_wait()), so the handler, which only sets a flag, cannot race the
@@ -25,9 +31,11 @@
 
 #include "batch.h"
 #include "config.h"
+#include "creds.h"
 #include "daemon.h"
 #include "log.h"
 #include "pace.h"
+#include "preflight.h"
 #include "s3.h"
 #include "ship.h"
 #include "wgtap.h"
@@ -87,24 +95,46 @@ signals_setup(sigset_t *waitmask)
 }
 
 /*
- * The S3 client for cfg and the credentials in *s3cfg. Returns EXIT_OK
+ * Walk the credential chain. Returns EXIT_OK and *out, or the exit status
+ * after one error line (which names the source, never a key).
+ */
+static int
+credentials_load(struct creds **out)
+{
+	char why[CREDS_ERROR_SIZE];
+	int r;
+
+	r = creds_load(NULL, out, why);
+	if (r == WGTAP_OK) {
+		log_info("credentials from %s", creds_origin(*out));
+		return EXIT_OK;
+	}
+	log_error("%s", why);
+	return r == WGTAP_ENET || r == WGTAP_ENOMEM ? EXIT_FAIL : EXIT_USAGE;
+}
+
+/*
+ * The S3 client for cfg, signing with the keys of creds. Returns EXIT_OK
  * and *out, or the exit status after one error line.
  */
 static int
-client_open(const struct config *cfg, struct s3_config *s3cfg,
+client_open(const struct config *cfg, const struct creds *creds,
     struct s3_client **out)
 {
+	struct s3_config cf;
 	int r;
 
-	s3cfg->endpoint = cfg->endpoint;
-	s3cfg->addressing = cfg->addressing;
-	s3cfg->bucket = cfg->bucket;
-	s3cfg->region = cfg->region;
-	s3cfg->ca_file = cfg->ca_file;
-	s3cfg->timeout = cfg->timeout;
-	s3cfg->abort_cb = stop_cb;
-	s3cfg->abort_arg = NULL;
-	r = s3_client_new(s3cfg, out);
+	memset(&cf, 0, sizeof(cf));
+	cf.creds = creds;
+	cf.endpoint = cfg->endpoint;
+	cf.addressing = cfg->addressing;
+	cf.bucket = cfg->bucket;
+	cf.region = cfg->region;
+	cf.ca_file = cfg->ca_file;
+	cf.timeout = cfg->timeout;
+	cf.abort_cb = stop_cb;
+	cf.abort_arg = NULL;
+	r = s3_client_new(&cf, out);
 	if (r == WGTAP_OK)
 		return EXIT_OK;
 	if (cfg->ca_file && (r == WGTAP_ESYS || r == WGTAP_EFORMAT)) {
@@ -119,13 +149,16 @@ client_open(const struct config *cfg, struct s3_config *s3cfg,
 
 /* Run the mode the flags ask for; the exit status. */
 static int
-run(const struct config *cfg, struct s3_client *s3, const sigset_t *waitmask)
+run(const struct config *cfg, struct s3_client *s3, struct creds *creds,
+    const sigset_t *waitmask)
 {
 	const struct pace p = { waitmask, stop_cb, NULL };
 	struct ship_config sc;
 	bool ok;
 
+	memset(&sc, 0, sizeof(sc));
 	sc.s3 = s3;
+	sc.creds = creds;
 	sc.bucket = cfg->bucket;
 	sc.prefix = cfg->prefix;
 	sc.host = cfg->host;
@@ -143,15 +176,16 @@ int
 main(int argc, char **argv)
 {
 	struct config cfg;
-	struct s3_config s3cfg;
+	struct creds *creds = NULL;
 	struct s3_client *s3 = NULL;
 	sigset_t waitmask;
 	int code;
 
 	log_init(CONFIG_PROG);
 	/*
-	 * The secret key is in our environment and, once read, in our heap:
-	 * no core dump, and no ptrace by other processes of the same user.
+	 * The secret key may be in our environment and, once read, is in our
+	 * heap: no core dump, and no ptrace by other processes of the same
+	 * user.
 	 */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1) {
 		log_error("prctl(PR_SET_DUMPABLE): %s", strerror(errno));
@@ -173,19 +207,28 @@ main(int argc, char **argv)
 		return EXIT_USAGE;
 	if (cfg.verbose)
 		log_set_level(LOG_LVL_DEBUG);
-	memset(&s3cfg, 0, sizeof(s3cfg));
-	if (config_credentials(&s3cfg) != WGTAP_OK)
-		return EXIT_USAGE;
-	/* Termination signals only reach us inside ppoll(). */
-	signals_setup(&waitmask);
+	/* The metadata service is asked with libcurl. */
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		log_error("libcurl initialisation failed");
 		return EXIT_FAIL;
 	}
-	code = client_open(&cfg, &s3cfg, &s3);
+	if (cfg.check) {
+		/* Interactive: the default signal actions are right. */
+		code = preflight_run(&cfg, stdout, NULL, NULL) ? EXIT_OK :
+		    EXIT_FAIL;
+		curl_global_cleanup();
+		return code;
+	}
+	code = credentials_load(&creds);
+	if (code == EXIT_OK) {
+		/* Termination signals only reach us inside ppoll(). */
+		signals_setup(&waitmask);
+		code = client_open(&cfg, creds, &s3);
+	}
 	if (code == EXIT_OK)
-		code = run(&cfg, s3, &waitmask);
+		code = run(&cfg, s3, creds, &waitmask);
 	s3_client_free(s3);
+	creds_free(creds);
 	curl_global_cleanup();
 	return code;
 }

@@ -4,8 +4,9 @@
  * request signed with sigv4_ for the target s3name.c builds, the body
  * streamed from the open file with pread so a segment is never held in
  * memory, and the answer checked (2xx and ETag == MD5, the error document
- * read by s3err.c). It does not print, retry, read the spool or delete
- * anything.
+ * read by s3err.c); for wgtap-ship --check also DeleteObject and a bare
+ * connection. The keys come from the credential chain at each signing.
+ * It does not print, retry, read the spool or delete files.
  *
  * TLS is always verified. --ca-file adds certificates (s3ca.c) to the
  * trust store of each connection from a CURLOPT_SSL_CTX_FUNCTION callback,
@@ -26,6 +27,7 @@
 #include <openssl/ssl.h>
 
 #include "chars.h"
+#include "creds.h"
 #include "dynbuf.h"
 #include "s3.h"
 #include "s3ca.h"
@@ -369,18 +371,26 @@ header_add(struct curl_slist **list, const char *name, const char *value)
 	return r;
 }
 
+/* What is being asked of the store, for request_headers(). */
+struct s3_request {
+	const char		*method;	/* "PUT" or "DELETE" */
+	const char		*content_type;	/* PUT only; else NULL */
+	const struct s3_body	*body;		/* PUT only; else NULL */
+};
+
 /*
- * Sign the request and build its header list. sigv4 sees exactly the
- * headers that are sent (Content-Length is left to libcurl and unsigned).
+ * Sign the request and build its header list, with the keys in c's
+ * credentials now. sigv4 sees exactly the headers that are sent
+ * (Content-Length is left to libcurl and unsigned).
  */
 static int
 request_headers(struct s3_client *c, const struct s3_target *t,
-    const char *content_type, const struct s3_body *body,
-    struct curl_slist **out)
+    const struct s3_request *rq, struct curl_slist **out)
 {
 	struct sigv4_header h[6];
 	struct sigv4_request req;
 	struct sigv4_credentials cred;
+	struct creds_keys keys;
 	struct curl_slist *list = NULL, *l;
 	struct dynbuf auth;
 	char sha_hex[SIGV4_HEX_SIZE], amz_date[SIGV4_AMZ_DATE_SIZE];
@@ -390,31 +400,42 @@ request_headers(struct s3_client *c, const struct s3_target *t,
 
 	*out = NULL;
 	dynbuf_init(&auth, S3_HDR_MAX);
-	chars_hex_encode(body->sha256, S3_SHA256_LEN, sha_hex);
-	r = WGTAP_ECRYPTO;
-	if (EVP_EncodeBlock((unsigned char *)md5_b64, body->md5,
-	    S3_MD5_LEN) != 24)
+	r = WGTAP_EFORMAT;
+	if (!c->cfg.creds)
 		goto out;
+	creds_get(c->cfg.creds, &keys);
+	if (rq->body) {
+		chars_hex_encode(rq->body->sha256, S3_SHA256_LEN, sha_hex);
+		r = WGTAP_ECRYPTO;
+		if (EVP_EncodeBlock((unsigned char *)md5_b64, rq->body->md5,
+		    S3_MD5_LEN) != 24)
+			goto out;
+	} else {
+		memcpy(sha_hex, SIGV4_EMPTY_SHA256, sizeof(sha_hex));
+	}
 	r = sigv4_amz_date(time(NULL), amz_date);
 	if (r != WGTAP_OK)
 		goto out;
 	h[n++] = (struct sigv4_header){ "Host", dynbuf_str(&t->host) };
-	h[n++] = (struct sigv4_header){ "Content-Type", content_type };
-	h[n++] = (struct sigv4_header){ "Content-MD5", md5_b64 };
+	if (rq->body) {
+		h[n++] = (struct sigv4_header){ "Content-Type",
+		    rq->content_type };
+		h[n++] = (struct sigv4_header){ "Content-MD5", md5_b64 };
+	}
 	h[n++] = (struct sigv4_header){ "x-amz-content-sha256", sha_hex };
 	h[n++] = (struct sigv4_header){ "x-amz-date", amz_date };
-	if (c->cfg.session_token && c->cfg.session_token[0] != '\0')
+	if (keys.session_token && keys.session_token[0] != '\0')
 		h[n++] = (struct sigv4_header){ "x-amz-security-token",
-		    c->cfg.session_token };
+		    keys.session_token };
 	memset(&req, 0, sizeof(req));
-	req.method = "PUT";
+	req.method = rq->method;
 	req.path = dynbuf_str(&t->path);
 	req.query = NULL;
 	req.headers = h;
 	req.nheaders = n;
 	req.payload_hash = sha_hex;
-	cred.access_key_id = c->cfg.access_key_id;
-	cred.secret_access_key = c->cfg.secret_access_key;
+	cred.access_key_id = keys.access_key_id;
+	cred.secret_access_key = keys.secret_access_key;
 	r = sigv4_sign(&auth, &req, &cred, c->cfg.region, S3_SERVICE,
 	    amz_date);
 	if (r != WGTAP_OK)
@@ -427,7 +448,7 @@ request_headers(struct s3_client *c, const struct s3_target *t,
 	r = header_add(&list, "Authorization", dynbuf_str(&auth));
 	if (r != WGTAP_OK)
 		goto out;
-	if (body->size < S3_EXPECT_MIN) {
+	if (!rq->body || rq->body->size < S3_EXPECT_MIN) {
 		/*
 		 * libcurl 7 sends "Expect: 100-continue" with every PUT and
 		 * then waits up to a second for a server that may never say
@@ -486,14 +507,65 @@ s3_describe(char line[static S3_ERROR_SIZE], const char *what,
 	/* a cut line is still one useful line */
 }
 
-/* Turn a finished transfer into a result; see s3_put_object(). */
+/* The kind of a libcurl failure, for the explanations of --check. */
+static enum s3_net
+net_kind(CURLcode e)
+{
+	switch (e) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		return S3_NET_RESOLVE;
+	case CURLE_COULDNT_CONNECT:
+		return S3_NET_CONNECT;
+	case CURLE_OPERATION_TIMEDOUT:
+		return S3_NET_TIMEOUT;
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_CERTPROBLEM:
+		return S3_NET_CERT;
+	case CURLE_SSL_CONNECT_ERROR:
+		return S3_NET_TLS;
+	default:
+		return S3_NET_OTHER;
+	}
+}
+
+/*
+ * Describe a failed transfer in res->error: libcurl's message and, when a
+ * connect failed, the system's word for why ("Connection refused"), which
+ * libcurl 7.88 leaves out.
+ */
+static void
+transfer_describe(struct s3_client *c, CURLcode e, struct s3_result *res)
+{
+	const char *msg = c->errbuf[0] ? c->errbuf : curl_easy_strerror(e);
+	long os_errno = 0;
+	int n;
+
+	res->net = net_kind(e);
+	if (e == CURLE_COULDNT_CONNECT &&
+	    curl_easy_getinfo(c->curl, CURLINFO_OS_ERRNO, &os_errno) ==
+	    CURLE_OK && os_errno > 0 &&
+	    !strstr(msg, strerror((int)os_errno))) {
+		n = snprintf(res->error, sizeof(res->error), "%s (%s)", msg,
+		    strerror((int)os_errno));
+		if (n < 0)
+			res->error[0] = '\0';
+		return;
+	}
+	s3_describe(res->error, msg, NULL);
+}
+
+/*
+ * The outcome of a finished transfer up to the HTTP status: aborted,
+ * stalled, the body could not be read, the transfer failed, or the
+ * status is not 2xx (the error document parsed). WGTAP_OK for a 2xx.
+ */
 static int
-put_result(struct s3_client *c, struct s3_xfer *x, CURLcode e,
+transfer_result(struct s3_client *c, struct s3_xfer *x, CURLcode e,
     struct s3_result *res)
 {
-	char md5_hex[2 * S3_MD5_LEN + 1];
-	struct stat st;
-
 	if (x->aborted) {
 		res->aborted = true;
 		s3_describe(res->error, "upload aborted", NULL);
@@ -506,6 +578,7 @@ put_result(struct s3_client *c, struct s3_xfer *x, CURLcode e,
 
 		if (n < 0)
 			res->error[0] = '\0';
+		res->net = S3_NET_TIMEOUT;
 		return WGTAP_ENET;
 	}
 	if (x->read_errno) {
@@ -519,8 +592,7 @@ put_result(struct s3_client *c, struct s3_xfer *x, CURLcode e,
 		return WGTAP_ETRUNC;
 	}
 	if (e != CURLE_OK) {
-		s3_describe(res->error, c->errbuf[0] ? c->errbuf :
-		    curl_easy_strerror(e), NULL);
+		transfer_describe(c, e, res);
 		return WGTAP_ENET;
 	}
 	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &res->status);
@@ -530,6 +602,21 @@ put_result(struct s3_client *c, struct s3_xfer *x, CURLcode e,
 		result_describe(res);
 		return WGTAP_EHTTP;
 	}
+	return WGTAP_OK;
+}
+
+/* Turn a finished upload into a result; see s3_put_object(). */
+static int
+put_result(struct s3_client *c, struct s3_xfer *x, CURLcode e,
+    struct s3_result *res)
+{
+	char md5_hex[2 * S3_MD5_LEN + 1];
+	struct stat st;
+	int r;
+
+	r = transfer_result(c, x, e, res);
+	if (r != WGTAP_OK)
+		return r;
 	if (fstat(x->body->fd, &st) == -1) {
 		s3_describe(res->error, "fstat", strerror(errno));
 		return WGTAP_ESYS;
@@ -555,10 +642,52 @@ put_result(struct s3_client *c, struct s3_xfer *x, CURLcode e,
 	return WGTAP_OK;
 }
 
+/* Start the state of one transfer. */
+static void
+xfer_init(struct s3_xfer *x, struct s3_client *c, const struct s3_body *body)
+{
+	memset(x, 0, sizeof(*x));
+	x->c = c;
+	x->body = body;
+	clock_gettime(CLOCK_MONOTONIC, &x->last_move);
+	dynbuf_init(&x->resp, S3_BODY_MAX);
+}
+
+/*
+ * Run one transfer of url with headers on the client's handle, the
+ * callbacks pointed at x; afterwards nothing points at x or headers.
+ */
+static CURLcode
+xfer_perform(struct s3_client *c, struct s3_xfer *x, const char *url,
+    struct curl_slist *headers)
+{
+	CURLcode e = CURLE_OK;
+
+	c->errbuf[0] = '\0';
+	opt_ptr(c->curl, CURLOPT_URL, url, &e);
+	opt_ptr(c->curl, CURLOPT_HTTPHEADER, headers, &e);
+	opt_ptr(c->curl, CURLOPT_READDATA, x, &e);
+	opt_ptr(c->curl, CURLOPT_SEEKDATA, x, &e);
+	opt_ptr(c->curl, CURLOPT_WRITEDATA, x, &e);
+	opt_ptr(c->curl, CURLOPT_HEADERDATA, x, &e);
+	opt_ptr(c->curl, CURLOPT_XFERINFODATA, x, &e);
+	if (e == CURLE_OK)
+		e = curl_easy_perform(c->curl);
+	/* Nothing may point at the caller's frame or the freed headers. */
+	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(c->curl, CURLOPT_READDATA, NULL);
+	curl_easy_setopt(c->curl, CURLOPT_SEEKDATA, NULL);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, NULL);
+	curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, NULL);
+	curl_easy_setopt(c->curl, CURLOPT_XFERINFODATA, NULL);
+	return e;
+}
+
 int
 s3_put_object(struct s3_client *c, const char *key, const char *content_type,
     const struct s3_body *body, struct s3_result *res)
 {
+	const struct s3_request rq = { "PUT", content_type, body };
 	struct s3_target t;
 	struct s3_xfer x;
 	struct curl_slist *headers = NULL;
@@ -567,11 +696,7 @@ s3_put_object(struct s3_client *c, const char *key, const char *content_type,
 	int r;
 
 	memset(res, 0, sizeof(*res));
-	memset(&x, 0, sizeof(x));
-	x.c = c;
-	x.body = body;
-	clock_gettime(CLOCK_MONOTONIC, &x.last_move);
-	dynbuf_init(&x.resp, S3_BODY_MAX);
+	xfer_init(&x, c, body);
 	s3_target_init(&t);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r = s3_target_build(&t, &c->cfg.endpoint, c->virtual_hosted,
@@ -580,32 +705,18 @@ s3_put_object(struct s3_client *c, const char *key, const char *content_type,
 		s3_describe(res->error, "request URL", wgtap_strerror(r));
 		goto out;
 	}
-	r = request_headers(c, &t, content_type, body, &headers);
+	r = request_headers(c, &t, &rq, &headers);
 	if (r != WGTAP_OK) {
-		s3_describe(res->error, "signing", wgtap_strerror(r));
+		s3_describe(res->error, "signing", c->cfg.creds ?
+		    wgtap_strerror(r) : "no credentials");
 		goto out;
 	}
-	c->errbuf[0] = '\0';
-	opt_ptr(c->curl, CURLOPT_URL, dynbuf_str(&t.url), &e);
-	opt_ptr(c->curl, CURLOPT_HTTPHEADER, headers, &e);
 	if (e == CURLE_OK)
 		e = curl_easy_setopt(c->curl, CURLOPT_INFILESIZE_LARGE,
 		    (curl_off_t)body->size);
-	opt_ptr(c->curl, CURLOPT_READDATA, &x, &e);
-	opt_ptr(c->curl, CURLOPT_SEEKDATA, &x, &e);
-	opt_ptr(c->curl, CURLOPT_WRITEDATA, &x, &e);
-	opt_ptr(c->curl, CURLOPT_HEADERDATA, &x, &e);
-	opt_ptr(c->curl, CURLOPT_XFERINFODATA, &x, &e);
 	if (e == CURLE_OK)
-		e = curl_easy_perform(c->curl);
+		e = xfer_perform(c, &x, dynbuf_str(&t.url), headers);
 	r = put_result(c, &x, e, res);
-	/* Nothing may point at this stack frame or the freed headers. */
-	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, NULL);
-	curl_easy_setopt(c->curl, CURLOPT_READDATA, NULL);
-	curl_easy_setopt(c->curl, CURLOPT_SEEKDATA, NULL);
-	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, NULL);
-	curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, NULL);
-	curl_easy_setopt(c->curl, CURLOPT_XFERINFODATA, NULL);
  out:
 	res->secs = elapsed(&t0);
 	headers_free(headers);
@@ -614,3 +725,91 @@ s3_put_object(struct s3_client *c, const char *key, const char *content_type,
 	return r;
 }
 
+int
+s3_delete_object(struct s3_client *c, const char *key, struct s3_result *res)
+{
+	const struct s3_request rq = { "DELETE", NULL, NULL };
+	struct s3_target t;
+	struct s3_xfer x;
+	struct curl_slist *headers = NULL;
+	struct timespec t0;
+	CURLcode e = CURLE_OK;
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	xfer_init(&x, c, NULL);
+	s3_target_init(&t);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r = s3_target_build(&t, &c->cfg.endpoint, c->virtual_hosted,
+	    c->cfg.bucket, key);
+	if (r != WGTAP_OK) {
+		s3_describe(res->error, "request URL", wgtap_strerror(r));
+		goto out;
+	}
+	r = request_headers(c, &t, &rq, &headers);
+	if (r != WGTAP_OK) {
+		s3_describe(res->error, "signing", c->cfg.creds ?
+		    wgtap_strerror(r) : "no credentials");
+		goto out;
+	}
+	/* HTTPGET undoes UPLOAD; the method is then renamed. */
+	opt_long(c->curl, CURLOPT_HTTPGET, 1L, &e);
+	opt_ptr(c->curl, CURLOPT_CUSTOMREQUEST, "DELETE", &e);
+	if (e == CURLE_OK)
+		e = xfer_perform(c, &x, dynbuf_str(&t.url), headers);
+	r = transfer_result(c, &x, e, res);
+	/* Back to what every upload expects. */
+	curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, NULL);
+	curl_easy_setopt(c->curl, CURLOPT_UPLOAD, 1L);
+ out:
+	res->secs = elapsed(&t0);
+	headers_free(headers);
+	dynbuf_free(&x.resp);
+	s3_target_free(&t);
+	return r;
+}
+
+int
+s3_connect(struct s3_client *c, struct s3_result *res,
+    char peer[static S3_PEER_SIZE])
+{
+	struct s3_target t;
+	struct s3_xfer x;
+	struct timespec t0;
+	const char *ip = NULL;
+	long port = 0;
+	CURLcode e = CURLE_OK;
+	int r, n;
+
+	memset(res, 0, sizeof(*res));
+	peer[0] = '\0';
+	xfer_init(&x, c, NULL);
+	s3_target_init(&t);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r = s3_target_build(&t, &c->cfg.endpoint, c->virtual_hosted,
+	    c->cfg.bucket, "");
+	if (r != WGTAP_OK) {
+		s3_describe(res->error, "request URL", wgtap_strerror(r));
+		goto out;
+	}
+	opt_long(c->curl, CURLOPT_CONNECT_ONLY, 1L, &e);
+	if (e == CURLE_OK)
+		e = xfer_perform(c, &x, dynbuf_str(&t.url), NULL);
+	/* There is no answer to look at: connected is all it says. */
+	r = e == CURLE_OK ? WGTAP_OK : transfer_result(c, &x, e, res);
+	if (e == CURLE_OK &&
+	    curl_easy_getinfo(c->curl, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK &&
+	    ip && curl_easy_getinfo(c->curl, CURLINFO_PRIMARY_PORT, &port) ==
+	    CURLE_OK) {
+		n = snprintf(peer, S3_PEER_SIZE, "%s port %ld", ip, port);
+		if (n < 0 || n >= S3_PEER_SIZE)
+			peer[0] = '\0';
+	}
+	/* libcurl never reuses a connect-only connection for a request. */
+	curl_easy_setopt(c->curl, CURLOPT_CONNECT_ONLY, 0L);
+ out:
+	res->secs = elapsed(&t0);
+	dynbuf_free(&x.resp);
+	s3_target_free(&t);
+	return r;
+}

@@ -27,8 +27,12 @@ enum ship_status {
 	SHIP_UNDELETED,		/* uploaded and verified, but not deleted */
 };
 
+struct creds;
+
 struct ship_config {
 	struct s3_client	*s3;
+	struct creds		*creds;		/* the client's keys, renewed
+						 * by renew_ship(); or NULL */
 	const char		*bucket;	/* for the report only */
 	const char		*prefix;	/* s3_prefix_normalize()d */
 	const char		*host;		/* s3_host_label_ok() */

@@ -15,6 +15,10 @@
 #   log_has FILE REGEX [SECS]   wait until FILE has a line matching REGEX
 
 T_FAILED=0
+# No test may ask a real EC2 metadata service (traffic off 127.0.0.1);
+# those that use the local stand-in say so themselves.
+export AWS_EC2_METADATA_DISABLED=true
+unset AWS_EC2_METADATA_SERVICE_ENDPOINT
 ok() { echo "ok   - $*"; }
 not_ok() { echo "FAIL - $*"; T_FAILED=1; }
 check() {

@@ -17,7 +17,7 @@
 #   ship_bg LOG ARGS...       start wgtap-ship in the background: $SHIP_PID
 #   ship_stop PID             SIGTERM, wait, and return its exit status
 #   wait_for SECS CMD...      poll CMD every 0.05 s until it succeeds
-#   check DESC CMD... / ok / not_ok / ship_done
+#   check DESC CMD... / eq DESC GOT WANT / ok / not_ok / ship_done
 #   object_is NAME LOCAL [PREFIX] [HOST]  GET the object, compare bytes
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -33,6 +33,14 @@ check() {
 	local what=$1
 	shift
 	if "$@"; then ok "$what"; else not_ok "$what"; fi
+}
+# eq DESCRIPTION GOT WANT: the two strings are the same.
+eq() {
+	if [ "$2" = "$3" ]; then
+		ok "$1"
+	else
+		not_ok "$1: got '$2', want '$3'"
+	fi
 }
 
 # Stop every shipper still running (by PID), then Swift, then remove $T.
@@ -60,7 +68,12 @@ ship_init() {
 	trap _ship_cleanup EXIT
 	# Requests go to 127.0.0.1 only, never through a configured proxy.
 	unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
-	unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
+	# Keys come from where each test says, never from the machine's own
+	# files or a metadata service (which would be traffic off 127.0.0.1).
+	unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN \
+		AWS_PROFILE AWS_SHARED_CREDENTIALS_FILE CREDENTIALS_DIRECTORY \
+		AWS_EC2_METADATA_SERVICE_ENDPOINT
+	export AWS_EC2_METADATA_DISABLED=true
 }
 
 ship_need_swift() {
