@@ -38,9 +38,6 @@
 #define SLL2_HDR_LEN		20
 #define NULL_HDR_LEN		4
 
-/* Extension headers walked before giving up (RFC 8200 has 6 kinds). */
-#define IPV6_MAX_EXT		16
-
 #define DNS_PORT		53
 #define DNS_HDR_LEN		12
 #define DNS_MIN_QUESTION	5	/* root name (1) + type (2) + class (2) */
@@ -332,14 +329,6 @@ parse_ipv4(struct pkt_cur *c, struct pkt_row *row)
 	return PKT_ROW;
 }
 
-/* The extension headers the walk steps over (RFC 8200 4.1). */
-static bool
-is_ipv6_ext(uint8_t nxt)
-{
-	return nxt == IPPROTO_HOPOPTS_ || nxt == IPPROTO_ROUTING_ ||
-	    nxt == IPPROTO_FRAGMENT_ || nxt == IPPROTO_DSTOPTS_;
-}
-
 /* RFC 8200 sections 3 and 4. */
 static enum pkt_status
 parse_ipv6(struct pkt_cur *c, struct pkt_row *row)
@@ -348,7 +337,6 @@ parse_ipv6(struct pkt_cur *c, struct pkt_row *row)
 	uint32_t vtcfl;
 	uint16_t plen, frag;
 	uint8_t nxt, hdr[2];
-	int i;
 
 	if (ip.left < 40)
 		return (ip.left >= 1 && (ip.p[0] >> 4) != 6) ?
@@ -369,9 +357,11 @@ parse_ipv6(struct pkt_cur *c, struct pkt_row *row)
 	 * Walk hop-by-hop, routing, fragment and destination-options headers
 	 * (RFC 8200 4.1). Each is checked against the bytes left before the
 	 * walk moves past it; a header cut off ends the walk with its own
-	 * number as the protocol and no ports.
+	 * number as the protocol and no ports. RFC 8200 sets no limit on
+	 * their number, and neither does SPEC: each step moves past at least
+	 * 8 captured bytes, so the captured length bounds the walk.
 	 */
-	for (i = 0; i < IPV6_MAX_EXT; i++) {
+	for (;;) {
 		struct pkt_cur h = ip;
 
 		switch (nxt) {
@@ -406,9 +396,7 @@ parse_ipv6(struct pkt_cur *c, struct pkt_row *row)
 		break;
 	}
 	row->proto = nxt;
-	/* More than IPV6_MAX_EXT extension headers: stop without ports. */
-	if (!is_ipv6_ext(nxt))
-		parse_transport(&ip, row);
+	parse_transport(&ip, row);
 	return PKT_ROW;
 }
 
