@@ -52,6 +52,22 @@ expect "gzip level" 2 "bad value for --gzip-level: '10'" --gzip-level 10
 expect "cap below minimum" 2 "bad value for --spool-max-bytes: '1K'" --spool-max-bytes 1K
 expect "cap suffix" 2 "bad value for --spool-max-bytes: '1Q'" --spool-max-bytes 1Q
 expect "sync unit" 2 "bad value for --sync-interval: '1d'" --sync-interval 1d
+# durations: decimals and units are fine, anything else is one line, exit 2
+for v in 1.5.5 1e3 -1 5x . '' 99999999999999999999 .5 5. 0.0000000001; do
+	expect "sync '$v'" 2 "^wgtap-capture: error: bad value for --sync-interval: '$v' \(seconds, or a number with ms, s, m or h such as 0.5, 250ms or 1.5s, up to 1h; 0 turns it off\)\$" \
+		--sync-interval "$v"
+	expect "interval '$v'" 2 "^wgtap-capture: error: bad value for --packet-log-interval: '$v' \(minutes, or a number with ms, s, m or h such as 2.5, 90s or 1.5h, from 1s to 24h\)\$" \
+		--packet-log-interval "$v"
+done
+for args in "--sync-interval 1.0 -t 2.5" "--sync-interval 0.5 -t 90s" \
+    "--sync-interval 1.5s -t 1.5h" "--sync-interval 250ms -t 0.5"; do
+	# shellcheck disable=SC2086
+	"$WGTAP_CAPTURE" -r "$data/raw-ns.pcap" --spool-dir "$spool" \
+		--iface dur $args 2>"$T/err"
+	eq "$args: accepted, the file converted" "$?/$(seg_rows "$spool" | wc -l)" \
+		"0/$(tail -n +2 "$data/raw-ns.csv" | wc -l)"
+	rm -f "$spool"/*
+done
 expect "snaplen" 2 "bad value for --snaplen: '64'" --snaplen 64
 expect "buffer" 2 "bad value for --buffer-size: '1K'" --buffer-size 1K
 expect "iface with a slash" 2 "bad value for --iface: 'wg/0'" --iface wg/0
