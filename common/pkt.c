@@ -2,7 +2,8 @@
 /*
  * Packet decoder: link layer, IPv4 (RFC 791) or IPv6 (RFC 8200) with its
  * extension-header walk, transport ports, and the DNS rule (RFC 1035
- * section 4.1.1 header; section 4.2.2 for the TCP length prefix).
+ * section 4.1.1 header; section 4.2.2 for the TCP length prefix); and the
+ * range check of the capture time.
  *
  * Packet bytes are read only through struct pkt_cur. A failed read leaves
  * the cursor where it was, so a header cut short simply yields fewer
@@ -37,6 +38,11 @@
 #define SLL_HDR_LEN		16
 #define SLL2_HDR_LEN		20
 #define NULL_HDR_LEN		4
+
+#define NS_PER_S		1000000000ULL
+/* The last second whose nanoseconds fit an int64_t: 2262-04-11. */
+#define MAX_EPOCH_S	((INT64_MAX - (int64_t)(NS_PER_S - 1)) / \
+	(int64_t)NS_PER_S)
 
 #define DNS_PORT		53
 #define DNS_HDR_LEN		12
@@ -177,10 +183,26 @@ pkt_status_name(enum pkt_status st)
 		return "bad_header_length";
 	case PKT_SKIP_BAD_LEN:
 		return "bad_total_length";
+	case PKT_SKIP_BAD_TIME:
+		return "bad_timestamp";
 	case PKT_NSTATUS:
 		break;
 	}
 	return "unknown";
+}
+
+/* --- time ----------------------------------------------------------------- */
+
+enum pkt_status
+pkt_time_ns(int64_t sec, int64_t frac, bool nano, uint64_t *ns)
+{
+	int64_t per_s = nano ? (int64_t)NS_PER_S : 1000000;
+
+	*ns = 0;
+	if (sec < 0 || sec > MAX_EPOCH_S || frac < 0 || frac >= per_s)
+		return PKT_SKIP_BAD_TIME;
+	*ns = (uint64_t)sec * NS_PER_S + (uint64_t)(nano ? frac : frac * 1000);
+	return PKT_ROW;
 }
 
 /* --- transport ------------------------------------------------------------ */

@@ -359,20 +359,22 @@ START_TEST(test_capture_stats_line_counts)
 	    WGTAP_OK);
 	ck_assert_int_eq(capture_packet(&c, bad_version, 0, 40, HOUR0),
 	    WGTAP_OK);
+	/* a time out of range, found by the source */
+	capture_skip(&c, PKT_SKIP_BAD_TIME);
 	capture_stats_line(&c.st, line, sizeof(line));
-	ck_assert_str_eq(line, "packets=5 rows=3 segments=0 not_ip=0 "
+	ck_assert_str_eq(line, "packets=6 rows=3 segments=0 not_ip=0 "
 	    "link_truncated=0 bad_version=1 ip_truncated=1 bad_header_length=0 "
-	    "bad_total_length=0 spool_full=0");
+	    "bad_total_length=0 bad_timestamp=1 spool_full=0");
 	/* The summary asks the source for libpcap's counters. */
 	ck_assert_int_eq(capture_finish(&c, "test"), WGTAP_OK);
 	capture_stats_line(&c.st, line, sizeof(line));
-	ck_assert_str_eq(line, "packets=5 rows=3 segments=1 not_ip=0 "
+	ck_assert_str_eq(line, "packets=6 rows=3 segments=1 not_ip=0 "
 	    "link_truncated=0 bad_version=1 ip_truncated=1 bad_header_length=0 "
-	    "bad_total_length=0 spool_full=0 pcap_received=10 pcap_dropped=2 "
-	    "pcap_ifdropped=1");
+	    "bad_total_length=0 bad_timestamp=1 spool_full=0 pcap_received=10 "
+	    "pcap_dropped=2 pcap_ifdropped=1");
 	/* A short buffer: cut, but terminated. */
 	capture_stats_line(&c.st, line, 20);
-	ck_assert_str_eq(line, "packets=5 rows=3 se");
+	ck_assert_str_eq(line, "packets=6 rows=3 se");
 	capture_free(&c);
 	tdir_remove(&t);
 }

@@ -2231,6 +2231,51 @@ START_TEST(test_pkt_dlt_supported_refused)
 }
 END_TEST
 
+/* --- pkt_time_ns ---------------------------------------------------------- */
+
+/* The last second whose nanoseconds fit an int64_t (2262-04-11). */
+#define LAST_S	9223372035LL
+
+static const struct {
+	int64_t		sec, frac;
+	bool		nano;
+	enum pkt_status	st;
+	uint64_t	ns;
+} times[] = {
+	{ 0, 0, true, PKT_ROW, 0 },
+	{ 0, 1, false, PKT_ROW, 1000 },
+	{ 1767225600, 123456789, true, PKT_ROW, 1767225600123456789ULL },
+	{ 1767225600, 123456, false, PKT_ROW, 1767225600123456000ULL },
+	{ 1767225600, 999999999, true, PKT_ROW, 1767225600999999999ULL },
+	{ 1767225600, 999999, false, PKT_ROW, 1767225600999999000ULL },
+	{ 0x7fffffffLL, 0, false, PKT_ROW, 2147483647000000000ULL },
+	{ 0x80000000LL, 0, false, PKT_ROW, 2147483648000000000ULL },
+	{ LAST_S, 999999999, true, PKT_ROW, 9223372035999999999ULL },
+	/* libpcap's sign-extended 32-bit seconds of 0x80000000, 0xffffffff */
+	{ -2147483648LL, 0, false, PKT_SKIP_BAD_TIME, 0 },
+	{ -1, 999999, false, PKT_SKIP_BAD_TIME, 0 },
+	{ INT64_MIN, 0, true, PKT_SKIP_BAD_TIME, 0 },
+	/* past 2262-04-11: pcapng's 64-bit time at 2e10 s */
+	{ 20000000000LL, 0, false, PKT_SKIP_BAD_TIME, 0 },
+	{ LAST_S + 1, 0, true, PKT_SKIP_BAD_TIME, 0 },
+	{ INT64_MAX, 0, true, PKT_SKIP_BAD_TIME, 0 },
+	/* a fraction that is not part of a second */
+	{ 1767225600, 1000000000, true, PKT_SKIP_BAD_TIME, 0 },
+	{ 1767225600, 1000000, false, PKT_SKIP_BAD_TIME, 0 },
+	{ 1767225600, -1, true, PKT_SKIP_BAD_TIME, 0 },
+	{ 1767225600, INT64_MAX, false, PKT_SKIP_BAD_TIME, 0 },
+};
+
+START_TEST(test_pkt_time_ns_range)
+{
+	uint64_t ns = 7;
+
+	ck_assert_int_eq(pkt_time_ns(times[_i].sec, times[_i].frac,
+	    times[_i].nano, &ns), times[_i].st);
+	ck_assert_uint_eq(ns, times[_i].ns);
+}
+END_TEST
+
 START_TEST(test_pkt_status_name_all)
 {
 	const char *seen[PKT_NSTATUS];
@@ -2238,6 +2283,7 @@ START_TEST(test_pkt_status_name_all)
 
 	ck_assert_str_eq(pkt_status_name(PKT_ROW), "rows");
 	ck_assert_str_eq(pkt_status_name(PKT_SKIP_NOT_IP), "not_ip");
+	ck_assert_str_eq(pkt_status_name(PKT_SKIP_BAD_TIME), "bad_timestamp");
 	ck_assert_str_eq(pkt_status_name(PKT_NSTATUS), "unknown");
 	ck_assert_str_eq(pkt_status_name((enum pkt_status)99), "unknown");
 	for (i = 0; i < PKT_NSTATUS; i++) {
@@ -2354,6 +2400,9 @@ pkt_suite(void)
 	tcase_add_test(tc, test_pkt_dlt_supported_refused);
 	suite_add_tcase(s, tc);
 
+	tc = tcase_create("pkt_time_ns");
+	tcase_add_loop_test(tc, test_pkt_time_ns_range, 0, (int)NELEM(times));
+	suite_add_tcase(s, tc);
 	tc = tcase_create("pkt_status_name");
 	tcase_add_test(tc, test_pkt_status_name_all);
 	suite_add_tcase(s, tc);

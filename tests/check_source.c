@@ -3,7 +3,8 @@
  * Tests for wgtap-capture/source.c, offline: every fixture in
  * tests/data/pcap read through the source into a capture gives exactly
  * its .csv (pcap and pcapng, ns and us timestamps, both byte orders, each
- * link type, and stdin); an Ethernet capture is refused by its link type;
+ * link type, and stdin; times out of range counted, not written); an
+ * Ethernet capture is refused by its link type;
  * a file cut inside a record keeps the rows before the cut; a filter keeps
  * what it matches and a bad one is refused; rotation by count splits a file
  * without losing or doubling a row; SIGHUP and SIGTERM flags are
@@ -30,6 +31,8 @@
 #define MAX_SEGS	16
 
 static volatile sig_atomic_t term_flag, hup_flag;
+/* The counters of the last convert(). */
+static struct capture_stats last_st;
 static const struct source_ctl ctl = { &term_flag, &hup_flag, NULL };
 
 static const char *
@@ -116,6 +119,7 @@ convert(struct tdir *t, const char *path, const char *filter,
 	ck_assert_int_eq(capture_init(&c, &cfg, 0), WGTAP_OK);
 	r = source_run_file(&src, &c, &ctl);
 	ck_assert_int_eq(capture_finish(&c, "test"), WGTAP_OK);
+	last_st = c.st;
 	capture_free(&c);
 	source_close(&src);
 	ck_assert_ptr_null(src.p);
@@ -134,6 +138,8 @@ static const char *const fixtures[][2] = {
 	{ "sll2.pcap", "sll2.csv" },
 	{ "ng-ns.pcapng", "ng-ns.csv" },
 	{ "ng-us.pcapng", "ng-us.csv" },
+	{ "bad-time.pcap", "bad-time.csv" },
+	{ "ng-bad-time.pcapng", "ng-bad-time.csv" },
 };
 
 START_TEST(test_source_run_file_fixtures)
@@ -232,6 +238,40 @@ START_TEST(test_source_run_file_cut_record)
 	got = spool_rows(t.fd, &nseg);
 	ck_assert_uint_eq(nseg, 1);
 	ck_assert_str_eq(got, want);
+	free(want);
+	free(got);
+	tdir_remove(&t);
+}
+END_TEST
+
+/*
+ * Times out of range between good packets (classic pcap seconds of
+ * 0x80000000 and 0xffffffff, which libpcap sign-extends; pcapng at 2e10 s
+ * and at the first second past 2262-04-11): the good packets give their
+ * rows in one segment, the others none, counted as bad_timestamp; the
+ * conversion goes on to the end.
+ */
+START_TEST(test_source_run_file_bad_time)
+{
+	static const char *const files[][2] = {
+		{ "bad-time.pcap", "bad-time.csv" },
+		{ "ng-bad-time.pcapng", "ng-bad-time.csv" },
+	};
+	char *want, *got;
+	struct tdir t;
+	size_t nseg;
+
+	tdir_make(&t);
+	ck_assert_int_eq(convert(&t, fixture(files[_i][0]), NULL, 1000000),
+	    WGTAP_OK);
+	want = fixture_rows(files[_i][1]);
+	got = spool_rows(t.fd, &nseg);
+	ck_assert_str_eq(got, want);
+	ck_assert_uint_eq(nseg, 1);
+	ck_assert_uint_eq(last_st.packets, 6);
+	ck_assert_uint_eq(last_st.rows, 4);
+	ck_assert_uint_eq(last_st.skipped[PKT_SKIP_BAD_TIME], 2);
+	ck_assert_uint_eq(last_st.segments, 1);
 	free(want);
 	free(got);
 	tdir_remove(&t);
@@ -415,6 +455,7 @@ source_suite(void)
 	tcase_add_loop_test(tc, test_source_run_file_fixtures, 0,
 	    (int)(sizeof(fixtures) / sizeof(fixtures[0])));
 	tcase_add_test(tc, test_source_run_file_cut_record);
+	tcase_add_loop_test(tc, test_source_run_file_bad_time, 0, 2);
 	tcase_add_test(tc, test_source_run_file_hup);
 	tcase_add_test(tc, test_source_run_file_term);
 	tcase_add_test(tc, test_source_run_file_rotates);

@@ -238,6 +238,13 @@ capture_packet(struct capture *c, const uint8_t *data, uint32_t caplen,
 	return r;
 }
 
+void
+capture_skip(struct capture *c, enum pkt_status why)
+{
+	c->st.packets++;
+	c->st.skipped[why]++;
+}
+
 int
 capture_measure_spool(struct capture *c)
 {

@@ -80,6 +80,13 @@ int capture_packet(struct capture *c, const uint8_t *data, uint32_t caplen,
     uint32_t len, uint64_t ts_ns);
 
 /*
+ * A packet that gives no row for a reason found before it is decoded (its
+ * capture time out of range: PKT_SKIP_BAD_TIME): counted with the skips
+ * of pkt_parse().
+ */
+void capture_skip(struct capture *c, enum pkt_status why);
+
+/*
  * The clock: now_ns is wall-clock time (for age rotation of a live
  * capture; 0 to skip it), mono_ns a monotonic time for the sync interval.
  * Refreshes the spool usage, leaves the full state when there is room.

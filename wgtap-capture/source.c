@@ -207,24 +207,21 @@ source_stats(void *ctx, struct capture_stats *st)
 	}
 }
 
-static uint64_t
-pkt_time_ns(const struct pcap_pkthdr *h, bool nano)
-{
-	uint64_t frac = (uint64_t)h->ts.tv_usec;
-
-	return (uint64_t)h->ts.tv_sec * NS_PER_S + (nano ? frac : frac * 1000);
-}
-
 static void
 on_packet(u_char *arg, const struct pcap_pkthdr *h, const u_char *data)
 {
 	struct source *src = (struct source *)arg;
+	uint64_t ts;
 	int r;
 
 	if (src->err != WGTAP_OK)
 		return;
-	r = capture_packet(src->cap, data, h->caplen, h->len,
-	    pkt_time_ns(h, src->nano));
+	if (pkt_time_ns(h->ts.tv_sec, h->ts.tv_usec, src->nano, &ts) !=
+	    PKT_ROW) {
+		capture_skip(src->cap, PKT_SKIP_BAD_TIME);
+		return;
+	}
+	r = capture_packet(src->cap, data, h->caplen, h->len, ts);
 	if (r != WGTAP_OK) {
 		src->err = r;
 		pcap_breakloop(src->p);
@@ -306,15 +303,20 @@ source_run_live(struct source *src, struct capture *c,
 /*
  * One packet of a file: at a full spool, wait for the shipper to make room
  * (ticking, so that the spool is measured again) and hand it in again.
+ * A time out of range is counted, and the packet gives no row.
  * WGTAP_ENOSPACE only when told to stop while waiting.
  */
 static int
 file_packet(struct capture *c, const struct pcap_pkthdr *h,
     const u_char *data, const struct source_ctl *ctl)
 {
-	uint64_t ts = pkt_time_ns(h, true);
+	uint64_t ts;
 	int r;
 
+	if (pkt_time_ns(h->ts.tv_sec, h->ts.tv_usec, true, &ts) != PKT_ROW) {
+		capture_skip(c, PKT_SKIP_BAD_TIME);
+		return WGTAP_OK;
+	}
 	for (;;) {
 		r = capture_packet(c, data, h->caplen, h->len, ts);
 		if (r != WGTAP_ENOSPACE)
