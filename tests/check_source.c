@@ -33,6 +33,8 @@
 static volatile sig_atomic_t term_flag, hup_flag;
 /* The counters of the last convert(). */
 static struct capture_stats last_st;
+/* convert(): set term_flag between the open and the run. */
+static bool term_before_run;
 static const struct source_ctl ctl = { &term_flag, &hup_flag, NULL };
 
 static const char *
@@ -103,7 +105,7 @@ convert(struct tdir *t, const char *path, const char *filter,
 	struct capture c;
 	int r;
 
-	ck_assert_int_eq(source_open_file(&src, path), WGTAP_OK);
+	ck_assert_int_eq(source_open_file(&src, path, &ctl), WGTAP_OK);
 	ck_assert(!src.live);
 	ck_assert(src.nano);
 	ck_assert_int_eq(source_check_dlt(&src), WGTAP_OK);
@@ -117,6 +119,8 @@ convert(struct tdir *t, const char *path, const char *filter,
 	cfg.seg.dirfd = t->fd;
 	cfg.seg.level = 1;
 	ck_assert_int_eq(capture_init(&c, &cfg, 0), WGTAP_OK);
+	if (term_before_run)
+		term_flag = 1;
 	r = source_run_file(&src, &c, &ctl);
 	ck_assert_int_eq(capture_finish(&c, "test"), WGTAP_OK);
 	last_st = c.st;
@@ -190,7 +194,7 @@ START_TEST(test_source_open_file_bad)
 	struct tdir t;
 	int fd;
 
-	ck_assert_int_eq(source_open_file(&src, "/nonexistent/x.pcap"),
+	ck_assert_int_eq(source_open_file(&src, "/nonexistent/x.pcap", &ctl),
 	    WGTAP_ESYS);
 	ck_assert_ptr_null(src.p);
 	source_close(&src);
@@ -201,7 +205,7 @@ START_TEST(test_source_open_file_bad)
 	ck_assert_int_eq(write(fd, "GET / HTTP/1.1\r\n\r\n", 18), 18);
 	close(fd);
 	snprintf(path, sizeof(path), "%s/garbage.pcap", t.path);
-	ck_assert_int_eq(source_open_file(&src, path), WGTAP_EFORMAT);
+	ck_assert_int_eq(source_open_file(&src, path, &ctl), WGTAP_EFORMAT);
 	ck_assert_ptr_null(src.p);
 	tdir_remove(&t);
 }
@@ -211,12 +215,12 @@ START_TEST(test_source_check_dlt_ethernet)
 {
 	struct source src;
 
-	ck_assert_int_eq(source_open_file(&src, fixture("en10mb.pcap")),
+	ck_assert_int_eq(source_open_file(&src, fixture("en10mb.pcap"), &ctl),
 	    WGTAP_OK);
 	ck_assert_str_eq(source_dlt_name(&src), "EN10MB");
 	ck_assert_int_eq(source_check_dlt(&src), WGTAP_EFORMAT);
 	source_close(&src);
-	ck_assert_int_eq(source_open_file(&src, fixture("sll2.pcap")),
+	ck_assert_int_eq(source_open_file(&src, fixture("sll2.pcap"), &ctl),
 	    WGTAP_OK);
 	ck_assert_str_eq(source_dlt_name(&src), "LINUX_SLL2");
 	ck_assert_int_eq(source_check_dlt(&src), WGTAP_OK);
@@ -320,7 +324,7 @@ START_TEST(test_source_set_filter)
 	free(got);
 	tdir_remove(&t);
 
-	ck_assert_int_eq(source_open_file(&src, fixture("raw-ns.pcap")),
+	ck_assert_int_eq(source_open_file(&src, fixture("raw-ns.pcap"), &ctl),
 	    WGTAP_OK);
 	ck_assert_int_eq(source_set_filter(&src, "udp port"), WGTAP_EFORMAT);
 	ck_assert_int_eq(source_set_filter(&src, NULL), WGTAP_OK);
@@ -361,7 +365,7 @@ START_TEST(test_source_run_file_term)
 	size_t nseg;
 
 	tdir_make(&t);
-	term_flag = 1;
+	term_before_run = true;
 	ck_assert_int_eq(convert(&t, fixture("ipv4.pcap"), NULL, 1000000),
 	    WGTAP_OK);
 	got = spool_rows(t.fd, &nseg);
@@ -369,7 +373,23 @@ START_TEST(test_source_run_file_term)
 	ck_assert_str_eq(got, "");
 	free(got);
 	term_flag = 0;
+	term_before_run = false;
 	tdir_remove(&t);
+}
+END_TEST
+
+/* SIGTERM before the file header was read: the open fails, nothing read. */
+START_TEST(test_source_open_file_term)
+{
+	struct source src;
+
+	term_flag = 1;
+	ck_assert_int_eq(source_open_file(&src, fixture("ipv4.pcap"), &ctl),
+	    WGTAP_EFORMAT);
+	ck_assert_ptr_null(src.p);
+	ck_assert_uint_eq(src.bytes, 0);
+	term_flag = 0;
+	source_close(&src);
 }
 END_TEST
 
@@ -463,6 +483,7 @@ source_suite(void)
 	tc = tcase_create("source_open_file");
 	tcase_add_test(tc, test_source_open_file_stdin);
 	tcase_add_test(tc, test_source_open_file_bad);
+	tcase_add_test(tc, test_source_open_file_term);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("source_check_dlt");
 	tcase_add_test(tc, test_source_check_dlt_ethernet);

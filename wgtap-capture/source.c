@@ -3,19 +3,26 @@
  * The packet source: libpcap on a live interface or over a capture file,
  * and the loops that feed the capture pipeline from it.
  *
+ * The process keeps SIGTERM, SIGINT and SIGHUP blocked and lets them in
+ * only inside ppoll(), so no wake-up is lost between a check and a wait.
  * The live loop sleeps in ppoll() on the capture's descriptor until
  * packets arrive, the next tick is due (capture_wait_ns()) or a signal
- * comes in; the signals are delivered only inside that wait. A file is
- * read as fast as the capture takes its rows; at a full spool the loop
- * waits for room instead of dropping, since nothing is lost by waiting.
+ * comes in. A file is read as fast as the capture takes its rows, through
+ * a stdio stream of our own (fopencookie) whose reads wait in ppoll() too:
+ * a read blocked on a quiet pipe wakes for SIGHUP, which closes the
+ * segment there (the capture is between two packets), and for SIGTERM,
+ * which ends the read and the conversion. At a full spool the loop waits
+ * for room instead of dropping, since nothing is lost by waiting.
  * Timestamps become nanoseconds: a file is always read at nanosecond
  * precision (libpcap scales microseconds), a live interface at whatever
  * precision it grants.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -105,28 +112,131 @@ source_open_live(struct source *src, const char *iface, uint64_t snaplen,
 	return r;
 }
 
+/* Close the open segment when SIGHUP came in. */
+static int
+rotate_on_hup(struct capture *c, const struct source_ctl *ctl)
+{
+	if (!*ctl->hup)
+		return WGTAP_OK;
+	*ctl->hup = 0;
+	return capture_rotate(c, "SIGHUP");
+}
+
 /*
- * Through our own stdio stream with a 1 MiB buffer: with the default
- * 4 KiB one, the read(2) calls cost more than all the decoding
- * (BENCHMARKS.md).
+ * Wait until the input has bytes (or its end, or an error) for at most
+ * *ts (NULL: no limit), with the signals let in. 1: readable; 0: not yet;
+ * -1: errno says why (EINTR: a signal came in).
+ */
+static int
+input_wait(struct source *src, const struct timespec *ts)
+{
+	struct pollfd pfd;
+
+	pfd.fd = src->fd;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	return ppoll(&pfd, 1, ts, src->ctl->wait_mask);
+}
+
+/*
+ * The read function of the file's stream. libpcap calls it (through
+ * fread) only when it needs bytes past what it has, so the capture is
+ * between two packets here: SIGHUP closes the segment at once, SIGTERM
+ * ends the read with EINTR, and libpcap's read then fails, which ends the
+ * loop (a record cut by the stop gives no row). A failure of the capture
+ * is kept in src->err and ends the read with EIO.
+ */
+static ssize_t
+input_read(void *cookie, char *buf, size_t size)
+{
+	static const struct timespec now;
+	struct source *src = cookie;
+	ssize_t n;
+	int r;
+
+	for (;;) {
+		r = src->cap ? rotate_on_hup(src->cap, src->ctl) : WGTAP_OK;
+		if (r != WGTAP_OK) {
+			src->err = r;
+			errno = EIO;
+			return -1;
+		}
+		if (*src->ctl->term) {
+			errno = EINTR;
+			return -1;
+		}
+		r = input_wait(src, &now);
+		if (r == 0) {
+			log_debug("read %s: waiting for input (%llu bytes so "
+			    "far)", file_label(src),
+			    (unsigned long long)src->bytes);
+			r = input_wait(src, NULL);
+		}
+		if (r == -1 && errno != EINTR)
+			return -1;
+		if (r != 1)
+			continue;	/* a signal: see to it first */
+		n = read(src->fd, buf, size);
+		if (n == -1 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n > 0)
+			src->bytes += (uint64_t)n;
+		return n;
+	}
+}
+
+/* The close function of the file's stream; stdin stays open. */
+static int
+input_close(void *cookie)
+{
+	struct source *src = cookie;
+	int r = 0;
+
+	if (src->fd > STDIN_FILENO)
+		r = close(src->fd);
+	src->fd = -1;
+	return r;
+}
+
+/*
+ * Through our own stdio stream (fopencookie) with a 1 MiB buffer: its
+ * reads wait in ppoll() (input_read), and with the default 4 KiB buffer
+ * the read(2) calls would cost more than all the decoding (BENCHMARKS.md).
  */
 int
-source_open_file(struct source *src, const char *path)
+source_open_file(struct source *src, const char *path,
+    const struct source_ctl *ctl)
 {
+	static const cookie_io_functions_t io = {
+		.read = input_read,
+		.close = input_close,
+	};
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
 	FILE *f;
 
 	source_reset(src, path, false);
-	f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rbe");
-	if (!f) {
+	src->ctl = ctl;
+	src->fd = strcmp(path, "-") == 0 ? STDIN_FILENO :
+	    open(path, O_RDONLY | O_CLOEXEC);
+	if (src->fd == -1) {
 		log_error("read %s: %s", path, strerror(errno));
+		return WGTAP_ESYS;
+	}
+	f = fopencookie(src, "rb", io);
+	if (!f) {
+		log_error("read %s: %s", file_label(src), strerror(errno));
+		input_close(src);
 		return WGTAP_ESYS;
 	}
 	setvbuf(f, NULL, _IOFBF, READ_BUFFER);
 	src->p = pcap_fopen_offline_with_tstamp_precision(f,
 	    PCAP_TSTAMP_PRECISION_NANO, errbuf);
 	if (!src->p) {
-		log_error("read %s: %s", file_label(src), errbuf);
+		if (*ctl->term)
+			log_info("read %s: stopped before the file header "
+			    "came in", file_label(src));
+		else
+			log_error("read %s: %s", file_label(src), errbuf);
 		fclose(f);
 		return WGTAP_EFORMAT;
 	}
@@ -244,16 +354,6 @@ drain(struct source *src)
 	return WGTAP_OK;
 }
 
-/* Close the open segment when SIGHUP came in. */
-static int
-rotate_on_hup(struct capture *c, const struct source_ctl *ctl)
-{
-	if (!*ctl->hup)
-		return WGTAP_OK;
-	*ctl->hup = 0;
-	return capture_rotate(c, "SIGHUP");
-}
-
 int
 source_run_live(struct source *src, struct capture *c,
     const struct source_ctl *ctl)
@@ -318,10 +418,13 @@ file_packet(struct capture *c, const struct pcap_pkthdr *h,
 		return WGTAP_OK;
 	}
 	for (;;) {
+		struct timespec second = { 1, 0 };
+
 		r = capture_packet(c, data, h->caplen, h->len, ts);
 		if (r != WGTAP_ENOSPACE)
 			return r;
-		sleep(1);
+		/* A second, or until a signal comes in. */
+		ppoll(NULL, 0, &second, ctl->wait_mask);
 		if (*ctl->term)
 			return r;	/* WGTAP_ENOSPACE: stopped while waiting */
 		r = capture_tick(c, 0, wgtap_clock_ns(CLOCK_MONOTONIC));
@@ -330,30 +433,48 @@ file_packet(struct capture *c, const struct pcap_pkthdr *h,
 	}
 }
 
+/*
+ * The packets of the file until its end, a stop or a failure; *rc gets
+ * the last result of pcap_next_ex(). WGTAP_OK or a fatal error of c.
+ */
+static int
+file_loop(struct source *src, struct capture *c,
+    const struct source_ctl *ctl, int *rc)
+{
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	int r;
+
+	*rc = 1;
+	while (!*ctl->term && (*rc = pcap_next_ex(src->p, &h, &data)) == 1) {
+		r = file_packet(c, h, data, ctl);
+		if (r == WGTAP_ENOSPACE)
+			return WGTAP_OK;	/* stopped while waiting for room */
+		if (r == WGTAP_OK && ++src->packets % TICK_EVERY_PACKETS == 0)
+			r = capture_tick(c, 0, wgtap_clock_ns(CLOCK_MONOTONIC));
+		if (r == WGTAP_OK)
+			r = rotate_on_hup(c, ctl);
+		if (r != WGTAP_OK)
+			return r;
+	}
+	return WGTAP_OK;
+}
+
 int
 source_run_file(struct source *src, struct capture *c,
     const struct source_ctl *ctl)
 {
-	struct pcap_pkthdr *h;
-	const u_char *data;
-	int rc, r = WGTAP_OK;
+	int rc, r;
 
 	src->cap = c;
-	while (!*ctl->term && (rc = pcap_next_ex(src->p, &h, &data)) == 1) {
-		r = file_packet(c, h, data, ctl);
-		if (r == WGTAP_ENOSPACE)
-			return WGTAP_OK;	/* stopped while waiting for room */
-		if (r != WGTAP_OK)
-			return r;
-		if (++src->packets % TICK_EVERY_PACKETS == 0) {
-			r = capture_tick(c, 0, wgtap_clock_ns(CLOCK_MONOTONIC));
-			if (r != WGTAP_OK)
-				return r;
-		}
-		r = rotate_on_hup(c, ctl);
-		if (r != WGTAP_OK)
-			return r;
-	}
+	src->ctl = ctl;
+	src->err = WGTAP_OK;
+	r = file_loop(src, c, ctl, &rc);
+	src->cap = NULL;
+	if (r != WGTAP_OK)
+		return r;
+	if (src->err != WGTAP_OK)
+		return src->err;	/* inside a read; logged */
 	if (*ctl->term)
 		return WGTAP_OK;
 	if (rc == PCAP_ERROR) {
