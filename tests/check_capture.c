@@ -329,6 +329,51 @@ START_TEST(test_capture_wait_ns_bounds)
 }
 END_TEST
 
+/*
+ * A file source waits until the next sync of the open segment, whatever
+ * the capture time of its rows; with nothing to sync it has no deadline.
+ */
+START_TEST(test_capture_file_wait_ns_sync)
+{
+	const uint64_t mono0 = 5000 * NS;
+	struct capture_cfg cfg;
+	struct capture c;
+	struct tdir t;
+
+	tdir_make(&t);
+	cfg_make(&cfg, t.fd, true, 1000, 300 * NS);
+	cfg.sync_ns = NS;
+	ck_assert_int_eq(capture_init(&c, &cfg, mono0), WGTAP_OK);
+	/* no segment open: nothing due */
+	ck_assert_uint_eq(capture_file_wait_ns(&c, mono0), UINT64_MAX);
+	feed(&c, 1, HOUR0 - 7 * 24 * 3600 * NS);	/* a week-old row */
+	ck_assert_uint_eq(capture_file_wait_ns(&c, mono0 + 3 * NS / 10),
+	    7 * NS / 10);
+	ck_assert_uint_eq(capture_file_wait_ns(&c, mono0 + NS), 0);
+	ck_assert_uint_eq(capture_file_wait_ns(&c, mono0 + 9 * NS), 0);
+	/* the tick syncs; the next one is due a sync interval later */
+	ck_assert_int_eq(capture_tick(&c, 0, mono0 + 9 * NS), WGTAP_OK);
+	ck_assert(!c.seg.dirty);
+	ck_assert_uint_eq(capture_file_wait_ns(&c, mono0 + 9 * NS + NS / 4),
+	    3 * NS / 4);
+	ck_assert_int_eq(capture_rotate(&c, "test"), WGTAP_OK);
+	ck_assert_uint_eq(capture_file_wait_ns(&c, mono0 + 10 * NS),
+	    UINT64_MAX);
+	ck_assert_int_eq(capture_finish(&c, "test"), WGTAP_OK);
+	capture_free(&c);
+
+	/* no sync interval: nothing due, even with a segment open */
+	cfg.sync_ns = 0;
+	ck_assert_int_eq(capture_init(&c, &cfg, mono0), WGTAP_OK);
+	feed(&c, 1, HOUR0);
+	ck_assert_uint_eq(capture_file_wait_ns(&c, mono0 + 60 * NS),
+	    UINT64_MAX);
+	ck_assert_int_eq(capture_finish(&c, "test"), WGTAP_OK);
+	capture_free(&c);
+	tdir_remove(&t);
+}
+END_TEST
+
 static void
 fake_pcap_stats(void *ctx, struct capture_stats *st)
 {
@@ -401,6 +446,9 @@ capture_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("capture_wait_ns");
 	tcase_add_test(tc, test_capture_wait_ns_bounds);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("capture_file_wait_ns");
+	tcase_add_test(tc, test_capture_file_wait_ns_sync);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("capture_rotate");
 	tcase_add_test(tc, test_capture_rotate_now);

@@ -357,6 +357,17 @@ capture_wait_ns(const struct capture *c, uint64_t now_ns)
 	return wait;
 }
 
+uint64_t
+capture_file_wait_ns(const struct capture *c, uint64_t mono_ns)
+{
+	uint64_t due;
+
+	if (!c->cfg.sync_ns || !segment_is_open(&c->seg))
+		return UINT64_MAX;
+	due = c->last_sync_ns + c->cfg.sync_ns;
+	return due > mono_ns ? due - mono_ns : 0;
+}
+
 int
 capture_finish(struct capture *c, const char *why)
 {

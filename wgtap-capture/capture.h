@@ -107,6 +107,14 @@ uint64_t capture_deadline(const struct capture *c);
  */
 uint64_t capture_wait_ns(const struct capture *c, uint64_t now_ns);
 
+/*
+ * How long a file source may wait for input at monotonic time mono_ns
+ * before capture_tick() is due: until the next sync of the open segment,
+ * or UINT64_MAX when no timed duty is pending (no segment open, or no
+ * sync interval). In ns.
+ */
+uint64_t capture_file_wait_ns(const struct capture *c, uint64_t mono_ns);
+
 /* Close the open segment now (SIGHUP, exit). why goes in the log line. */
 int capture_rotate(struct capture *c, const char *why);
 

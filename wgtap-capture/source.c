@@ -10,9 +10,11 @@
  * comes in. A file is read as fast as the capture takes its rows, through
  * a stdio stream of our own (fopencookie) whose reads wait in ppoll() too:
  * a read blocked on a quiet pipe wakes for SIGHUP, which closes the
- * segment there (the capture is between two packets), and for SIGTERM,
- * which ends the read and the conversion. At a full spool the loop waits
- * for room instead of dropping, since nothing is lost by waiting.
+ * segment there (the capture is between two packets), for SIGTERM, which
+ * ends the read and the conversion, and for the next timed duty (the sync
+ * interval): those run on the clock at every read, however slowly the
+ * packets come. At a full spool the loop waits for room instead of
+ * dropping, since nothing is lost by waiting.
  * Timestamps become nanoseconds: a file is always read at nanosecond
  * precision (libpcap scales microseconds), a live interface at whatever
  * precision it grants.
@@ -33,7 +35,6 @@
 #define NS_PER_S		1000000000ULL
 /* libpcap's read timeout: how long a packet may wait in the ring. */
 #define PCAP_TIMEOUT_MS		50
-#define TICK_EVERY_PACKETS	1024
 #define READ_BUFFER		(1 << 20)
 
 static void
@@ -124,38 +125,69 @@ rotate_on_hup(struct capture *c, const struct source_ctl *ctl)
 
 /*
  * Wait until the input has bytes (or its end, or an error) for at most
- * *ts (NULL: no limit), with the signals let in. 1: readable; 0: not yet;
- * -1: errno says why (EINTR: a signal came in).
+ * wait ns (UINT64_MAX: no limit), with the signals let in. 1: readable;
+ * 0: not yet; -1: errno says why (EINTR: a signal came in).
  */
 static int
-input_wait(struct source *src, const struct timespec *ts)
+input_wait(struct source *src, uint64_t wait)
 {
+	struct timespec ts;
 	struct pollfd pfd;
 
+	ts.tv_sec = (time_t)(wait / NS_PER_S);
+	ts.tv_nsec = (long)(wait % NS_PER_S);
 	pfd.fd = src->fd;
 	pfd.events = POLLIN;
 	pfd.revents = 0;
-	return ppoll(&pfd, 1, ts, src->ctl->wait_mask);
+	return ppoll(&pfd, 1, wait == UINT64_MAX ? NULL : &ts,
+	    src->ctl->wait_mask);
+}
+
+/*
+ * What is due between two packets of a file: SIGHUP's rotation and the
+ * clock's duties (sync, spool measurement). *wait gets how long the input
+ * may be waited for before the next one. WGTAP_OK or a fatal error
+ * (logged).
+ */
+static int
+input_duties(struct source *src, uint64_t *wait)
+{
+	uint64_t mono;
+	int r;
+
+	*wait = UINT64_MAX;
+	if (!src->cap)
+		return WGTAP_OK;	/* still opening: nothing to do yet */
+	r = rotate_on_hup(src->cap, src->ctl);
+	if (r != WGTAP_OK)
+		return r;
+	mono = wgtap_clock_ns(CLOCK_MONOTONIC);
+	r = capture_tick(src->cap, 0, mono);
+	if (r != WGTAP_OK)
+		return r;
+	*wait = capture_file_wait_ns(src->cap, mono);
+	return WGTAP_OK;
 }
 
 /*
  * The read function of the file's stream. libpcap calls it (through
  * fread) only when it needs bytes past what it has, so the capture is
- * between two packets here: SIGHUP closes the segment at once, SIGTERM
- * ends the read with EINTR, and libpcap's read then fails, which ends the
- * loop (a record cut by the stop gives no row). A failure of the capture
- * is kept in src->err and ends the read with EIO.
+ * between two packets here: SIGHUP closes the segment at once and the
+ * clock's duties run (each read, and each wake-up while the input is
+ * quiet); SIGTERM ends the read with EINTR, and libpcap's read then
+ * fails, which ends the loop (a record cut by the stop gives no row). A
+ * failure of the capture is kept in src->err and ends the read with EIO.
  */
 static ssize_t
 input_read(void *cookie, char *buf, size_t size)
 {
-	static const struct timespec now;
 	struct source *src = cookie;
+	uint64_t wait;
 	ssize_t n;
 	int r;
 
 	for (;;) {
-		r = src->cap ? rotate_on_hup(src->cap, src->ctl) : WGTAP_OK;
+		r = input_duties(src, &wait);
 		if (r != WGTAP_OK) {
 			src->err = r;
 			errno = EIO;
@@ -165,17 +197,19 @@ input_read(void *cookie, char *buf, size_t size)
 			errno = EINTR;
 			return -1;
 		}
-		r = input_wait(src, &now);
+		r = input_wait(src, 0);
 		if (r == 0) {
-			log_debug("read %s: waiting for input (%llu bytes so "
-			    "far)", file_label(src),
-			    (unsigned long long)src->bytes);
-			r = input_wait(src, NULL);
+			if (src->bytes != src->bytes_logged)
+				log_debug("read %s: waiting for input (%llu "
+				    "bytes so far)", file_label(src),
+				    (unsigned long long)src->bytes);
+			src->bytes_logged = src->bytes;
+			r = input_wait(src, wait);
 		}
 		if (r == -1 && errno != EINTR)
 			return -1;
 		if (r != 1)
-			continue;	/* a signal: see to it first */
+			continue;	/* a signal or a duty: see to it first */
 		n = read(src->fd, buf, size);
 		if (n == -1 && (errno == EINTR || errno == EAGAIN))
 			continue;
@@ -216,6 +250,7 @@ source_open_file(struct source *src, const char *path,
 
 	source_reset(src, path, false);
 	src->ctl = ctl;
+	src->bytes_logged = UINT64_MAX;
 	src->fd = strcmp(path, "-") == 0 ? STDIN_FILENO :
 	    open(path, O_RDONLY | O_CLOEXEC);
 	if (src->fd == -1) {
@@ -450,8 +485,6 @@ file_loop(struct source *src, struct capture *c,
 		r = file_packet(c, h, data, ctl);
 		if (r == WGTAP_ENOSPACE)
 			return WGTAP_OK;	/* stopped while waiting for room */
-		if (r == WGTAP_OK && ++src->packets % TICK_EVERY_PACKETS == 0)
-			r = capture_tick(c, 0, wgtap_clock_ns(CLOCK_MONOTONIC));
 		if (r == WGTAP_OK)
 			r = rotate_on_hup(c, ctl);
 		if (r != WGTAP_OK)

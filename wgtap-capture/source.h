@@ -43,8 +43,8 @@ struct source {
 	const struct source_ctl *ctl;	/* file: for waits inside reads */
 	struct capture	*cap;		/* where packets go during a run */
 	int		 err;		/* a fatal error inside a callback */
-	uint64_t	 packets;	/* read from a file, for ticking */
 	uint64_t	 bytes;		/* read from a file so far */
+	uint64_t	 bytes_logged;	/* bytes at the last "waiting" line */
 };
 
 /*
@@ -108,7 +108,9 @@ int source_run_live(struct source *src, struct capture *c,
  * spool is full, until the end of the file or until *ctl->term is set
  * (also while a read waits for input, inside a record or between two).
  * SIGHUP (*ctl->hup) closes the open segment between two packets, also
- * while a read waits. ctl must be the one given to source_open_file().
+ * while a read waits, and c is ticked by the clock (the sync interval)
+ * however slowly the input comes. ctl must be the one given to
+ * source_open_file().
  * Returns WGTAP_OK (also when stopped), WGTAP_EFORMAT when the file breaks
  * off (rows before the break are kept; logged), or a fatal error of c.
  */
