@@ -133,7 +133,7 @@ make_capture_cfg(const struct options *o, struct source *src, int dirfd,
  * breaks a read or a write. SIGPIPE is ignored.
  */
 static void
-setup_signals(sigset_t *wait_mask)
+signals_setup(sigset_t *wait_mask)
 {
 	struct sigaction sa;
 	sigset_t block;
@@ -185,7 +185,7 @@ main(int argc, char **argv)
 		log_set_level(LOG_LVL_DEBUG);
 	umask(027);
 
-	setup_signals(&wait_mask);
+	signals_setup(&wait_mask);
 	ctl.wait_mask = &wait_mask;
 
 	r = o.read_file ? source_open_file(&src, o.read_file, &ctl) :

@@ -124,23 +124,23 @@ rotate_on_hup(struct capture *c, const struct source_ctl *ctl)
 }
 
 /*
- * Wait until the input has bytes (or its end, or an error) for at most
- * wait ns (UINT64_MAX: no limit), with the signals let in. 1: readable;
- * 0: not yet; -1: errno says why (EINTR: a signal came in).
+ * Every wait of the source: until fd has something to read (or its end,
+ * or an error; fd -1: nothing to wait for), for at most wait ns
+ * (UINT64_MAX: no limit), under the signal mask *mask (NULL: as it is).
+ * 1: readable; 0: the time is up; -1: errno says why (EINTR: a signal).
  */
 static int
-input_wait(struct source *src, uint64_t wait)
+wait_in(int fd, uint64_t wait, const sigset_t *mask)
 {
 	struct timespec ts;
 	struct pollfd pfd;
 
 	ts.tv_sec = (time_t)(wait / NS_PER_S);
 	ts.tv_nsec = (long)(wait % NS_PER_S);
-	pfd.fd = src->fd;
+	pfd.fd = fd;
 	pfd.events = POLLIN;
 	pfd.revents = 0;
-	return ppoll(&pfd, 1, wait == UINT64_MAX ? NULL : &ts,
-	    src->ctl->wait_mask);
+	return ppoll(&pfd, 1, wait == UINT64_MAX ? NULL : &ts, mask);
 }
 
 /*
@@ -197,14 +197,14 @@ input_read(void *cookie, char *buf, size_t size)
 			errno = EINTR;
 			return -1;
 		}
-		r = input_wait(src, 0);
+		r = wait_in(src->fd, 0, src->ctl->wait_mask);
 		if (r == 0) {
 			if (src->bytes != src->bytes_logged)
 				log_debug("read %s: waiting for input (%llu "
 				    "bytes so far)", file_label(src),
 				    (unsigned long long)src->bytes);
 			src->bytes_logged = src->bytes;
-			r = input_wait(src, wait);
+			r = wait_in(src->fd, wait, src->ctl->wait_mask);
 		}
 		if (r == -1 && errno != EINTR)
 			return -1;
@@ -393,22 +393,15 @@ int
 source_run_live(struct source *src, struct capture *c,
     const struct source_ctl *ctl)
 {
-	struct pollfd pfd;
 	int r = WGTAP_OK;
 
 	src->cap = c;
 	src->err = WGTAP_OK;
 	while (!*ctl->term) {
 		uint64_t wait = capture_wait_ns(c, wgtap_clock_ns(CLOCK_REALTIME));
-		struct timespec ts;
 
-		ts.tv_sec = (time_t)(wait / NS_PER_S);
-		ts.tv_nsec = (long)(wait % NS_PER_S);
-		pfd.fd = src->fd;
-		pfd.events = POLLIN;
-		pfd.revents = 0;
 		/* Signals are delivered only here: no lost wake-up. */
-		if (ppoll(&pfd, 1, &ts, ctl->wait_mask) == -1 &&
+		if (wait_in(src->fd, wait, ctl->wait_mask) == -1 &&
 		    errno != EINTR) {
 			log_error("poll: %s", strerror(errno));
 			r = WGTAP_ESYS;
@@ -425,11 +418,7 @@ source_run_live(struct source *src, struct capture *c,
 	}
 	if (*ctl->term && r == WGTAP_OK) {
 		/* Packets in a ring block not yet handed over: wait it out. */
-		struct timespec ts = { 0, (PCAP_TIMEOUT_MS + 20) * 1000000L };
-
-		pfd.fd = src->fd;
-		pfd.events = POLLIN;
-		ppoll(&pfd, 1, &ts, NULL);
+		wait_in(src->fd, (PCAP_TIMEOUT_MS + 20) * 1000000ULL, NULL);
 		r = drain(src);
 	}
 	return r;
@@ -453,13 +442,10 @@ file_packet(struct capture *c, const struct pcap_pkthdr *h,
 		return WGTAP_OK;
 	}
 	for (;;) {
-		struct timespec second = { 1, 0 };
-
 		r = capture_packet(c, data, h->caplen, h->len, ts);
 		if (r != WGTAP_ENOSPACE)
 			return r;
-		/* A second, or until a signal comes in. */
-		ppoll(NULL, 0, &second, ctl->wait_mask);
+		wait_in(-1, NS_PER_S, ctl->wait_mask);	/* or a signal */
 		if (*ctl->term)
 			return r;	/* WGTAP_ENOSPACE: stopped while waiting */
 		r = capture_tick(c, 0, wgtap_clock_ns(CLOCK_MONOTONIC));
