@@ -4,7 +4,8 @@
 # (a producer such as `tcpdump -w -` on a quiet link), fed by
 # tests/tools/pcapfeed.py, which writes a step of packets and then waits.
 # Each signal comes while the capture is blocked on its input: after the
-# last whole record, in the middle of a record, or before the file header.
+# last whole record, in the middle of a record, before the file header, or
+# (-r FIFO) before any writer has opened the FIFO.
 #   - SIGHUP closes the open segment at once: a segment appears with every
 #     row so far, and the conversion goes on with the next input;
 #   - SIGTERM and SIGINT end the conversion: exit 0, every row of a whole
@@ -85,6 +86,25 @@ feed_stopped hdr "SIGTERM before the header"
 eq "hdr: no segment" "$(finals "$T/hdr")" 0
 check "hdr: says it stopped before the header" \
 	grep -q 'info: read stdin: stopped before the file header came in' "$T/hdr.err"
+
+# --- SIGTERM while -r names a FIFO no writer has opened yet -----------------
+mkdir "$T/fifo"
+mkfifo "$T/fifo.pipe"
+(
+	# shellcheck disable=SC2016
+	sh -c 'echo $$ >"$0.tmp" && mv "$0.tmp" "$0" && exec "$@"' "$T/fifo.cpid" \
+		"$WGTAP_CAPTURE" -r "$T/fifo.pipe" --iface fifo --spool-dir "$T/fifo" \
+		-v 2>"$T/fifo.err"
+	echo $? >"$T/fifo.rc"
+) &
+cpid=
+wait_for 10 test -s "$T/fifo.cpid" && cpid=$(cat "$T/fifo.cpid")
+feed_pids+=("$cpid")
+check "fifo: waits for a writer" log_has "$T/fifo.err" \
+	"debug: read $T/fifo.pipe: waiting for input \\(0 bytes so far\\)" 10
+kill -TERM "$cpid"
+feed_stopped fifo "SIGTERM before a writer came"
+eq "fifo: no segment" "$(finals "$T/fifo")" 0
 
 # --- SIGTERM inside a record, without SIGHUP --------------------------------
 start term 3+

@@ -233,6 +233,29 @@ input_close(void *cookie)
 }
 
 /*
+ * The file's descriptor: stdin for "-", else path opened without waiting
+ * (a FIFO without a writer would block open(2), where no signal gets in),
+ * then made blocking again, since reads come only after ppoll().
+ */
+static int
+input_open(const char *path)
+{
+	int fd, fl;
+
+	if (strcmp(path, "-") == 0)
+		return STDIN_FILENO;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd == -1)
+		return -1;
+	fl = fcntl(fd, F_GETFL);
+	if (fl == -1 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
  * Through our own stdio stream (fopencookie) with a 1 MiB buffer: its
  * reads wait in ppoll() (input_read), and with the default 4 KiB buffer
  * the read(2) calls would cost more than all the decoding (BENCHMARKS.md).
@@ -251,8 +274,7 @@ source_open_file(struct source *src, const char *path,
 	source_reset(src, path, false);
 	src->ctl = ctl;
 	src->bytes_logged = UINT64_MAX;
-	src->fd = strcmp(path, "-") == 0 ? STDIN_FILENO :
-	    open(path, O_RDONLY | O_CLOEXEC);
+	src->fd = input_open(path);
 	if (src->fd == -1) {
 		log_error("read %s: %s", path, strerror(errno));
 		return WGTAP_ESYS;

@@ -16,7 +16,8 @@
 #        and waits for more (its -v line); ok or not_ok
 #   feed_stopped NAME WHAT    the capture has exited 0 (after WHAT), left no
 #        temporary file and logged no warning or error
-#   feed_cleanup              kill what feed_start started, by pid
+#   feed_cleanup              kill (SIGKILL: a capture that ignores SIGTERM
+#        must not hang the test) what feed_start started, by pid
 #   FEED_HDR, FEED_REC        bytes of the pcap header and of one record
 
 FEED_HDR=24	# pcap file header
@@ -62,7 +63,7 @@ feed_stopped() {
 feed_cleanup() {
 	local p
 	for p in "${feed_pids[@]}"; do
-		kill "$p" 2>/dev/null
+		kill -KILL "$p" 2>/dev/null
 	done
 	wait 2>/dev/null
 }
