@@ -31,8 +31,9 @@
 #define MAX_SEGS	16
 
 static volatile sig_atomic_t term_flag, hup_flag;
-/* The counters of the last convert(). */
+/* The counters and the read(2) calls of the last convert(). */
 static struct capture_stats last_st;
+static uint64_t last_reads;
 /* convert(): set term_flag between the open and the run. */
 static bool term_before_run;
 static const struct source_ctl ctl = { &term_flag, &hup_flag, NULL };
@@ -124,6 +125,7 @@ convert(struct tdir *t, const char *path, const char *filter,
 	r = source_run_file(&src, &c, &ctl);
 	ck_assert_int_eq(capture_finish(&c, "test"), WGTAP_OK);
 	last_st = c.st;
+	last_reads = src.reads;
 	capture_free(&c);
 	source_close(&src);
 	ck_assert_ptr_null(src.p);
@@ -358,6 +360,48 @@ START_TEST(test_source_run_file_term)
 }
 END_TEST
 
+/*
+ * The file is read 1 MiB at a time: 3 MiB of records in 4 reads (the last
+ * one finds the end), not one per 4 KiB or 8 KiB as with stdio's default
+ * buffer. Every record gives its row.
+ */
+START_TEST(test_source_run_file_read_size)
+{
+	static const uint8_t rec[16 + 28] = {
+		/* ts 2026-01-01T00:00:00Z, caplen 28, len 28 (little-endian) */
+		0x00, 0xb9, 0x55, 0x69, 0, 0, 0, 0, 28, 0, 0, 0, 28, 0, 0, 0,
+		/* IPv4 UDP 192.0.2.1:1 -> 192.0.2.2:2, no data */
+		0x45, 0, 0, 28, 0, 0, 0x40, 0, 64, 17, 0, 0,
+		192, 0, 2, 1, 192, 0, 2, 2, 0, 1, 0, 2, 0, 8, 0, 0,
+	};
+	static const uint8_t hdr[24] = {
+		0x4d, 0x3c, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0, 4, 0, 101, 0, 0, 0,
+	};
+	const size_t nrec = (3 << 20) / sizeof(rec);
+	char path[256];
+	struct tdir t, in;
+	size_t i;
+	FILE *f;
+
+	tdir_make(&t);
+	tdir_make(&in);
+	snprintf(path, sizeof(path), "%s/3m.pcap", in.path);
+	f = fopen(path, "wbe");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(hdr, sizeof(hdr), 1, f), 1);
+	for (i = 0; i < nrec; i++)
+		ck_assert_uint_eq(fwrite(rec, sizeof(rec), 1, f), 1);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(convert(&t, path, NULL, UINT32_MAX), WGTAP_OK);
+	ck_assert_uint_eq(last_st.rows, nrec);
+	ck_assert_uint_eq(last_reads, 4);
+	ck_assert_int_eq(unlink(path), 0);
+	tdir_remove(&in);
+	tdir_remove(&t);
+}
+END_TEST
+
 /* SIGTERM before the file header was read: the open fails, nothing read. */
 START_TEST(test_source_open_file_term)
 {
@@ -458,6 +502,7 @@ source_suite(void)
 	tcase_add_test(tc, test_source_run_file_hup);
 	tcase_add_test(tc, test_source_run_file_term);
 	tcase_add_test(tc, test_source_run_file_rotates);
+	tcase_add_test(tc, test_source_run_file_read_size);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("source_open_file");
 	tcase_add_test(tc, test_source_open_file_stdin);

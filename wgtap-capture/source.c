@@ -23,6 +23,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
 #include <time.h>
@@ -211,6 +212,7 @@ input_read(void *cookie, char *buf, size_t size)
 		if (r != 1)
 			continue;	/* a signal or a duty: see to it first */
 		n = read(src->fd, buf, size);
+		src->reads++;
 		if (n == -1 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n > 0)
@@ -257,8 +259,10 @@ input_open(const char *path)
 
 /*
  * Through our own stdio stream (fopencookie) with a 1 MiB buffer: its
- * reads wait in ppoll() (input_read), and with the default 4 KiB buffer
- * the read(2) calls would cost more than all the decoding (BENCHMARKS.md).
+ * reads wait in ppoll() (input_read), and with a small buffer the read(2)
+ * calls, each with its ppoll(), would cost more than all the decoding
+ * (BENCHMARKS.md). glibc's setvbuf() sizes only a buffer it is given: with
+ * NULL it keeps its default (4 KiB for a file, 8 KiB for a cookie).
  */
 int
 source_open_file(struct source *src, const char *path,
@@ -269,7 +273,8 @@ source_open_file(struct source *src, const char *path,
 		.close = input_close,
 	};
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
-	FILE *f;
+	FILE *f = NULL;
+	int r = WGTAP_ESYS;
 
 	source_reset(src, path, false);
 	src->ctl = ctl;
@@ -277,37 +282,50 @@ source_open_file(struct source *src, const char *path,
 	src->fd = input_open(path);
 	if (src->fd == -1) {
 		log_error("read %s: %s", path, strerror(errno));
-		return WGTAP_ESYS;
+		goto out;
 	}
-	f = fopencookie(src, "rb", io);
+	src->buf = malloc(READ_BUFFER);
+	if (src->buf)
+		f = fopencookie(src, "rb", io);
 	if (!f) {
 		log_error("read %s: %s", file_label(src), strerror(errno));
-		input_close(src);
-		return WGTAP_ESYS;
+		goto out;
 	}
-	setvbuf(f, NULL, _IOFBF, READ_BUFFER);
+	setvbuf(f, src->buf, _IOFBF, READ_BUFFER);
 	src->p = pcap_fopen_offline_with_tstamp_precision(f,
 	    PCAP_TSTAMP_PRECISION_NANO, errbuf);
 	if (!src->p) {
+		r = WGTAP_EFORMAT;
 		if (*ctl->term)
 			log_info("read %s: stopped before the file header "
 			    "came in", file_label(src));
 		else
 			log_error("read %s: %s", file_label(src), errbuf);
-		fclose(f);
-		return WGTAP_EFORMAT;
+		goto out;
 	}
 	src->nano = true;
-	return WGTAP_OK;
+	r = WGTAP_OK;
+ out:
+	if (r != WGTAP_OK) {
+		if (f)
+			fclose(f);	/* input_close() */
+		else
+			input_close(src);
+		free(src->buf);
+		src->buf = NULL;
+	}
+	return r;
 }
 
 void
 source_close(struct source *src)
 {
 	if (src->p)
-		pcap_close(src->p);
+		pcap_close(src->p);	/* a file's stream too */
 	src->p = NULL;
 	src->fd = -1;
+	free(src->buf);
+	src->buf = NULL;
 }
 
 int

@@ -41,9 +41,11 @@ struct source {
 	bool		 nano;		/* timestamps in ns, else in us */
 	int		 fd;		/* the descriptor to poll: capture, input */
 	const struct source_ctl *ctl;	/* file: for waits inside reads */
+	char		*buf;		/* file: the stream's buffer */
 	struct capture	*cap;		/* where packets go during a run */
 	int		 err;		/* a fatal error inside a callback */
 	uint64_t	 bytes;		/* read from a file so far */
+	uint64_t	 reads;		/* read(2) calls on a file so far */
 	uint64_t	 bytes_logged;	/* bytes at the last "waiting" line */
 };
 
@@ -67,7 +69,7 @@ int source_open_live(struct source *src, const char *iface,
 int source_open_file(struct source *src, const char *path,
     const struct source_ctl *ctl);
 
-/* Close what is open (also the file). */
+/* Close what is open (also the file) and free its buffer. */
 void source_close(struct source *src);
 
 /* The link type (DLT_*) of the open source, for pkt_parse(). */
