@@ -3,16 +3,15 @@
  * Flag values: integers, sizes, durations and words, parsed by hand in
  * the manner of wireguard-tools' config.c (first character a digit, then
  * digits only, then an optional suffix from a fixed list, overflow
- * checked), so that "-1", " 5", "0x10" and "5 m" are all refused.
+ * checked), so that "-1", " 5", "0x10" and "5 m" are all refused. A
+ * duration may have a decimal fraction ("1.5s"), computed exactly in
+ * integers down to the nanosecond; "1e3", ".5" and "5." are refused.
  */
 #include <string.h>
 
 #include "chars.h"
 #include "opt.h"
 #include "wgtap.h"
-
-#define NS_PER_MS	1000000ULL
-#define NS_PER_S	1000000000ULL
 
 /* Leading digits of s into *v; *end points past them. */
 static int
@@ -90,29 +89,64 @@ opt_size(const char *s, uint64_t max, uint64_t *v)
 	return WGTAP_EFORMAT;
 }
 
+/*
+ * The units of a duration, as systemd writes them: a value in that unit is
+ * shifted by digits decimal places into whole units of 10^-digits, then
+ * multiplied by mul to get nanoseconds.
+ */
+static const struct {
+	const char	*name;
+	unsigned	 digits;	/* fraction digits down to 1 ns */
+	uint64_t	 mul;		/* ns per 10^-digits of the unit */
+} duration_units[] = {
+	{ "ms", 6, 1 },
+	{ "s", 9, 1 },
+	{ "m", 9, 60 },
+	{ "h", 9, 3600 },
+};
+
 int
 opt_duration(const char *s, char default_unit, uint64_t max_ns, uint64_t *ns)
 {
-	const char *end;
-	uint64_t x, mul;
+	const char *end, *frac = "", *unit;
+	size_t nfrac = 0, i, u;
+	uint64_t x;
 	int r;
 
 	r = leading_u64(s, &x, &end);
 	if (r != WGTAP_OK)
 		return r;
-	if (*end == '\0')
-		end = default_unit == 'm' ? "m" : "s";
-	if (strcmp(end, "ms") == 0)
-		mul = NS_PER_MS;
-	else if (strcmp(end, "s") == 0)
-		mul = NS_PER_S;
-	else if (strcmp(end, "m") == 0)
-		mul = 60 * NS_PER_S;
-	else if (strcmp(end, "h") == 0)
-		mul = 3600 * NS_PER_S;
-	else
+	if (*end == '.') {
+		frac = ++end;
+		while (chars_is_digit(*end))
+			end++;
+		nfrac = (size_t)(end - frac);
+		if (nfrac == 0)
+			return WGTAP_EFORMAT;	/* "5." */
+	}
+	unit = end;
+	if (*unit == '\0')
+		unit = default_unit == 'm' ? "m" : "s";
+	for (u = 0; u < sizeof(duration_units) / sizeof(duration_units[0]);
+	    u++) {
+		if (strcmp(unit, duration_units[u].name) == 0)
+			break;
+	}
+	if (u == sizeof(duration_units) / sizeof(duration_units[0]))
 		return WGTAP_EFORMAT;
-	return scale(x, mul, max_ns, ns);
+	/* Exact decimal arithmetic: x.frac becomes whole 10^-digits units. */
+	for (i = 0; i < duration_units[u].digits; i++) {
+		unsigned d = i < nfrac ? (unsigned)(frac[i] - '0') : 0;
+
+		if (x > (UINT64_MAX - d) / 10)
+			return WGTAP_ETOOBIG;
+		x = x * 10 + d;
+	}
+	for (; i < nfrac; i++) {
+		if (frac[i] != '0')
+			return WGTAP_EFORMAT;	/* finer than a nanosecond */
+	}
+	return scale(x, duration_units[u].mul, max_ns, ns);
 }
 
 int

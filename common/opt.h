@@ -21,9 +21,11 @@ int opt_u64(const char *s, uint64_t min, uint64_t max, uint64_t *v);
 int opt_size(const char *s, uint64_t max, uint64_t *v);
 
 /*
- * A duration: a decimal integer with an optional unit ms, s, m or h; a
- * bare number is in default_unit ('s' or 'm'). The result is in
- * nanoseconds and at most max_ns.
+ * A duration: a decimal number (digits, optionally a point and more
+ * digits: "2", "0.5", "1.25") with an optional unit ms, s, m or h; a bare
+ * number is in default_unit ('s' or 'm'). The result is in whole
+ * nanoseconds (a value finer than that is WGTAP_EFORMAT) and at most
+ * max_ns.
  */
 int opt_duration(const char *s, char default_unit, uint64_t max_ns,
     uint64_t *ns);

@@ -2,7 +2,8 @@
 /*
  * Packet decoder: link layer, IPv4 (RFC 791) or IPv6 (RFC 8200) with its
  * extension-header walk, transport ports, and the DNS rule (RFC 1035
- * section 4.1.1 header; section 4.2.2 for the TCP length prefix).
+ * section 4.1.1 header; section 4.2.2 for the TCP length prefix); and the
+ * range check of the capture time.
  *
  * Packet bytes are read only through struct pkt_cur. A failed read leaves
  * the cursor where it was, so a header cut short simply yields fewer
@@ -38,8 +39,10 @@
 #define SLL2_HDR_LEN		20
 #define NULL_HDR_LEN		4
 
-/* Extension headers walked before giving up (RFC 8200 has 6 kinds). */
-#define IPV6_MAX_EXT		16
+#define NS_PER_S		1000000000ULL
+/* The last second whose nanoseconds fit an int64_t: 2262-04-11. */
+#define MAX_EPOCH_S	((INT64_MAX - (int64_t)(NS_PER_S - 1)) / \
+	(int64_t)NS_PER_S)
 
 #define DNS_PORT		53
 #define DNS_HDR_LEN		12
@@ -180,10 +183,26 @@ pkt_status_name(enum pkt_status st)
 		return "bad_header_length";
 	case PKT_SKIP_BAD_LEN:
 		return "bad_total_length";
+	case PKT_SKIP_BAD_TIME:
+		return "bad_timestamp";
 	case PKT_NSTATUS:
 		break;
 	}
 	return "unknown";
+}
+
+/* --- time ----------------------------------------------------------------- */
+
+enum pkt_status
+pkt_time_ns(int64_t sec, int64_t frac, bool nano, uint64_t *ns)
+{
+	int64_t per_s = nano ? (int64_t)NS_PER_S : 1000000;
+
+	*ns = 0;
+	if (sec < 0 || sec > MAX_EPOCH_S || frac < 0 || frac >= per_s)
+		return PKT_SKIP_BAD_TIME;
+	*ns = (uint64_t)sec * NS_PER_S + (uint64_t)(nano ? frac : frac * 1000);
+	return PKT_ROW;
 }
 
 /* --- transport ------------------------------------------------------------ */
@@ -332,14 +351,6 @@ parse_ipv4(struct pkt_cur *c, struct pkt_row *row)
 	return PKT_ROW;
 }
 
-/* The extension headers the walk steps over (RFC 8200 4.1). */
-static bool
-is_ipv6_ext(uint8_t nxt)
-{
-	return nxt == IPPROTO_HOPOPTS_ || nxt == IPPROTO_ROUTING_ ||
-	    nxt == IPPROTO_FRAGMENT_ || nxt == IPPROTO_DSTOPTS_;
-}
-
 /* RFC 8200 sections 3 and 4. */
 static enum pkt_status
 parse_ipv6(struct pkt_cur *c, struct pkt_row *row)
@@ -348,7 +359,6 @@ parse_ipv6(struct pkt_cur *c, struct pkt_row *row)
 	uint32_t vtcfl;
 	uint16_t plen, frag;
 	uint8_t nxt, hdr[2];
-	int i;
 
 	if (ip.left < 40)
 		return (ip.left >= 1 && (ip.p[0] >> 4) != 6) ?
@@ -369,9 +379,11 @@ parse_ipv6(struct pkt_cur *c, struct pkt_row *row)
 	 * Walk hop-by-hop, routing, fragment and destination-options headers
 	 * (RFC 8200 4.1). Each is checked against the bytes left before the
 	 * walk moves past it; a header cut off ends the walk with its own
-	 * number as the protocol and no ports.
+	 * number as the protocol and no ports. RFC 8200 sets no limit on
+	 * their number, and neither does SPEC: each step moves past at least
+	 * 8 captured bytes, so the captured length bounds the walk.
 	 */
-	for (i = 0; i < IPV6_MAX_EXT; i++) {
+	for (;;) {
 		struct pkt_cur h = ip;
 
 		switch (nxt) {
@@ -406,9 +418,7 @@ parse_ipv6(struct pkt_cur *c, struct pkt_row *row)
 		break;
 	}
 	row->proto = nxt;
-	/* More than IPV6_MAX_EXT extension headers: stop without ports. */
-	if (!is_ipv6_ext(nxt))
-		parse_transport(&ip, row);
+	parse_transport(&ip, row);
 	return PKT_ROW;
 }
 

@@ -41,6 +41,7 @@ enum pkt_status {
 	PKT_SKIP_TRUNC,		/* IP header cut before the addresses */
 	PKT_SKIP_BAD_HLEN,	/* IPv4 header length below 20 */
 	PKT_SKIP_BAD_LEN,	/* IPv4 total length below the header length */
+	PKT_SKIP_BAD_TIME,	/* capture time outside 1970 to 2262 */
 	PKT_NSTATUS
 };
 
@@ -59,6 +60,18 @@ bool pkt_dlt_supported(int dlt);
  */
 enum pkt_status pkt_parse(int dlt, const uint8_t *data, size_t caplen,
     uint32_t len, uint64_t ts_ns, struct pkt_row *row);
+
+/*
+ * The capture time of a packet in nanoseconds since the epoch, from the
+ * seconds and fraction of its pcap header (frac in ns when nano, else in
+ * us). Checked before any arithmetic: returns PKT_ROW with *ns set, or
+ * PKT_SKIP_BAD_TIME (*ns is 0) when the time is before the epoch (libpcap
+ * sign-extends a classic pcap's 32-bit seconds from 0x80000000 on), past
+ * the last whole second whose nanoseconds an int64_t holds (2262-04-11,
+ * as for segment names), or the fraction is not in [0, 1 s).
+ */
+enum pkt_status pkt_time_ns(int64_t sec, int64_t frac, bool nano,
+    uint64_t *ns);
 
 /* A short counter name for a status: "not_ip", "bad_version", ... */
 const char *pkt_status_name(enum pkt_status st);

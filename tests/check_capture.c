@@ -550,6 +550,51 @@ START_TEST(test_capture_wait_ns_bounds)
 }
 END_TEST
 
+/*
+ * A file source waits until the next sync of the open segment, whatever
+ * the capture time of its rows; with nothing to sync it has no deadline.
+ */
+START_TEST(test_capture_file_wait_ns_sync)
+{
+	const uint64_t mono0 = 5000 * NS;
+	struct capture_cfg cfg;
+	struct capture c;
+	struct tdir t;
+
+	tdir_make(&t);
+	cfg_make(&cfg, t.fd, true, 1000, 300 * NS);
+	cfg.sync_ns = NS;
+	ck_assert_int_eq(capture_init(&c, &cfg, mono0), WGTAP_OK);
+	/* no segment open: nothing due */
+	ck_assert_uint_eq(capture_file_wait_ns(&c, mono0), UINT64_MAX);
+	feed(&c, 1, HOUR0 - 7 * 24 * 3600 * NS);	/* a week-old row */
+	ck_assert_uint_eq(capture_file_wait_ns(&c, mono0 + 3 * NS / 10),
+	    7 * NS / 10);
+	ck_assert_uint_eq(capture_file_wait_ns(&c, mono0 + NS), 0);
+	ck_assert_uint_eq(capture_file_wait_ns(&c, mono0 + 9 * NS), 0);
+	/* the tick syncs; the next one is due a sync interval later */
+	ck_assert_int_eq(capture_tick(&c, 0, mono0 + 9 * NS), WGTAP_OK);
+	ck_assert(!c.seg.dirty);
+	ck_assert_uint_eq(capture_file_wait_ns(&c, mono0 + 9 * NS + NS / 4),
+	    3 * NS / 4);
+	ck_assert_int_eq(capture_rotate(&c, "test"), WGTAP_OK);
+	ck_assert_uint_eq(capture_file_wait_ns(&c, mono0 + 10 * NS),
+	    UINT64_MAX);
+	ck_assert_int_eq(capture_finish(&c, "test"), WGTAP_OK);
+	capture_free(&c);
+
+	/* no sync interval: nothing due, even with a segment open */
+	cfg.sync_ns = 0;
+	ck_assert_int_eq(capture_init(&c, &cfg, mono0), WGTAP_OK);
+	feed(&c, 1, HOUR0);
+	ck_assert_uint_eq(capture_file_wait_ns(&c, mono0 + 60 * NS),
+	    UINT64_MAX);
+	ck_assert_int_eq(capture_finish(&c, "test"), WGTAP_OK);
+	capture_free(&c);
+	tdir_remove(&t);
+}
+END_TEST
+
 static void
 fake_pcap_stats(void *ctx, struct capture_stats *st)
 {
@@ -580,20 +625,22 @@ START_TEST(test_capture_stats_line_counts)
 	    WGTAP_OK);
 	ck_assert_int_eq(capture_packet(&c, bad_version, 0, 40, HOUR0),
 	    WGTAP_OK);
+	/* a time out of range, found by the source */
+	capture_skip(&c, PKT_SKIP_BAD_TIME);
 	capture_stats_line(&c.st, line, sizeof(line));
-	ck_assert_str_eq(line, "packets=5 rows=3 segments=0 not_ip=0 "
+	ck_assert_str_eq(line, "packets=6 rows=3 segments=0 not_ip=0 "
 	    "link_truncated=0 bad_version=1 ip_truncated=1 bad_header_length=0 "
-	    "bad_total_length=0 spool_full=0");
+	    "bad_total_length=0 bad_timestamp=1 spool_full=0");
 	/* The summary asks the source for libpcap's counters. */
 	ck_assert_int_eq(capture_finish(&c, "test"), WGTAP_OK);
 	capture_stats_line(&c.st, line, sizeof(line));
-	ck_assert_str_eq(line, "packets=5 rows=3 segments=1 not_ip=0 "
+	ck_assert_str_eq(line, "packets=6 rows=3 segments=1 not_ip=0 "
 	    "link_truncated=0 bad_version=1 ip_truncated=1 bad_header_length=0 "
-	    "bad_total_length=0 spool_full=0 pcap_received=10 pcap_dropped=2 "
-	    "pcap_ifdropped=1");
+	    "bad_total_length=0 bad_timestamp=1 spool_full=0 pcap_received=10 "
+	    "pcap_dropped=2 pcap_ifdropped=1");
 	/* A short buffer: cut, but terminated. */
 	capture_stats_line(&c.st, line, 20);
-	ck_assert_str_eq(line, "packets=5 rows=3 se");
+	ck_assert_str_eq(line, "packets=6 rows=3 se");
 	capture_free(&c);
 	tdir_remove(&t);
 }
@@ -623,6 +670,9 @@ capture_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("capture_wait_ns");
 	tcase_add_test(tc, test_capture_wait_ns_bounds);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("capture_file_wait_ns");
+	tcase_add_test(tc, test_capture_file_wait_ns_sync);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("capture_rotate");
 	tcase_add_test(tc, test_capture_rotate_now);

@@ -89,6 +89,105 @@ START_TEST(test_opt_duration_cases)
 }
 END_TEST
 
+/* Decimal values, computed exactly; bare numbers keep their unit. */
+static const struct {
+	const char	*s;
+	char		 unit;
+	uint64_t	 ns;
+} durations_ok[] = {
+	{ "1.0", 's', 1000000000ULL },
+	{ "0.5", 's', 500000000ULL },
+	{ "1.5s", 's', 1500000000ULL },
+	{ "250ms", 's', 250000000ULL },
+	{ "0.25", 's', 250000000ULL },
+	{ "2.5", 'm', 150000000000ULL },
+	{ "90s", 'm', 90000000000ULL },
+	{ "1.5h", 'm', 5400000000000ULL },
+	{ "1.5h", 's', 5400000000000ULL },
+	{ "0.1m", 's', 6000000000ULL },
+	{ "1.5ms", 's', 1500000ULL },
+	{ "0.000001ms", 's', 1ULL },
+	{ "0.000000001", 's', 1ULL },
+	{ "1.123456789s", 'm', 1123456789ULL },
+	{ "2.50000000000000000000", 'm', 150000000000ULL },
+	{ "0.0", 's', 0 },
+	{ "00.50", 's', 500000000ULL },
+	{ "5", 'm', 300000000000ULL },
+	{ "5", 's', 5000000000ULL },
+	{ "18446744073.709551615", 's', UINT64_MAX },
+};
+
+START_TEST(test_opt_duration_decimal)
+{
+	uint64_t v = 7;
+
+	ck_assert_msg(opt_duration(durations_ok[_i].s, durations_ok[_i].unit,
+	    UINT64_MAX, &v) == WGTAP_OK, "'%s' refused", durations_ok[_i].s);
+	ck_assert_msg(v == durations_ok[_i].ns, "'%s' gave %llu, want %llu",
+	    durations_ok[_i].s, (unsigned long long)v,
+	    (unsigned long long)durations_ok[_i].ns);
+}
+END_TEST
+
+/* Anything else is refused, and *ns is left alone. */
+static const struct {
+	const char	*s;
+	int		 r;
+} durations_bad[] = {
+	{ "1.5.5", WGTAP_EFORMAT },
+	{ "1e3", WGTAP_EFORMAT },
+	{ "1E3", WGTAP_EFORMAT },
+	{ "-1", WGTAP_EFORMAT },
+	{ "-0.5", WGTAP_EFORMAT },
+	{ "+1", WGTAP_EFORMAT },
+	{ "5x", WGTAP_EFORMAT },
+	{ ".", WGTAP_EFORMAT },
+	{ ".5", WGTAP_EFORMAT },
+	{ "5.", WGTAP_EFORMAT },
+	{ "5.s", WGTAP_EFORMAT },
+	{ "", WGTAP_EFORMAT },
+	{ "1,5", WGTAP_EFORMAT },
+	{ "1.5 s", WGTAP_EFORMAT },
+	{ " 1.5", WGTAP_EFORMAT },
+	{ "1.5S", WGTAP_EFORMAT },
+	{ "1.5d", WGTAP_EFORMAT },
+	{ "0x1.5", WGTAP_EFORMAT },
+	{ "0.0000000001", WGTAP_EFORMAT },	/* below a nanosecond */
+	{ "0.0000001ms", WGTAP_EFORMAT },
+	{ "18446744073.709551616", WGTAP_ETOOBIG },
+	{ "18446744074", WGTAP_ETOOBIG },
+	{ "307445734.6m", WGTAP_ETOOBIG },
+	{ "99999999999999999999", WGTAP_ETOOBIG },
+	{ "5124095.6h", WGTAP_ETOOBIG },
+};
+
+START_TEST(test_opt_duration_bad)
+{
+	uint64_t v = 7;
+
+	ck_assert_msg(opt_duration(durations_bad[_i].s, 's', UINT64_MAX, &v) ==
+	    durations_bad[_i].r, "'%s' not refused as it should be",
+	    durations_bad[_i].s);
+	ck_assert_uint_eq(v, 7);
+}
+END_TEST
+
+/* The cap applies to the exact value. */
+START_TEST(test_opt_duration_max)
+{
+	const uint64_t h = 3600000000000ULL;
+	uint64_t v;
+
+	ck_assert_int_eq(opt_duration("1.0h", 's', h, &v), WGTAP_OK);
+	ck_assert_uint_eq(v, h);
+	ck_assert_int_eq(opt_duration("3600.000000001", 's', h, &v),
+	    WGTAP_ETOOBIG);
+	ck_assert_int_eq(opt_duration("60.5", 'm', h, &v), WGTAP_ETOOBIG);
+	ck_assert_int_eq(opt_duration("59.99", 'm', h, &v), WGTAP_OK);
+	ck_assert_uint_eq(v, 3599400000000ULL);
+}
+END_TEST
+
 START_TEST(test_opt_word_cases)
 {
 	static const char *const words[] = { "gzip", "none", NULL };
@@ -114,6 +213,11 @@ opt_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("opt_duration");
 	tcase_add_test(tc, test_opt_duration_cases);
+	tcase_add_loop_test(tc, test_opt_duration_decimal, 0,
+	    (int)(sizeof(durations_ok) / sizeof(durations_ok[0])));
+	tcase_add_loop_test(tc, test_opt_duration_bad, 0,
+	    (int)(sizeof(durations_bad) / sizeof(durations_bad[0])));
+	tcase_add_test(tc, test_opt_duration_max);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("opt_word");
 	tcase_add_test(tc, test_opt_word_cases);

@@ -144,6 +144,53 @@ START_TEST(test_options_parse_short_flags)
 }
 END_TEST
 
+#define INTERVAL_WHAT	"(minutes, or a number with ms, s, m or h such as " \
+	"2.5, 90s or 1.5h, from 1s to 24h)"
+#define SYNC_WHAT	"(seconds, or a number with ms, s, m or h such as " \
+	"0.5, 250ms or 1.5s, up to 1h; 0 turns it off)"
+
+/*
+ * Durations with a fraction or a unit, in nanoseconds: a bare number is
+ * in seconds for --sync-interval and in minutes for -t.
+ */
+static const struct {
+	const char	*flag, *value;
+	uint64_t	 ns;
+} durations[] = {
+	{ "--sync-interval", "1.0", NS },
+	{ "--sync-interval", "0.5", NS / 2 },
+	{ "--sync-interval", "1.5s", 3 * NS / 2 },
+	{ "--sync-interval", "250ms", NS / 4 },
+	{ "--sync-interval", "2", 2 * NS },
+	{ "--sync-interval", "0.0", 0 },
+	{ "--sync-interval", "1h", 3600 * NS },
+	{ "--packet-log-interval", "2.5", 150 * NS },
+	{ "--packet-log-interval", "90s", 90 * NS },
+	{ "--packet-log-interval", "1.5h", 5400 * NS },
+	{ "--packet-log-interval", "2", 120 * NS },
+	{ "--packet-log-interval", "1500ms", 3 * NS / 2 },
+	{ "--packet-log-interval", "0.5", 30 * NS },
+	{ "-t", "24.0h", 24 * 3600 * NS },
+};
+
+START_TEST(test_options_parse_durations)
+{
+	const char *args[3] = { durations[_i].flag, durations[_i].value, NULL };
+	struct options o;
+	char err[256];
+	uint64_t got;
+
+	ck_assert_int_eq(parse(args, STDERR_FILENO, err, sizeof(err), &o),
+	    OPTIONS_RUN);
+	ck_assert_str_eq(err, "");
+	got = strcmp(durations[_i].flag, "--sync-interval") == 0 ? o.sync_ns :
+	    o.interval_ns;
+	ck_assert_msg(got == durations[_i].ns, "%s %s: %llu ns, want %llu",
+	    durations[_i].flag, durations[_i].value, (unsigned long long)got,
+	    (unsigned long long)durations[_i].ns);
+}
+END_TEST
+
 /* args, then the message after "PROG: error: " */
 static const char *const bad[][5] = {
 	{ "--iface", ".wg0", NULL, NULL,
@@ -158,9 +205,27 @@ static const char *const bad[][5] = {
 	    "--max-packets-per-log: '4294967296' (a whole number from 1 to "
 	    "4294967295)" },
 	{ "-t", "500ms", NULL, NULL, "bad value for --packet-log-interval: "
-	    "'500ms' (minutes, or a number with s, m or h, from 1s to 24h)" },
+	    "'500ms' " INTERVAL_WHAT },
 	{ "-t", "25h", NULL, NULL, "bad value for --packet-log-interval: "
-	    "'25h' (minutes, or a number with s, m or h, from 1s to 24h)" },
+	    "'25h' " INTERVAL_WHAT },
+	{ "-t", "24.01h", NULL, NULL, "bad value for --packet-log-interval: "
+	    "'24.01h' " INTERVAL_WHAT },
+	{ "-t", "0.01", NULL, NULL, "bad value for --packet-log-interval: "
+	    "'0.01' " INTERVAL_WHAT },
+	{ "-t", "1.5.5", NULL, NULL, "bad value for --packet-log-interval: "
+	    "'1.5.5' " INTERVAL_WHAT },
+	{ "-t", "1e3", NULL, NULL, "bad value for --packet-log-interval: "
+	    "'1e3' " INTERVAL_WHAT },
+	{ "-t", "-1", NULL, NULL, "bad value for --packet-log-interval: "
+	    "'-1' " INTERVAL_WHAT },
+	{ "-t", "5x", NULL, NULL, "bad value for --packet-log-interval: "
+	    "'5x' " INTERVAL_WHAT },
+	{ "-t", ".", NULL, NULL, "bad value for --packet-log-interval: "
+	    "'.' " INTERVAL_WHAT },
+	{ "-t", "", NULL, NULL, "bad value for --packet-log-interval: "
+	    "'' " INTERVAL_WHAT },
+	{ "-t", "99999999999999999999", NULL, NULL, "bad value for "
+	    "--packet-log-interval: '99999999999999999999' " INTERVAL_WHAT },
 	{ "--compress", "bz2", NULL, NULL,
 	    "bad value for --compress: 'bz2' (gzip or none)" },
 	{ "--gzip-level", "10", NULL, NULL,
@@ -172,8 +237,23 @@ static const char *const bad[][5] = {
 	{ "--spool-max-bytes", "-1", NULL, NULL, "bad value for "
 	    "--spool-max-bytes: '-1' (0, or a size of at least 4M)" },
 	{ "--sync-interval", "2h", NULL, NULL, "bad value for "
-	    "--sync-interval: '2h' (seconds, or a number with ms, s or m, up "
-	    "to 1h; 0 turns it off)" },
+	    "--sync-interval: '2h' " SYNC_WHAT },
+	{ "--sync-interval", "1.5.5", NULL, NULL, "bad value for "
+	    "--sync-interval: '1.5.5' " SYNC_WHAT },
+	{ "--sync-interval", "1e3", NULL, NULL, "bad value for "
+	    "--sync-interval: '1e3' " SYNC_WHAT },
+	{ "--sync-interval", "-1", NULL, NULL, "bad value for "
+	    "--sync-interval: '-1' " SYNC_WHAT },
+	{ "--sync-interval", "5x", NULL, NULL, "bad value for "
+	    "--sync-interval: '5x' " SYNC_WHAT },
+	{ "--sync-interval", ".", NULL, NULL, "bad value for "
+	    "--sync-interval: '.' " SYNC_WHAT },
+	{ "--sync-interval", "", NULL, NULL, "bad value for "
+	    "--sync-interval: '' " SYNC_WHAT },
+	{ "--sync-interval", "18446744074", NULL, NULL, "bad value for "
+	    "--sync-interval: '18446744074' " SYNC_WHAT },
+	{ "--sync-interval", "3600.5", NULL, NULL, "bad value for "
+	    "--sync-interval: '3600.5' " SYNC_WHAT },
 	{ "--snaplen", "127", NULL, NULL,
 	    "bad value for --snaplen: '127' (128 to 262144)" },
 	{ "--buffer-size", "512K", NULL, NULL,
@@ -230,6 +310,16 @@ START_TEST(test_options_parse_help_and_version)
 	    "  -d, --spool-dir DIR            the spool (default "
 	    "/var/spool/wgtap)\n"));
 	ck_assert_ptr_nonnull(strstr(out, "\nExit status: 0 done"));
+	/* durations: decimals and units */
+	ck_assert_ptr_nonnull(strstr(out,
+	    "  -t, --packet-log-interval DUR  segment age limit: minutes (2.5), "
+	    "or with\n"
+	    "                                 a unit ms, s, m, h (90s, 1.5h); "
+	    "default 5\n"));
+	ck_assert_ptr_nonnull(strstr(out,
+	    "often: seconds (0.5), or with a unit ms,\n"
+	    "                                 s, m, h (250ms, 1.5s); default 1; "
+	    "0 = off\n"));
 	ck_assert_int_eq(out[strlen(out) - 1], '\n');
 	ck_assert_int_eq(parse(version, STDOUT_FILENO, out, sizeof(out), &o),
 	    0);
@@ -246,6 +336,8 @@ options_suite(void)
 	tcase_add_test(tc, test_options_parse_defaults);
 	tcase_add_test(tc, test_options_parse_long_flags);
 	tcase_add_test(tc, test_options_parse_short_flags);
+	tcase_add_loop_test(tc, test_options_parse_durations, 0,
+	    (int)(sizeof(durations) / sizeof(durations[0])));
 	tcase_add_loop_test(tc, test_options_parse_bad, 0,
 	    (int)(sizeof(bad) / sizeof(bad[0])));
 	tcase_add_test(tc, test_options_parse_help_and_version);

@@ -3,7 +3,8 @@
  * Tests for wgtap-capture/source.c, offline: every fixture in
  * tests/data/pcap read through the source into a capture gives exactly
  * its .csv (pcap and pcapng, ns and us timestamps, both byte orders, each
- * link type, and stdin); an Ethernet capture is refused by its link type;
+ * link type, and stdin; times out of range counted, not written); an
+ * Ethernet capture is refused by its link type;
  * a file cut inside a record keeps the rows before the cut; a filter keeps
  * what it matches and a bad one is refused; rotation by count splits a file
  * without losing or doubling a row; SIGHUP and SIGTERM flags are
@@ -30,6 +31,11 @@
 #define MAX_SEGS	16
 
 static volatile sig_atomic_t term_flag, hup_flag;
+/* The counters and the read(2) calls of the last convert(). */
+static struct capture_stats last_st;
+static uint64_t last_reads;
+/* convert(): set term_flag between the open and the run. */
+static bool term_before_run;
 static const struct source_ctl ctl = { &term_flag, &hup_flag, NULL };
 
 static const char *
@@ -100,7 +106,7 @@ convert(struct tdir *t, const char *path, const char *filter,
 	struct capture c;
 	int r;
 
-	ck_assert_int_eq(source_open_file(&src, path), WGTAP_OK);
+	ck_assert_int_eq(source_open_file(&src, path, &ctl), WGTAP_OK);
 	ck_assert(!src.live);
 	ck_assert(src.nano);
 	ck_assert_int_eq(source_check_dlt(&src), WGTAP_OK);
@@ -114,26 +120,42 @@ convert(struct tdir *t, const char *path, const char *filter,
 	cfg.seg.dirfd = t->fd;
 	cfg.seg.level = 1;
 	ck_assert_int_eq(capture_init(&c, &cfg, 0), WGTAP_OK);
+	if (term_before_run)
+		term_flag = 1;
 	r = source_run_file(&src, &c, &ctl);
 	ck_assert_int_eq(capture_finish(&c, "test"), WGTAP_OK);
+	last_st = c.st;
+	last_reads = src.reads;
 	capture_free(&c);
 	source_close(&src);
 	ck_assert_ptr_null(src.p);
 	return r;
 }
 
-static const char *const fixtures[][2] = {
-	{ "raw-ns.pcap", "raw-ns.csv" },
-	{ "raw-us-le.pcap", "raw-us-le.csv" },
-	{ "raw-us-be.pcap", "raw-us-be.csv" },
-	{ "ipv4.pcap", "ipv4.csv" },
-	{ "ipv6.pcap", "ipv6.csv" },
-	{ "null.pcap", "null.csv" },
-	{ "loop.pcap", "loop.csv" },
-	{ "sll.pcap", "sll.csv" },
-	{ "sll2.pcap", "sll2.csv" },
-	{ "ng-ns.pcapng", "ng-ns.csv" },
-	{ "ng-us.pcapng", "ng-us.csv" },
+/*
+ * Each fixture with its rows, and how many of its packets have a time out
+ * of range (bad-time: classic pcap seconds of 0x80000000 and 0xffffffff,
+ * which libpcap sign-extends; ng-bad-time: pcapng at 2e10 s and at the
+ * first second past 2262-04-11): those give no row and are counted as
+ * bad_timestamp, and the conversion goes on to the end.
+ */
+static const struct {
+	const char	*pcap, *csv;
+	uint64_t	 bad_times;
+} fixtures[] = {
+	{ "raw-ns.pcap", "raw-ns.csv", 0 },
+	{ "raw-us-le.pcap", "raw-us-le.csv", 0 },
+	{ "raw-us-be.pcap", "raw-us-be.csv", 0 },
+	{ "ipv4.pcap", "ipv4.csv", 0 },
+	{ "ipv6.pcap", "ipv6.csv", 0 },
+	{ "null.pcap", "null.csv", 0 },
+	{ "loop.pcap", "loop.csv", 0 },
+	{ "sll.pcap", "sll.csv", 0 },
+	{ "sll2.pcap", "sll2.csv", 0 },
+	{ "ng-ns.pcapng", "ng-ns.csv", 0 },
+	{ "ng-us.pcapng", "ng-us.csv", 0 },
+	{ "bad-time.pcap", "bad-time.csv", 2 },
+	{ "ng-bad-time.pcapng", "ng-bad-time.csv", 2 },
 };
 
 START_TEST(test_source_run_file_fixtures)
@@ -143,12 +165,16 @@ START_TEST(test_source_run_file_fixtures)
 	size_t nseg;
 
 	tdir_make(&t);
-	ck_assert_int_eq(convert(&t, fixture(fixtures[_i][0]), NULL, 1000000),
+	ck_assert_int_eq(convert(&t, fixture(fixtures[_i].pcap), NULL, 1000000),
 	    WGTAP_OK);
-	want = fixture_rows(fixtures[_i][1]);
+	want = fixture_rows(fixtures[_i].csv);
 	got = spool_rows(t.fd, &nseg);
-	ck_assert_uint_ge(nseg, 1);
+	ck_assert_uint_eq(nseg, 1);
 	ck_assert_str_eq(got, want);
+	ck_assert_uint_eq(last_st.rows, check_count_lines(want));
+	ck_assert_uint_eq(last_st.skipped[PKT_SKIP_BAD_TIME],
+	    fixtures[_i].bad_times);
+	ck_assert_uint_eq(last_st.segments, 1);
 	free(want);
 	free(got);
 	tdir_remove(&t);
@@ -184,7 +210,7 @@ START_TEST(test_source_open_file_bad)
 	struct tdir t;
 	int fd;
 
-	ck_assert_int_eq(source_open_file(&src, "/nonexistent/x.pcap"),
+	ck_assert_int_eq(source_open_file(&src, "/nonexistent/x.pcap", &ctl),
 	    WGTAP_ESYS);
 	ck_assert_ptr_null(src.p);
 	source_close(&src);
@@ -195,7 +221,7 @@ START_TEST(test_source_open_file_bad)
 	ck_assert_int_eq(write(fd, "GET / HTTP/1.1\r\n\r\n", 18), 18);
 	close(fd);
 	snprintf(path, sizeof(path), "%s/garbage.pcap", t.path);
-	ck_assert_int_eq(source_open_file(&src, path), WGTAP_EFORMAT);
+	ck_assert_int_eq(source_open_file(&src, path, &ctl), WGTAP_EFORMAT);
 	ck_assert_ptr_null(src.p);
 	tdir_remove(&t);
 }
@@ -205,12 +231,12 @@ START_TEST(test_source_check_dlt_ethernet)
 {
 	struct source src;
 
-	ck_assert_int_eq(source_open_file(&src, fixture("en10mb.pcap")),
+	ck_assert_int_eq(source_open_file(&src, fixture("en10mb.pcap"), &ctl),
 	    WGTAP_OK);
 	ck_assert_str_eq(source_dlt_name(&src), "EN10MB");
 	ck_assert_int_eq(source_check_dlt(&src), WGTAP_EFORMAT);
 	source_close(&src);
-	ck_assert_int_eq(source_open_file(&src, fixture("sll2.pcap")),
+	ck_assert_int_eq(source_open_file(&src, fixture("sll2.pcap"), &ctl),
 	    WGTAP_OK);
 	ck_assert_str_eq(source_dlt_name(&src), "LINUX_SLL2");
 	ck_assert_int_eq(source_check_dlt(&src), WGTAP_OK);
@@ -280,7 +306,7 @@ START_TEST(test_source_set_filter)
 	free(got);
 	tdir_remove(&t);
 
-	ck_assert_int_eq(source_open_file(&src, fixture("raw-ns.pcap")),
+	ck_assert_int_eq(source_open_file(&src, fixture("raw-ns.pcap"), &ctl),
 	    WGTAP_OK);
 	ck_assert_int_eq(source_set_filter(&src, "udp port"), WGTAP_EFORMAT);
 	ck_assert_int_eq(source_set_filter(&src, NULL), WGTAP_OK);
@@ -321,7 +347,7 @@ START_TEST(test_source_run_file_term)
 	size_t nseg;
 
 	tdir_make(&t);
-	term_flag = 1;
+	term_before_run = true;
 	ck_assert_int_eq(convert(&t, fixture("ipv4.pcap"), NULL, 1000000),
 	    WGTAP_OK);
 	got = spool_rows(t.fd, &nseg);
@@ -329,7 +355,65 @@ START_TEST(test_source_run_file_term)
 	ck_assert_str_eq(got, "");
 	free(got);
 	term_flag = 0;
+	term_before_run = false;
 	tdir_remove(&t);
+}
+END_TEST
+
+/*
+ * The file is read 1 MiB at a time: 3 MiB of records in 4 reads (the last
+ * one finds the end), not one per 4 KiB or 8 KiB as with stdio's default
+ * buffer. Every record gives its row.
+ */
+START_TEST(test_source_run_file_read_size)
+{
+	static const uint8_t rec[16 + 28] = {
+		/* ts 2026-01-01T00:00:00Z, caplen 28, len 28 (little-endian) */
+		0x00, 0xb9, 0x55, 0x69, 0, 0, 0, 0, 28, 0, 0, 0, 28, 0, 0, 0,
+		/* IPv4 UDP 192.0.2.1:1 -> 192.0.2.2:2, no data */
+		0x45, 0, 0, 28, 0, 0, 0x40, 0, 64, 17, 0, 0,
+		192, 0, 2, 1, 192, 0, 2, 2, 0, 1, 0, 2, 0, 8, 0, 0,
+	};
+	static const uint8_t hdr[24] = {
+		0x4d, 0x3c, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0, 4, 0, 101, 0, 0, 0,
+	};
+	const size_t nrec = (3 << 20) / sizeof(rec);
+	char path[256];
+	struct tdir t, in;
+	size_t i;
+	FILE *f;
+
+	tdir_make(&t);
+	tdir_make(&in);
+	snprintf(path, sizeof(path), "%s/3m.pcap", in.path);
+	f = fopen(path, "wbe");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(hdr, sizeof(hdr), 1, f), 1);
+	for (i = 0; i < nrec; i++)
+		ck_assert_uint_eq(fwrite(rec, sizeof(rec), 1, f), 1);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(convert(&t, path, NULL, UINT32_MAX), WGTAP_OK);
+	ck_assert_uint_eq(last_st.rows, nrec);
+	ck_assert_uint_eq(last_reads, 4);
+	ck_assert_int_eq(unlink(path), 0);
+	tdir_remove(&in);
+	tdir_remove(&t);
+}
+END_TEST
+
+/* SIGTERM before the file header was read: the open fails, nothing read. */
+START_TEST(test_source_open_file_term)
+{
+	struct source src;
+
+	term_flag = 1;
+	ck_assert_int_eq(source_open_file(&src, fixture("ipv4.pcap"), &ctl),
+	    WGTAP_EFORMAT);
+	ck_assert_ptr_null(src.p);
+	ck_assert_uint_eq(src.bytes, 0);
+	term_flag = 0;
+	source_close(&src);
 }
 END_TEST
 
@@ -418,10 +502,12 @@ source_suite(void)
 	tcase_add_test(tc, test_source_run_file_hup);
 	tcase_add_test(tc, test_source_run_file_term);
 	tcase_add_test(tc, test_source_run_file_rotates);
+	tcase_add_test(tc, test_source_run_file_read_size);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("source_open_file");
 	tcase_add_test(tc, test_source_open_file_stdin);
 	tcase_add_test(tc, test_source_open_file_bad);
+	tcase_add_test(tc, test_source_open_file_term);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("source_check_dlt");
 	tcase_add_test(tc, test_source_check_dlt_ethernet);

@@ -10,7 +10,8 @@ is: addresses as RFC 5952 text, ports, l3_protocol, and the DNS message
 (the exact bytes the base64 must encode). size is the record's original
 length and timestamp its capture time in nanoseconds.
 
-Files (all timestamps inside 2026-01-01 00:00-00:59 UTC, one segment each):
+Files (all timestamps of rows inside 2026-01-01 00:00-00:59 UTC, one segment
+each):
   raw-ns.pcap       LINKTYPE_RAW 101, nanosecond pcap: the full case mix
   raw-us-le.pcap    RAW, microsecond pcap, little-endian
   raw-us-be.pcap    RAW, microsecond pcap, big-endian
@@ -24,6 +25,13 @@ Files (all timestamps inside 2026-01-01 00:00-00:59 UTC, one segment each):
   ipv6.pcap         IPV6 229 (an IPv4 packet in it gives no row)
   en10mb.pcap       EN10MB 1: refused by wgtap-capture (no .csv)
   cut-record.pcap   RAW, the last record cut in its data: the rows before it
+  bad-time.pcap     RAW, microsecond pcap: records at tv_sec 0x80000000 and
+                    0xFFFFFFFF (before 1970 once libpcap sign-extends them)
+                    between good ones: the good rows only
+  ng-bad-time.pcapng RAW, pcapng (microseconds): records at 2e10 s (past
+                    2262) and at 9223372036 s (the first second whose
+                    nanoseconds overflow int64) between good ones: the good
+                    rows only
 
 Only documentation addresses (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24,
 2001:db8::/32, ::ffff:192.0.2.1, multicast 233.252.0.0/24) and documentation
@@ -570,10 +578,26 @@ def main():
     data = pcap(101, r, True)
     files["cut-record.pcap"] = (data[:len(data) - len(r[-1].data) // 2], r[:-1])
 
+    # times out of range between good records: no row for them
+    def bad_time(recs, bad):
+        """recs with a record at each (index, seconds) of bad, no row."""
+        out = list(recs)
+        for i, sec in bad:
+            good = out[i]
+            out.insert(i, Rec(good.data, good.caplen, good.origlen, sec * 10**9, None))
+        return out
+
+    r = bad_time(records(basic()[:4], base(14), us=True),
+                 [(1, 0x80000000), (3, 0xFFFFFFFF)])
+    files["bad-time.pcap"] = (pcap(101, r, False), r)
+    r = bad_time(records(basic()[:4], base(15), us=True),
+                 [(1, 2 * 10**10), (3, 9223372036)])
+    files["ng-bad-time.pcapng"] = (pcapng(101, r), r)
+
     for name, (data, recs) in sorted(files.items()):
         assert len(data) < 20000, name
         for rec in recs or []:
-            assert T0 <= rec.ts < T0 + hour
+            assert rec.row is None or T0 <= rec.ts < T0 + hour
             if rec.row and rec.row.dns is not None:
                 assert plausible(rec.row.dns), name
         with open(os.path.join(outdir, name), "wb") as f:

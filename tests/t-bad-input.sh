@@ -3,7 +3,8 @@
 # Bad input to wgtap-capture (tests/BAD_INPUT.md): every case gets one clear
 # line on stderr and the documented exit status, never a crash (a signal
 # exit status would be above 128), never a partial segment under a final
-# name, and rows read before the problem are kept.
+# name, and rows read before the problem are kept. Packets with a time out
+# of range are counted (bad_timestamp) and the conversion goes on.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/common.sh"
@@ -52,6 +53,22 @@ expect "gzip level" 2 "bad value for --gzip-level: '10'" --gzip-level 10
 expect "cap below minimum" 2 "bad value for --spool-max-bytes: '1K'" --spool-max-bytes 1K
 expect "cap suffix" 2 "bad value for --spool-max-bytes: '1Q'" --spool-max-bytes 1Q
 expect "sync unit" 2 "bad value for --sync-interval: '1d'" --sync-interval 1d
+# durations: decimals and units are fine, anything else is one line, exit 2
+for v in 1.5.5 1e3 -1 5x . '' 99999999999999999999 .5 5. 0.0000000001; do
+	expect "sync '$v'" 2 "^wgtap-capture: error: bad value for --sync-interval: '$v' \(seconds, or a number with ms, s, m or h such as 0.5, 250ms or 1.5s, up to 1h; 0 turns it off\)\$" \
+		--sync-interval "$v"
+	expect "interval '$v'" 2 "^wgtap-capture: error: bad value for --packet-log-interval: '$v' \(minutes, or a number with ms, s, m or h such as 2.5, 90s or 1.5h, from 1s to 24h\)\$" \
+		--packet-log-interval "$v"
+done
+for args in "--sync-interval 1.0 -t 2.5" "--sync-interval 0.5 -t 90s" \
+    "--sync-interval 1.5s -t 1.5h" "--sync-interval 250ms -t 0.5"; do
+	# shellcheck disable=SC2086
+	"$WGTAP_CAPTURE" -r "$data/raw-ns.pcap" --spool-dir "$spool" \
+		--iface dur $args 2>"$T/err"
+	eq "$args: accepted, the file converted" "$?/$(seg_rows "$spool" | wc -l)" \
+		"0/$(tail -n +2 "$data/raw-ns.csv" | wc -l)"
+	rm -f "$spool"/*
+done
 expect "snaplen" 2 "bad value for --snaplen: '64'" --snaplen 64
 expect "buffer" 2 "bad value for --buffer-size: '1K'" --buffer-size 1K
 expect "iface with a slash" 2 "bad value for --iface: 'wg/0'" --iface wg/0
@@ -98,6 +115,37 @@ expect "pcapng with a second, Ethernet interface" 1 "read $T/multi.pcapng: .*" \
 eq "pcapng: rows before the second interface kept" "$(seg_rows "$spool" | wc -l)" 2
 no_temp "pcapng"
 rm -f "$spool"/*
+
+# Times out of range between good packets (tests/mkcraft.py): classic pcap
+# seconds 0x80000000 and 0xffffffff (libpcap sign-extends them: before
+# 1970), pcapng at 2e10 s and 9223372036 s (past 2262-04-11). Each good
+# packet gives its row, in one segment of the fixture's hour; the others
+# none, counted as bad_timestamp in the summary; exit 0, no warning.
+for f in bad-time.pcap ng-bad-time.pcapng; do
+	for how in file stdin; do
+		if [ $how = file ]; then
+			"$WGTAP_CAPTURE" -r "$data/$f" --spool-dir "$spool" \
+				--iface bt 2>"$T/err"
+		else
+			"$WGTAP_CAPTURE" -r - --spool-dir "$spool" --iface bt \
+				<"$data/$f" 2>"$T/err"
+		fi
+		eq "$f ($how): exit status" "$?" 0
+		eq "$f ($how): nothing but info lines" \
+			"$(grep -vc ': info: ' "$T/err")" 0
+		eq "$f ($how): the summary counts the bad times" \
+			"$(grep -o 'summary; packets=[0-9]* rows=[0-9]* .* bad_timestamp=[0-9]*' "$T/err" |
+			   sed -E 's/^summary; (packets=[0-9]* rows=[0-9]*) .* (bad_timestamp=[0-9]*)$/\1 \2/')" \
+			"packets=6 rows=4 bad_timestamp=2"
+		eq "$f ($how): the good rows, exactly" "$(seg_rows "$spool")" \
+			"$(tail -n +2 "$data/${f%.*}.csv")"
+		eq "$f ($how): one segment, in the good rows' hour" \
+			"$(seg_names "$spool" | sed -E 's/^bt-([0-9]{8}T[0-9]{2}).*/\1/')" \
+			20260101T00
+		no_temp "$f ($how)"
+		rm -f "$spool"/*
+	done
+done
 
 # --- the spool ---------------------------------------------------------------------
 expect "missing spool" 1 "spool $T/nope: No such file or directory" \

@@ -270,6 +270,13 @@ capture_packet(struct capture *c, const uint8_t *data, uint32_t caplen,
 	return r;
 }
 
+void
+capture_skip(struct capture *c, enum pkt_status why)
+{
+	c->st.packets++;
+	c->st.skipped[why]++;
+}
+
 int
 capture_measure_spool(struct capture *c)
 {
@@ -385,6 +392,17 @@ capture_wait_ns(const struct capture *c, uint64_t now_ns)
 	if (wait > NS_PER_S)
 		wait = NS_PER_S;
 	return wait;
+}
+
+uint64_t
+capture_file_wait_ns(const struct capture *c, uint64_t mono_ns)
+{
+	uint64_t due;
+
+	if (!c->cfg.sync_ns || !segment_is_open(&c->seg))
+		return UINT64_MAX;
+	due = c->last_sync_ns + c->cfg.sync_ns;
+	return due > mono_ns ? due - mono_ns : 0;
 }
 
 int

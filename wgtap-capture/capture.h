@@ -84,6 +84,13 @@ int capture_packet(struct capture *c, const uint8_t *data, uint32_t caplen,
     uint32_t len, uint64_t ts_ns);
 
 /*
+ * A packet that gives no row for a reason found before it is decoded (its
+ * capture time out of range: PKT_SKIP_BAD_TIME): counted with the skips
+ * of pkt_parse().
+ */
+void capture_skip(struct capture *c, enum pkt_status why);
+
+/*
  * The clock: now_ns is wall-clock time (for age rotation of a live
  * capture; 0 to skip it), mono_ns a monotonic time for the sync interval.
  * Refreshes the spool usage, leaves the full state when there is room.
@@ -104,6 +111,14 @@ uint64_t capture_deadline(const struct capture *c);
  * at most a second (the spool is measured every second). In ns.
  */
 uint64_t capture_wait_ns(const struct capture *c, uint64_t now_ns);
+
+/*
+ * How long a file source may wait for input at monotonic time mono_ns
+ * before capture_tick() is due: until the next sync of the open segment,
+ * or UINT64_MAX when no timed duty is pending (no segment open, or no
+ * sync interval). In ns.
+ */
+uint64_t capture_file_wait_ns(const struct capture *c, uint64_t mono_ns);
 
 /*
  * Close the open segment now (SIGHUP, exit). why goes in the log line.

@@ -127,34 +127,49 @@ make_capture_cfg(const struct options *o, struct source *src, int dirfd,
 }
 
 /*
- * Feed the capture from the source until the input ends or a signal says
- * stop. A live capture holds SIGTERM, SIGINT and SIGHUP back except while
- * it waits for packets, so that none is lost between a check and the wait.
+ * Catch SIGTERM, SIGINT and SIGHUP, and hold them back for good: they are
+ * let in only while the source waits for packets or input (ppoll() with
+ * *wait_mask), so that none is lost between a check and a wait and none
+ * breaks a read or a write. SIGPIPE is ignored.
  */
-static int
-run(struct source *src, struct capture *c, const struct options *o)
+static void
+signals_setup(sigset_t *wait_mask)
 {
-	struct source_ctl ctl = { &got_term, &got_hup, NULL };
-	sigset_t block, orig;
+	struct sigaction sa;
+	sigset_t block;
 
-	if (!src->live)
-		return source_run_file(src, c, &ctl);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&block);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGHUP);
-	sigprocmask(SIG_BLOCK, &block, &orig);
-	ctl.wait_mask = &orig;
+	sigprocmask(SIG_BLOCK, &block, wait_mask);
+}
+
+/* Feed the capture from the source until the input ends or a stop. */
+static int
+run(struct source *src, struct capture *c, const struct options *o,
+    const struct source_ctl *ctl)
+{
+	if (!src->live)
+		return source_run_file(src, c, ctl);
 	log_info("capturing on %s (link type %s, %s timestamps) into %s",
 	    o->iface, source_dlt_name(src),
 	    src->nano ? "nanosecond" : "microsecond", o->spool_dir);
-	return source_run_live(src, c, &ctl);
+	return source_run_live(src, c, ctl);
 }
 
 int
 main(int argc, char **argv)
 {
-	struct sigaction sa;
+	struct source_ctl ctl = { &got_term, &got_hup, NULL };
+	sigset_t wait_mask;
 	struct options o;
 	struct capture c;
 	struct capture_cfg cfg;
@@ -170,18 +185,16 @@ main(int argc, char **argv)
 		log_set_level(LOG_LVL_DEBUG);
 	umask(027);
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;	/* no SA_RESTART: wake blocking reads */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	signals_setup(&wait_mask);
+	ctl.wait_mask = &wait_mask;
 
-	r = o.read_file ? source_open_file(&src, o.read_file) :
+	r = o.read_file ? source_open_file(&src, o.read_file, &ctl) :
 	    source_open_live(&src, o.iface, o.snaplen, o.buffer);
-	if (r != WGTAP_OK)
+	if (r != WGTAP_OK) {
+		if (got_term)
+			status = 0;	/* stopped before the input began */
 		goto out;
+	}
 	if (source_check_dlt(&src) != WGTAP_OK)
 		goto out;
 	if (source_set_filter(&src, o.filter) != WGTAP_OK) {
@@ -207,7 +220,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 
-	r = run(&src, &c, &o);
+	r = run(&src, &c, &o, &ctl);
 	if (capture_finish(&c, got_term ? "exit" : "end of input") !=
 	    WGTAP_OK)
 		r = WGTAP_ESYS;

@@ -67,16 +67,16 @@ usage(FILE *f)
 "  -r, --read FILE                read a pcap or pcapng file ('-' = stdin)\n"
 "  -d, --spool-dir DIR            the spool (default " DEFAULT_SPOOL ")\n"
 "  -n, --max-packets-per-log N    rows per segment (default 1000000)\n"
-"  -t, --packet-log-interval DUR  segment age limit: minutes, or with a unit\n"
-"                                 (30s, 5m, 1h); default 5\n"
+"  -t, --packet-log-interval DUR  segment age limit: minutes (2.5), or with\n"
+"                                 a unit ms, s, m, h (90s, 1.5h); default 5\n"
 "      --compress gzip|none       segment compression (default gzip)\n"
 "      --gzip-level N             zlib level 1-9 (default 1)\n"
 "      --filter EXPR              a pcap filter expression\n"
 "      --spool-max-bytes SIZE     spool cap (K, M, G suffixes; default 1G;\n"
 "                                 0 = no cap but the filesystem's)\n"
 "      --sync-interval DUR        make the open segment crash-safe this\n"
-"                                 often: seconds or with a unit (default 1;\n"
-"                                 0 = off)\n"
+"                                 often: seconds (0.5), or with a unit ms,\n"
+"                                 s, m, h (250ms, 1.5s); default 1; 0 = off\n"
 "      --user NAME                drop to this user once the capture is open\n"
 "      --snaplen N                bytes kept per packet (default 65535)\n"
 "      --buffer-size SIZE         kernel capture buffer (default 16M)\n"
@@ -126,8 +126,8 @@ take_number(struct options *o, int ch, const char *arg)
 		if (opt_duration(arg, 'm', 24 * 3600 * NS_PER_S,
 		    &o->interval_ns) || o->interval_ns < NS_PER_S)
 			return bad_value("--packet-log-interval", arg,
-			    "minutes, or a number with s, m or h, "
-			    "from 1s to 24h");
+			    "minutes, or a number with ms, s, m or h such as "
+			    "2.5, 90s or 1.5h, from 1s to 24h");
 		return true;
 	case OPT_LEVEL:
 		if (opt_u64(arg, 1, 9, &o->level))
@@ -142,8 +142,8 @@ take_number(struct options *o, int ch, const char *arg)
 	case OPT_SYNC:
 		if (opt_duration(arg, 's', 3600 * NS_PER_S, &o->sync_ns))
 			return bad_value("--sync-interval", arg,
-			    "seconds, or a number with ms, s or m, "
-			    "up to 1h; 0 turns it off");
+			    "seconds, or a number with ms, s, m or h such as "
+			    "0.5, 250ms or 1.5s, up to 1h; 0 turns it off");
 		return true;
 	case OPT_SNAPLEN:
 		if (opt_u64(arg, 128, 262144, &o->snaplen))

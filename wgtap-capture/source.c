@@ -3,19 +3,29 @@
  * The packet source: libpcap on a live interface or over a capture file,
  * and the loops that feed the capture pipeline from it.
  *
+ * The process keeps SIGTERM, SIGINT and SIGHUP blocked and lets them in
+ * only inside ppoll(), so no wake-up is lost between a check and a wait.
  * The live loop sleeps in ppoll() on the capture's descriptor until
  * packets arrive, the next tick is due (capture_wait_ns()) or a signal
- * comes in; the signals are delivered only inside that wait. A file is
- * read as fast as the capture takes its rows; at a full spool the loop
- * waits for room instead of dropping, since nothing is lost by waiting.
+ * comes in. A file is read as fast as the capture takes its rows, through
+ * a stdio stream of our own (fopencookie) whose reads wait in ppoll() too:
+ * a read blocked on a quiet pipe wakes for SIGHUP, which closes the
+ * segment there (the capture is between two packets), for SIGTERM, which
+ * ends the read and the conversion, and for the next timed duty (the sync
+ * interval): those run on the clock at every read, however slowly the
+ * packets come. At a full spool the loop waits for room instead of
+ * dropping, since nothing is lost by waiting.
  * Timestamps become nanoseconds: a file is always read at nanosecond
  * precision (libpcap scales microseconds), a live interface at whatever
  * precision it grants.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,7 +36,6 @@
 #define NS_PER_S		1000000000ULL
 /* libpcap's read timeout: how long a packet may wait in the ring. */
 #define PCAP_TIMEOUT_MS		50
-#define TICK_EVERY_PACKETS	1024
 #define READ_BUFFER		(1 << 20)
 
 static void
@@ -105,42 +114,218 @@ source_open_live(struct source *src, const char *iface, uint64_t snaplen,
 	return r;
 }
 
+/* Close the open segment when SIGHUP came in. */
+static int
+rotate_on_hup(struct capture *c, const struct source_ctl *ctl)
+{
+	if (!*ctl->hup)
+		return WGTAP_OK;
+	*ctl->hup = 0;
+	return capture_rotate(c, "SIGHUP");
+}
+
 /*
- * Through our own stdio stream with a 1 MiB buffer: with the default
- * 4 KiB one, the read(2) calls cost more than all the decoding
- * (BENCHMARKS.md).
+ * Every wait of the source: until fd has something to read (or its end,
+ * or an error; fd -1: nothing to wait for), for at most wait ns
+ * (UINT64_MAX: no limit), under the signal mask *mask (NULL: as it is).
+ * 1: readable; 0: the time is up; -1: errno says why (EINTR: a signal).
+ */
+static int
+wait_in(int fd, uint64_t wait, const sigset_t *mask)
+{
+	struct timespec ts;
+	struct pollfd pfd;
+
+	ts.tv_sec = (time_t)(wait / NS_PER_S);
+	ts.tv_nsec = (long)(wait % NS_PER_S);
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	return ppoll(&pfd, 1, wait == UINT64_MAX ? NULL : &ts, mask);
+}
+
+/*
+ * What is due between two packets of a file: SIGHUP's rotation and the
+ * clock's duties (sync, spool measurement). *wait gets how long the input
+ * may be waited for before the next one. WGTAP_OK or a fatal error
+ * (logged).
+ */
+static int
+input_duties(struct source *src, uint64_t *wait)
+{
+	uint64_t mono;
+	int r;
+
+	*wait = UINT64_MAX;
+	if (!src->cap)
+		return WGTAP_OK;	/* still opening: nothing to do yet */
+	r = rotate_on_hup(src->cap, src->ctl);
+	if (r != WGTAP_OK)
+		return r;
+	mono = wgtap_clock_ns(CLOCK_MONOTONIC);
+	r = capture_tick(src->cap, 0, mono);
+	if (r != WGTAP_OK)
+		return r;
+	*wait = capture_file_wait_ns(src->cap, mono);
+	return WGTAP_OK;
+}
+
+/*
+ * The read function of the file's stream. libpcap calls it (through
+ * fread) only when it needs bytes past what it has, so the capture is
+ * between two packets here: SIGHUP closes the segment at once and the
+ * clock's duties run (each read, and each wake-up while the input is
+ * quiet); SIGTERM ends the read with EINTR, and libpcap's read then
+ * fails, which ends the loop (a record cut by the stop gives no row). A
+ * failure of the capture is kept in src->err and ends the read with EIO.
+ */
+static ssize_t
+input_read(void *cookie, char *buf, size_t size)
+{
+	struct source *src = cookie;
+	uint64_t wait;
+	ssize_t n;
+	int r;
+
+	for (;;) {
+		r = input_duties(src, &wait);
+		if (r != WGTAP_OK) {
+			src->err = r;
+			errno = EIO;
+			return -1;
+		}
+		if (*src->ctl->term) {
+			errno = EINTR;
+			return -1;
+		}
+		r = wait_in(src->fd, 0, src->ctl->wait_mask);
+		if (r == 0) {
+			if (src->bytes != src->bytes_logged)
+				log_debug("read %s: waiting for input (%llu "
+				    "bytes so far)", file_label(src),
+				    (unsigned long long)src->bytes);
+			src->bytes_logged = src->bytes;
+			r = wait_in(src->fd, wait, src->ctl->wait_mask);
+		}
+		if (r == -1 && errno != EINTR)
+			return -1;
+		if (r != 1)
+			continue;	/* a signal or a duty: see to it first */
+		n = read(src->fd, buf, size);
+		src->reads++;
+		if (n == -1 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n > 0)
+			src->bytes += (uint64_t)n;
+		return n;
+	}
+}
+
+/* The close function of the file's stream; stdin stays open. */
+static int
+input_close(void *cookie)
+{
+	struct source *src = cookie;
+	int r = 0;
+
+	if (src->fd > STDIN_FILENO)
+		r = close(src->fd);
+	src->fd = -1;
+	return r;
+}
+
+/*
+ * The file's descriptor: stdin for "-", else path opened without waiting
+ * (a FIFO without a writer would block open(2), where no signal gets in),
+ * then made blocking again, since reads come only after ppoll().
+ */
+static int
+input_open(const char *path)
+{
+	int fd, fl;
+
+	if (strcmp(path, "-") == 0)
+		return STDIN_FILENO;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd == -1)
+		return -1;
+	fl = fcntl(fd, F_GETFL);
+	if (fl == -1 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Through our own stdio stream (fopencookie) with a 1 MiB buffer: its
+ * reads wait in ppoll() (input_read), and with a small buffer the read(2)
+ * calls, each with its ppoll(), would cost more than all the decoding
+ * (BENCHMARKS.md). glibc's setvbuf() sizes only a buffer it is given: with
+ * NULL it keeps its default (4 KiB for a file, 8 KiB for a cookie).
  */
 int
-source_open_file(struct source *src, const char *path)
+source_open_file(struct source *src, const char *path,
+    const struct source_ctl *ctl)
 {
+	static const cookie_io_functions_t io = {
+		.read = input_read,
+		.close = input_close,
+	};
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
-	FILE *f;
+	FILE *f = NULL;
+	int r = WGTAP_ESYS;
 
 	source_reset(src, path, false);
-	f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rbe");
-	if (!f) {
+	src->ctl = ctl;
+	src->bytes_logged = UINT64_MAX;
+	src->fd = input_open(path);
+	if (src->fd == -1) {
 		log_error("read %s: %s", path, strerror(errno));
-		return WGTAP_ESYS;
+		goto out;
 	}
-	setvbuf(f, NULL, _IOFBF, READ_BUFFER);
+	src->buf = malloc(READ_BUFFER);
+	if (src->buf)
+		f = fopencookie(src, "rb", io);
+	if (!f) {
+		log_error("read %s: %s", file_label(src), strerror(errno));
+		goto out;
+	}
+	setvbuf(f, src->buf, _IOFBF, READ_BUFFER);
 	src->p = pcap_fopen_offline_with_tstamp_precision(f,
 	    PCAP_TSTAMP_PRECISION_NANO, errbuf);
 	if (!src->p) {
-		log_error("read %s: %s", file_label(src), errbuf);
-		fclose(f);
-		return WGTAP_EFORMAT;
+		r = WGTAP_EFORMAT;
+		if (*ctl->term)
+			log_info("read %s: stopped before the file header "
+			    "came in", file_label(src));
+		else
+			log_error("read %s: %s", file_label(src), errbuf);
+		goto out;
 	}
 	src->nano = true;
-	return WGTAP_OK;
+	r = WGTAP_OK;
+ out:
+	if (r != WGTAP_OK) {
+		if (f)
+			fclose(f);	/* input_close() */
+		else
+			input_close(src);
+		free(src->buf);
+		src->buf = NULL;
+	}
+	return r;
 }
 
 void
 source_close(struct source *src)
 {
 	if (src->p)
-		pcap_close(src->p);
+		pcap_close(src->p);	/* a file's stream too */
 	src->p = NULL;
 	src->fd = -1;
+	free(src->buf);
+	src->buf = NULL;
 }
 
 int
@@ -207,24 +392,21 @@ source_stats(void *ctx, struct capture_stats *st)
 	}
 }
 
-static uint64_t
-pkt_time_ns(const struct pcap_pkthdr *h, bool nano)
-{
-	uint64_t frac = (uint64_t)h->ts.tv_usec;
-
-	return (uint64_t)h->ts.tv_sec * NS_PER_S + (nano ? frac : frac * 1000);
-}
-
 static void
 on_packet(u_char *arg, const struct pcap_pkthdr *h, const u_char *data)
 {
 	struct source *src = (struct source *)arg;
+	uint64_t ts;
 	int r;
 
 	if (src->err != WGTAP_OK)
 		return;
-	r = capture_packet(src->cap, data, h->caplen, h->len,
-	    pkt_time_ns(h, src->nano));
+	if (pkt_time_ns(h->ts.tv_sec, h->ts.tv_usec, src->nano, &ts) !=
+	    PKT_ROW) {
+		capture_skip(src->cap, PKT_SKIP_BAD_TIME);
+		return;
+	}
+	r = capture_packet(src->cap, data, h->caplen, h->len, ts);
 	if (r != WGTAP_OK) {
 		src->err = r;
 		pcap_breakloop(src->p);
@@ -247,36 +429,19 @@ drain(struct source *src)
 	return WGTAP_OK;
 }
 
-/* Close the open segment when SIGHUP came in. */
-static int
-rotate_on_hup(struct capture *c, const struct source_ctl *ctl)
-{
-	if (!*ctl->hup)
-		return WGTAP_OK;
-	*ctl->hup = 0;
-	return capture_rotate(c, "SIGHUP");
-}
-
 int
 source_run_live(struct source *src, struct capture *c,
     const struct source_ctl *ctl)
 {
-	struct pollfd pfd;
 	int r = WGTAP_OK;
 
 	src->cap = c;
 	src->err = WGTAP_OK;
 	while (!*ctl->term) {
 		uint64_t wait = capture_wait_ns(c, wgtap_clock_ns(CLOCK_REALTIME));
-		struct timespec ts;
 
-		ts.tv_sec = (time_t)(wait / NS_PER_S);
-		ts.tv_nsec = (long)(wait % NS_PER_S);
-		pfd.fd = src->fd;
-		pfd.events = POLLIN;
-		pfd.revents = 0;
 		/* Signals are delivered only here: no lost wake-up. */
-		if (ppoll(&pfd, 1, &ts, ctl->wait_mask) == -1 &&
+		if (wait_in(src->fd, wait, ctl->wait_mask) == -1 &&
 		    errno != EINTR) {
 			log_error("poll: %s", strerror(errno));
 			r = WGTAP_ESYS;
@@ -293,11 +458,7 @@ source_run_live(struct source *src, struct capture *c,
 	}
 	if (*ctl->term && r == WGTAP_OK) {
 		/* Packets in a ring block not yet handed over: wait it out. */
-		struct timespec ts = { 0, (PCAP_TIMEOUT_MS + 20) * 1000000L };
-
-		pfd.fd = src->fd;
-		pfd.events = POLLIN;
-		ppoll(&pfd, 1, &ts, NULL);
+		wait_in(src->fd, (PCAP_TIMEOUT_MS + 20) * 1000000ULL, NULL);
 		r = drain(src);
 	}
 	return r;
@@ -306,20 +467,25 @@ source_run_live(struct source *src, struct capture *c,
 /*
  * One packet of a file: at a full spool, wait for the shipper to make room
  * (ticking, so that the spool is measured again) and hand it in again.
+ * A time out of range is counted, and the packet gives no row.
  * WGTAP_ENOSPACE only when told to stop while waiting.
  */
 static int
 file_packet(struct capture *c, const struct pcap_pkthdr *h,
     const u_char *data, const struct source_ctl *ctl)
 {
-	uint64_t ts = pkt_time_ns(h, true);
+	uint64_t ts;
 	int r;
 
+	if (pkt_time_ns(h->ts.tv_sec, h->ts.tv_usec, true, &ts) != PKT_ROW) {
+		capture_skip(c, PKT_SKIP_BAD_TIME);
+		return WGTAP_OK;
+	}
 	for (;;) {
 		r = capture_packet(c, data, h->caplen, h->len, ts);
 		if (r != WGTAP_ENOSPACE)
 			return r;
-		sleep(1);
+		wait_in(-1, NS_PER_S, ctl->wait_mask);	/* or a signal */
 		if (*ctl->term)
 			return r;	/* WGTAP_ENOSPACE: stopped while waiting */
 		r = capture_tick(c, 0, wgtap_clock_ns(CLOCK_MONOTONIC));
@@ -328,30 +494,46 @@ file_packet(struct capture *c, const struct pcap_pkthdr *h,
 	}
 }
 
+/*
+ * The packets of the file until its end, a stop or a failure; *rc gets
+ * the last result of pcap_next_ex(). WGTAP_OK or a fatal error of c.
+ */
+static int
+file_loop(struct source *src, struct capture *c,
+    const struct source_ctl *ctl, int *rc)
+{
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	int r;
+
+	*rc = 1;
+	while (!*ctl->term && (*rc = pcap_next_ex(src->p, &h, &data)) == 1) {
+		r = file_packet(c, h, data, ctl);
+		if (r == WGTAP_ENOSPACE)
+			return WGTAP_OK;	/* stopped while waiting for room */
+		if (r == WGTAP_OK)
+			r = rotate_on_hup(c, ctl);
+		if (r != WGTAP_OK)
+			return r;
+	}
+	return WGTAP_OK;
+}
+
 int
 source_run_file(struct source *src, struct capture *c,
     const struct source_ctl *ctl)
 {
-	struct pcap_pkthdr *h;
-	const u_char *data;
-	int rc, r = WGTAP_OK;
+	int rc, r;
 
 	src->cap = c;
-	while (!*ctl->term && (rc = pcap_next_ex(src->p, &h, &data)) == 1) {
-		r = file_packet(c, h, data, ctl);
-		if (r == WGTAP_ENOSPACE)
-			return WGTAP_OK;	/* stopped while waiting for room */
-		if (r != WGTAP_OK)
-			return r;
-		if (++src->packets % TICK_EVERY_PACKETS == 0) {
-			r = capture_tick(c, 0, wgtap_clock_ns(CLOCK_MONOTONIC));
-			if (r != WGTAP_OK)
-				return r;
-		}
-		r = rotate_on_hup(c, ctl);
-		if (r != WGTAP_OK)
-			return r;
-	}
+	src->ctl = ctl;
+	src->err = WGTAP_OK;
+	r = file_loop(src, c, ctl, &rc);
+	src->cap = NULL;
+	if (r != WGTAP_OK)
+		return r;
+	if (src->err != WGTAP_OK)
+		return src->err;	/* inside a read; logged */
 	if (*ctl->term)
 		return WGTAP_OK;
 	if (rc == PCAP_ERROR) {

@@ -21,27 +21,32 @@
 
 #include "capture.h"
 
+/* What the source takes from the process: the flags its handlers set. */
+struct source_ctl {
+	volatile sig_atomic_t	*term;	/* SIGTERM, SIGINT: stop */
+	volatile sig_atomic_t	*hup;	/* SIGHUP: close the open segment */
+	/*
+	 * The signal mask while waiting for packets or input (NULL: leave
+	 * the mask alone). The caller blocks the signals behind term and hup
+	 * for good before it opens the source, so that they arrive only
+	 * inside a wait and no wake-up is lost.
+	 */
+	const sigset_t		*wait_mask;
+};
+
 struct source {
 	pcap_t		*p;		/* NULL: nothing open */
 	const char	*name;		/* interface, or the file as given */
 	bool		 live;
 	bool		 nano;		/* timestamps in ns, else in us */
-	int		 fd;		/* live: the descriptor to poll */
+	int		 fd;		/* the descriptor to poll: capture, input */
+	const struct source_ctl *ctl;	/* file: for waits inside reads */
+	char		*buf;		/* file: the stream's buffer */
 	struct capture	*cap;		/* where packets go during a run */
-	int		 err;		/* a fatal error inside the callback */
-	uint64_t	 packets;	/* read from a file, for ticking */
-};
-
-/* What the loops take from the process: the flags its handlers set. */
-struct source_ctl {
-	volatile sig_atomic_t	*term;	/* SIGTERM, SIGINT: stop */
-	volatile sig_atomic_t	*hup;	/* SIGHUP: close the open segment */
-	/*
-	 * Live only: the signal mask while waiting for packets. The caller
-	 * blocks the signals behind term and hup before the run, so that
-	 * they arrive only inside the wait and no wake-up is lost.
-	 */
-	const sigset_t		*wait_mask;
+	int		 err;		/* a fatal error inside a callback */
+	uint64_t	 bytes;		/* read from a file so far */
+	uint64_t	 reads;		/* read(2) calls on a file so far */
+	uint64_t	 bytes_logged;	/* bytes at the last "waiting" line */
 };
 
 /*
@@ -54,13 +59,17 @@ int source_open_live(struct source *src, const char *iface,
     uint64_t snaplen, uint64_t buffer);
 
 /*
- * Open the capture file path ("-": stdin) through a 1 MiB stdio buffer.
- * src->name is path, which must outlive src. Returns WGTAP_OK, or
- * WGTAP_ESYS / WGTAP_EFORMAT (logged; src->p is NULL).
+ * Open the capture file path ("-": stdin) through a 1 MiB stdio buffer
+ * whose reads wait in ppoll() with ctl->wait_mask, so that a read blocked
+ * on a quiet pipe still obeys the signals (see source_run_file()). src->name
+ * is path; path and ctl must outlive src. Returns WGTAP_OK, or WGTAP_ESYS /
+ * WGTAP_EFORMAT (logged; src->p is NULL). Told to stop (*ctl->term) before
+ * the file header came in, it fails without an error line.
  */
-int source_open_file(struct source *src, const char *path);
+int source_open_file(struct source *src, const char *path,
+    const struct source_ctl *ctl);
 
-/* Close what is open (also the file). */
+/* Close what is open (also the file) and free its buffer. */
 void source_close(struct source *src);
 
 /* The link type (DLT_*) of the open source, for pkt_parse(). */
@@ -98,7 +107,12 @@ int source_run_live(struct source *src, struct capture *c,
 
 /*
  * Hand every packet of the file source to c, waiting for room when the
- * spool is full, until the end of the file or until *ctl->term is set.
+ * spool is full, until the end of the file or until *ctl->term is set
+ * (also while a read waits for input, inside a record or between two).
+ * SIGHUP (*ctl->hup) closes the open segment between two packets, also
+ * while a read waits, and c is ticked by the clock (the sync interval)
+ * however slowly the input comes. ctl must be the one given to
+ * source_open_file().
  * Returns WGTAP_OK (also when stopped), WGTAP_EFORMAT when the file breaks
  * off (rows before the break are kept; logged), or a fatal error of c.
  */
