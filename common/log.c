@@ -3,8 +3,9 @@
  * Logging: one line per event on stderr, "PROG: LEVEL: message". The line is
  * formatted once into a fixed buffer and handed to write(2) whole (by
  * atomicio_write(), which finishes a short write), so lines from
- * concurrent processes do not interleave. Control bytes are replaced. Nothing here ever sees a secret: callers log keys, statuses and
- * counts, never credentials or request headers.
+ * concurrent processes do not interleave. Control bytes (chars_is_cntrl())
+ * are replaced. Nothing here ever sees a secret: callers log keys,
+ * statuses and counts, never credentials or request headers.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "atomicio.h"
+#include "chars.h"
 #include "log.h"
 
 static const char *log_progname = "wgtap";
@@ -59,9 +61,7 @@ log_format(char *buf, size_t cap, const char *prog, const char *lvl,
 		len = cap - 1;
 	}
 	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)buf[i];
-
-		if (c < 0x20 || c == 0x7f)
+		if (chars_is_cntrl(buf[i]))
 			buf[i] = '?';
 	}
 }

@@ -165,12 +165,12 @@ header_cb(char *data, size_t size, size_t nitems, void *arg)
 		return len;
 	v = data + 5;
 	len -= 5;
-	while (len > 0 && (*v == ' ' || *v == '\t')) {
+	while (len > 0 && chars_is_blank(*v)) {
 		v++;
 		len--;
 	}
 	while (len > 0 && (v[len - 1] == '\r' || v[len - 1] == '\n' ||
-	    v[len - 1] == ' ' || v[len - 1] == '\t'))
+	    chars_is_blank(v[len - 1])))
 		len--;
 	if (len >= 2 && v[0] == '"' && v[len - 1] == '"') {
 		v++;
