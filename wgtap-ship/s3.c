@@ -25,6 +25,7 @@
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 
+#include "atomicio.h"
 #include "chars.h"
 #include "dynbuf.h"
 #include "s3.h"
@@ -56,7 +57,7 @@ struct s3_xfer {
 	bool			 aborted;	/* abort_cb said stop */
 	bool			 stalled;	/* nothing moved for timeout */
 	curl_off_t		 moved;		/* bytes up and down so far */
-	struct timespec		 last_move;	/* when moved last changed */
+	uint64_t		 last_move;	/* when moved last changed (ns) */
 	struct dynbuf		 resp;		/* first S3_BODY_MAX bytes */
 	char			 etag[S3_ETAG_SIZE];
 	bool			 etag_bad;	/* too long to be ours */
@@ -82,26 +83,23 @@ read_cb(char *buf, size_t size, size_t nitems, void *arg)
 {
 	struct s3_xfer *x = arg;
 	uint64_t left = x->body->size - x->off;
-	size_t want = size * nitems;
-	ssize_t n;
+	size_t want = size * nitems, n;
 
 	if (left == 0)
 		return 0;
 	if (want > left)
 		want = (size_t)left;
-	do {
-		n = pread(x->body->fd, buf, want, (off_t)x->off);
-	} while (n == -1 && errno == EINTR);
-	if (n == -1) {
+	if (atomicio_pread(x->body->fd, buf, want, (off_t)x->off, &n) !=
+	    WGTAP_OK) {
 		x->read_errno = errno;
 		return CURL_READFUNC_ABORT;
 	}
-	if (n == 0) {
-		x->short_read = true;
+	if (n < want) {
+		x->short_read = true;	/* the file shrank since it was hashed */
 		return CURL_READFUNC_ABORT;
 	}
-	x->off += (uint64_t)n;
-	return (size_t)n;
+	x->off += n;
+	return n;
 }
 
 /* libcurl rewinds the body when it has to send it again. */
@@ -185,14 +183,11 @@ header_cb(char *data, size_t size, size_t nitems, void *arg)
 	return size * nitems;
 }
 
+/* Seconds on the monotonic clock since t0_ns. */
 static double
-elapsed(const struct timespec *t0)
+elapsed(uint64_t t0_ns)
 {
-	struct timespec t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) +
-	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+	return (double)(wgtap_clock_ns(CLOCK_MONOTONIC) - t0_ns) / 1e9;
 }
 
 /*
@@ -216,8 +211,8 @@ xferinfo_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 	}
 	if (dlnow + ulnow != x->moved) {
 		x->moved = dlnow + ulnow;
-		clock_gettime(CLOCK_MONOTONIC, &x->last_move);
-	} else if (elapsed(&x->last_move) >= (double)x->c->cfg.timeout) {
+		x->last_move = wgtap_clock_ns(CLOCK_MONOTONIC);
+	} else if (elapsed(x->last_move) >= (double)x->c->cfg.timeout) {
 		x->stalled = true;
 		return 1;
 	}
@@ -562,7 +557,7 @@ s3_put_object(struct s3_client *c, const char *key, const char *content_type,
 	struct s3_target t;
 	struct s3_xfer x;
 	struct curl_slist *headers = NULL;
-	struct timespec t0;
+	uint64_t t0;
 	CURLcode e = CURLE_OK;
 	int r;
 
@@ -570,10 +565,10 @@ s3_put_object(struct s3_client *c, const char *key, const char *content_type,
 	memset(&x, 0, sizeof(x));
 	x.c = c;
 	x.body = body;
-	clock_gettime(CLOCK_MONOTONIC, &x.last_move);
+	t0 = wgtap_clock_ns(CLOCK_MONOTONIC);
+	x.last_move = t0;
 	dynbuf_init(&x.resp, S3_BODY_MAX);
 	s3_target_init(&t);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r = s3_target_build(&t, &c->cfg.endpoint, c->virtual_hosted,
 	    c->cfg.bucket, key);
 	if (r != WGTAP_OK) {
@@ -607,7 +602,7 @@ s3_put_object(struct s3_client *c, const char *key, const char *content_type,
 	curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, NULL);
 	curl_easy_setopt(c->curl, CURLOPT_XFERINFODATA, NULL);
  out:
-	res->secs = elapsed(&t0);
+	res->secs = elapsed(t0);
 	headers_free(headers);
 	dynbuf_free(&x.resp);
 	s3_target_free(&t);
