@@ -11,8 +11,8 @@
 # Helper functions run indirectly, through check and wait_for.
 # shellcheck disable=SC2317,SC2119
 set -u
-# shellcheck source=data/ship/lib.sh
-. "$(dirname "$0")/data/ship/lib.sh"
+# shellcheck source=tests/lib/ship.sh
+. "$(dirname "$0")/lib/ship.sh"
 ship_init
 ship_need_swift
 ship_env
@@ -136,7 +136,7 @@ check "the daemon is still running" kill -0 "$dpid"
 ship_stop "$dpid"
 rc=$?
 check "the daemon exits 0 on SIGTERM" test "$rc" = 0
-if [ "$failed" != 0 ]; then
+if [ "$T_FAILED" != 0 ]; then
 	echo "--- daemon log"
 	grep -v 'debug:' "$log"
 fi
