@@ -43,7 +43,7 @@ struct run {
 	int			turns;	/* or after this many checks */
 	int			calls;
 	struct tdir		*remove;	/* remove it at the 2nd check */
-	int			 linkfd;	/* publish SEG by link(2) here */
+	int			 linkfd;	/* publish SEG by link() here */
 	bool			 unlink_temp;	/* ... then unlink .SEG.part */
 };
 

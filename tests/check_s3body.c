@@ -2,7 +2,8 @@
 /*
  * Tests for wgtap-ship/s3body.c: size, MD5 and SHA-256 of a known text, of
  * an empty file, of files around and above the size of one read (checked
- * against OpenSSL's one-shot digest), wherever the read position is, and of a bad descriptor.
+ * against OpenSSL's one-shot digest), wherever the read position is, and
+ * of a bad descriptor.
  */
 #include <errno.h>
 #include <stdlib.h>

@@ -5,9 +5,9 @@
  * up when it is renamed in, closed after writing, linked in (a second link
  * to a complete file), or when its temporary name goes away after a link
  * (the capture's way where rename cannot refuse to replace). The segments
- * found wait in a queue, oldest first, and are shipped one at a time; a failed
- * upload is retried with backoff, going on with the next segment meanwhile
- * so that one bad file does not hold up the others. What each result
+ * found wait in a queue, oldest first, and are shipped one at a time; a
+ * failed upload is retried with backoff, going on with the next segment
+ * meanwhile so that one bad file does not hold up the others. What each result
  * means is outcome_decide()'s call; here are the books: the queue, the
  * names reported once, and the names stored but kept (--keep) or not
  * deleted, which are not shipped again until a restart.

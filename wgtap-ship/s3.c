@@ -57,7 +57,7 @@ struct s3_xfer {
 	bool			 aborted;	/* abort_cb said stop */
 	bool			 stalled;	/* nothing moved for timeout */
 	curl_off_t		 moved;		/* bytes up and down so far */
-	uint64_t		 last_move;	/* when moved last changed (ns) */
+	uint64_t		 last_move;	/* ns: moved last changed */
 	struct dynbuf		 resp;		/* first S3_BODY_MAX bytes */
 	char			 etag[S3_ETAG_SIZE];
 	bool			 etag_bad;	/* too long to be ours */
@@ -95,7 +95,7 @@ read_cb(char *buf, size_t size, size_t nitems, void *arg)
 		return CURL_READFUNC_ABORT;
 	}
 	if (n < want) {
-		x->short_read = true;	/* the file shrank since it was hashed */
+		x->short_read = true;	/* shrank since it was hashed */
 		return CURL_READFUNC_ABORT;
 	}
 	x->off += n;
