@@ -23,6 +23,12 @@
 #   seg_rows DIR           every row of every final segment in DIR (no
 #                          headers), oldest segment first
 #   seg_names DIR          final segment names in DIR, oldest first
+#   spool_rows DIR         the rows a capture has written into DIR so far:
+#                          its final segments and its open one (as far as
+#                          the last --sync-interval flush made it readable),
+#                          no headers, in no particular order; for waiting
+#                          until a capture has a packet (a marker) before
+#                          stopping it
 #
 # Waiting: a test waits for a condition it can observe (a file, a log line,
 # a row in a segment, a socket), never for a fixed time. SECS is only the
@@ -118,4 +124,29 @@ seg_rows() {
 		*) cat "$1/$f" ;;
 		esac | tail -n +2
 	done
+}
+
+spool_rows() {
+	# An open segment ends without its last block (and a plain one may
+	# end in the middle of a row): only the complete rows, and no error.
+	python3 - "$1" <<'EOF'
+import glob, os, sys, zlib
+d = sys.argv[1]
+out = sys.stdout.buffer
+for p in (glob.glob(os.path.join(d, "*.csv")) +
+          glob.glob(os.path.join(d, "*.csv.gz")) +
+          glob.glob(os.path.join(d, ".*.part"))):
+    try:
+        with open(p, "rb") as f:
+            data = f.read()
+    except OSError:
+        continue            # published or removed meanwhile
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = zlib.decompressobj(16 + 15).decompress(data)
+        except zlib.error:
+            continue
+    # no header, and only complete lines (the last piece has no newline)
+    out.write(b"".join(l + b"\n" for l in data.split(b"\n")[1:-1]))
+EOF
 }
