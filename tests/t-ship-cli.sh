@@ -139,10 +139,9 @@ check "--once on a missing spool: exit 1, one line" \
 mkdir "$T/doomed"
 ship_bg "$T/doomed.log" "${b[@]}" --storage-endpoint http://127.0.0.1:1 \
 	--spool-dir "$T/doomed"
-wait_for 5 grep -q "watching" "$T/doomed.log"
+log_has "$T/doomed.log" "watching" 30 || not_ok "the daemon started"
 rmdir "$T/doomed"
-wait_for 5 test ! -d "/proc/$SHIP_PID"
-wait "$SHIP_PID"
+stop_pid "$SHIP_PID" 30	# SIGTERM only if it did not end by itself
 rc=$?
 check "the daemon exits 1 when the spool is removed, and says why" \
 	test "$rc:$(grep_count 'was removed or moved away' "$T/doomed.log")" = 1:1

@@ -20,12 +20,13 @@ cd "$T/cwd" || exit 1
 		--storage-endpoint http://127.0.0.1:9 >"$T/log" 2>&1
 ) &
 pid=$!
-log_has "$T/log" "watching" 10 || not_ok "the shipper started"
+log_has "$T/log" "watching" 30 || not_ok "the shipper started"
 kill -ABRT "$pid"
 wait "$pid" 2>/dev/null
 rc=$?
 eq "killed by SIGABRT" "$rc" 134
-sleep 0.5
+# (the kernel writes a core file before the process is reaped, so there is
+# nothing to wait for once wait has returned)
 pattern=$(cat /proc/sys/kernel/core_pattern)
 case $pattern in
 "|"*) note="core_pattern pipes to a helper ($pattern): checking this directory only" ;;

@@ -74,7 +74,7 @@ crash_then_restart() {
 	else
 		ship_bg "$T/$mode-restart.log" "${flags[@]}" \
 			--spool-dir "$T/spool"
-		wait_for 20 spool_empty "$T/spool"
+		wait_for 60 spool_empty "$T/spool"
 		ship_stop "$SHIP_PID"
 	fi
 	check "$mode: after the restart the segment is deleted" \

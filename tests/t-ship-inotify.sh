@@ -48,7 +48,7 @@ ship_bg "$log" "${flags[@]}" --spool-dir "$S" --backoff-max 1 -v
 dpid=$SHIP_PID
 # only_others: the spool holds nothing but the foreign and temporary entries
 only_others() { [ "$(count_files "$S")" -eq "$others_count" ]; }
-check "scan at start: the three segments are shipped" wait_for 20 only_others
+check "scan at start: the three segments are shipped" wait_for 60 only_others
 for i in 1 2 3; do
 	n=$(seg_name "$i")
 	check "scan at start: $n reads back" object_is "$n" "$T/orig/$n"
@@ -132,9 +132,9 @@ if [ "$max" -gt 0 ] && [ "$max" -le 200000 ]; then
 	kill -CONT "$dpid"
 	others_count=$((others_count + 2))
 	check "overflow: the daemon says it rescans" \
-		wait_for 10 grep -q "inotify queue overflow: rescanning" "$log"
+		wait_for 30 grep -q "inotify queue overflow: rescanning" "$log"
 	check "overflow: the segments whose events were lost are shipped" \
-		wait_for 20 only_others
+		wait_for 60 only_others
 	for i in 7 8 9; do
 		n=$(seg_name "$i")
 		check "overflow: $n reads back" object_is "$n" "$T/orig/$n"

@@ -28,7 +28,7 @@ records=$T/records
 "$PY" "$here/tools/s3verify.py" "$SECRET" "$T/port" "$records" \
 	>"$T/verifier.log" 2>&1 &
 _SHIP_PIDS+=("$!")
-if ! wait_for 10 test -s "$T/port"; then
+if ! wait_for 30 test -s "$T/port"; then
 	cat "$T/verifier.log"
 	echo "FAIL - the verifier did not start"
 	exit 1

@@ -35,12 +35,6 @@ fail() {
 	done
 	finish
 }
-# The bucket was created now, or by an earlier try whose answer was lost
-# (the first requests to a fresh Swift can fail while the account is
-# created).
-bucket_made() {
-	swift_create_bucket "$1" || [ "$SWIFT_HTTP_STATUS" = 409 ]
-}
 
 # req CURL-ARGS... PATH: signed request through swift_curl; the body goes
 # to $tmp/body.  Sets $status (HTTP status, 000 if none) and $rc (curl's
@@ -97,10 +91,10 @@ kill -0 "$SWIFT_PROXY_PID" || fail "proxy pid $SWIFT_PROXY_PID not running"
 ok "swift_start: proxy at $SWIFT_ENDPOINT (pid $SWIFT_PROXY_PID) in $((SECONDS - t0))s"
 
 bucket=wgtap-harness
-wait_for 30 bucket_made "$bucket" || fail "swift_create_bucket $bucket"
+swift_make_bucket "$bucket" || fail "swift_make_bucket $bucket"
 req -I "/$bucket"
 [ "$status" = 200 ] || fail "HEAD bucket after create: HTTP $status"
-ok "swift_create_bucket: HEAD /$bucket -> 200"
+ok "swift_make_bucket: HEAD /$bucket -> 200"
 
 # Binary content, and a key with characters that must be escaped in the
 # canonical request.
@@ -265,7 +259,7 @@ seen
 [ -s "$SWIFT_WRONG_CA_FILE" ] || fail "SWIFT_WRONG_CA_FILE missing"
 ok "swift_start --https: proxy at $SWIFT_ENDPOINT in $((SECONDS - t0))s"
 
-wait_for 30 bucket_made tls-bucket || fail "swift_create_bucket over https"
+swift_make_bucket tls-bucket || fail "swift_make_bucket over https"
 req -T "$tmp/data" -H "Content-MD5: $(swift_content_md5 "$tmp/data")" "/tls-bucket/$ekey"
 [ "$status" = 200 ] || fail "PUT over https: HTTP $status (curl exit $rc)"
 swift_get "tls-bucket/$key" "$tmp/got" || fail "GET over https"

@@ -59,11 +59,6 @@ ship_init() {
 	unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
 }
 
-# The bucket was created now, or by an earlier try whose answer was lost.
-_ship_bucket_made() {
-	swift_create_bucket "$BUCKET" || [ "$SWIFT_HTTP_STATUS" = 409 ]
-}
-
 ship_need_swift() {
 	# shellcheck source=tests/lib/swift.sh
 	. "$(dirname "${BASH_SOURCE[0]}")/swift.sh"
@@ -81,7 +76,7 @@ ship_need_swift() {
 	# races the account server), and for some seconds after the bucket
 	# exists the proxy may still answer NoSuchBucket from a cached "not
 	# found". Create it, then wait until an object PUT into it works.
-	wait_for 30 _ship_bucket_made
+	swift_make_bucket "$BUCKET" 2>>"$T/swift.err"
 	echo probe >"$T/probe"
 	if ! wait_for 30 swift_put "$T/probe" "$BUCKET/probe/ready"; then
 		swift_put "$T/probe" "$BUCKET/probe/ready" 2>>"$T/swift.err"

@@ -24,6 +24,9 @@
 #                               returns 77 if Swift is not installed
 #   swift_stop                  stop everything (by PID); idempotent
 #   swift_create_bucket NAME
+#   swift_make_bucket NAME [SECS]  create it, retrying for up to SECS (30)
+#                               while a fresh server refuses; a 409 after a
+#                               try whose answer was lost counts as made
 #   swift_put FILE BUCKET/KEY   upload with Content-MD5
 #   swift_get BUCKET/KEY OUTFILE
 #   swift_list BUCKET [PREFIX]  keys, one per line, all pages
@@ -32,6 +35,8 @@
 #   swift_content_md5 FILE      a Content-MD5 header value
 #   swift_put_count [--2xx] BUCKET KEY   PUTs for the key in the access log
 #   swift_put_count_2xx BUCKET KEY       same as --2xx
+#   swift_log_sync              wait until the proxy's access log holds the
+#                               lines of every request answered so far
 #   swift_kill_proxy / swift_start_proxy      SIGKILL / restart and wait
 #   swift_stop_proxy / swift_cont_proxy       SIGSTOP / SIGCONT
 #   swift_kill_object / swift_start_object    SIGKILL / restart and wait
@@ -487,6 +492,9 @@ pipeline = healthcheck container-server
 
 [app:container-server]
 use = egg:swift#container
+# The same for the container's updates of the account.
+conn_timeout = 2
+node_timeout = 20
 
 [filter:healthcheck]
 use = egg:swift#healthcheck
@@ -501,6 +509,13 @@ pipeline = healthcheck object-server
 
 [app:object-server]
 use = egg:swift#object
+# The object server tells the container server of each new object, but
+# waits only 1 s by default; after that it queues the update for an
+# updater this setup does not run, and the bucket's listing misses the
+# object. A loaded machine can take longer: wait as the proxy does.
+container_update_timeout = 20
+conn_timeout = 2
+node_timeout = 20
 
 [filter:healthcheck]
 use = egg:swift#healthcheck
@@ -904,6 +919,15 @@ swift_create_bucket() {
 	fi
 }
 
+_swift_bucket_made() {
+	swift_create_bucket "$1" || [ "$SWIFT_HTTP_STATUS" = 409 ]
+}
+swift_make_bucket() {
+	wait_for "${2:-30}" _swift_bucket_made "$1" && return 0
+	_swift_log "create bucket $1: HTTP $SWIFT_HTTP_STATUS for ${2:-30} s"
+	return 1
+}
+
 # swift_get BUCKET/KEY OUTFILE: download an object; 0 on 200.  On failure
 # OUTFILE holds the error body and SWIFT_HTTP_STATUS the status.
 swift_get() {
@@ -956,7 +980,7 @@ swift_list() {
 # a request of our own, with a name nobody else uses, and wait until its
 # line is in the log (at most 30 s): the lines of the requests answered
 # before it are there by then.
-_swift_log_sync() {
+swift_log_sync() {
 	local mark
 	mark=wgtap-log-sync-$BASHPID-$RANDOM$RANDOM
 	swift_curl -s -o /dev/null -I "/$mark" >/dev/null 2>&1 || true
@@ -978,7 +1002,7 @@ swift_put_count() {
 	local only2xx=0
 	if [ "${1:-}" = --2xx ]; then only2xx=1; shift; fi
 	[ -f "${SWIFT_PROXY_LOG:-}" ] || { echo 0; return 0; }
-	_swift_log_sync
+	swift_log_sync
 	LC_ALL=C awk -v want="/$1/$2" -v only2xx="$only2xx" '
 		BEGIN { for (i = 0; i < 256; i++) byte[sprintf("%02X", i)] = sprintf("%c", i) }
 		function unpct(s,    out, h) {
