@@ -17,7 +17,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 reason=$(wgt_available ss iperf3 dnsmasq dig nc timeout) || skip "$reason"
 # The UDP check uses OpenBSD netcat's -W (exit after N datagrams).
-nc -h 2>&1 | grep -q -- '-W recvlimit' ||
+nc -h 2>&1 | grep -- '-W recvlimit' >/dev/null ||
 	skip "nc is not OpenBSD netcat (package netcat-openbsd)"
 
 trap wgt_down EXIT
@@ -109,7 +109,7 @@ check "wgt_down" wgt_down
 ns_gone() {
 	local ns
 	for ns in "$A" "$B"; do
-		if ip netns list | awk '{print $1}' | grep -qxF -- "$ns"; then
+		if ip netns list | awk '{print $1}' | grep -xF -- "$ns" >/dev/null; then
 			echo "    namespace $ns still exists"
 			return 1
 		fi

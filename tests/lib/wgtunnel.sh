@@ -97,7 +97,7 @@ wgt__run() {
 wgt__rand() { od -An -N2 -tx2 /dev/urandom | tr -d ' \n'; }
 
 wgt__ns_exists() {
-	[ -n "${1:-}" ] && ip netns list 2>/dev/null | awk '{print $1}' | grep -qxF -- "$1"
+	[ -n "${1:-}" ] && ip netns list 2>/dev/null | awk '{print $1}' | grep -xF -- "$1" >/dev/null
 }
 
 # Prints "state starttime" of a PID from /proc/PID/stat. The start time
