@@ -72,14 +72,7 @@ ship_need_swift() {
 	77) echo "swift is not available: $SWIFT_UNAVAILABLE_REASON"; exit 77 ;;
 	*) echo "FAIL - swift_start"; exit 1 ;;
 	esac
-	# The first request to a fresh Swift can fail (account autocreation
-	# races the account server), and for some seconds after the bucket
-	# exists the proxy may still answer NoSuchBucket from a cached "not
-	# found". Create it, then wait until an object PUT into it works.
-	swift_make_bucket "$BUCKET" 2>>"$T/swift.err"
-	echo probe >"$T/probe"
-	if ! wait_for 30 swift_put "$T/probe" "$BUCKET/probe/ready"; then
-		swift_put "$T/probe" "$BUCKET/probe/ready" 2>>"$T/swift.err"
+	if ! swift_usable_bucket "$BUCKET" 2>>"$T/swift.err"; then
 		cat "$T/swift.err"
 		echo "FAIL - bucket $BUCKET did not become usable"
 		exit 1

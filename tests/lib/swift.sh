@@ -27,6 +27,8 @@
 #   swift_make_bucket NAME [SECS]  create it, retrying for up to SECS (30)
 #                               while a fresh server refuses; a 409 after a
 #                               try whose answer was lost counts as made
+#   swift_usable_bucket NAME [SECS]  swift_make_bucket, then wait until a
+#                               PUT into it works (it leaves probe/ready)
 #   swift_put FILE BUCKET/KEY   upload with Content-MD5
 #   swift_get BUCKET/KEY OUTFILE
 #   swift_list BUCKET [PREFIX]  keys, one per line, all pages
@@ -926,6 +928,21 @@ swift_make_bucket() {
 	wait_for "${2:-30}" _swift_bucket_made "$1" && return 0
 	_swift_log "create bucket $1: HTTP $SWIFT_HTTP_STATUS for ${2:-30} s"
 	return 1
+}
+
+# For some seconds after a bucket exists the proxy may still answer
+# NoSuchBucket from a cached "not found": wait until an object PUT works.
+swift_usable_bucket() {
+	local probe rc=0
+	swift_make_bucket "$1" "${2:-30}" || return 1
+	probe=$(mktemp "${TMPDIR:-/tmp}/swift-probe.XXXXXX") || return 1
+	echo probe >"$probe"
+	if ! wait_for "${2:-30}" swift_put "$probe" "$1/probe/ready"; then
+		swift_put "$probe" "$1/probe/ready"	# once more, to say why
+		rc=1
+	fi
+	rm -f "$probe"
+	return "$rc"
 }
 
 # swift_get BUCKET/KEY OUTFILE: download an object; 0 on 200.  On failure
