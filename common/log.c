@@ -3,8 +3,9 @@
  * Logging: one line per event on stderr, "PROG: LEVEL: message". The line is
  * formatted once into a fixed buffer and handed to write(2) whole (by
  * atomicio_write(), which finishes a short write), so lines from
- * concurrent processes do not interleave. Control bytes are replaced. Nothing here ever sees a secret: callers log keys, statuses and
- * counts, never credentials or request headers.
+ * concurrent processes do not interleave. Control bytes (chars_is_cntrl())
+ * are replaced. Nothing here ever sees a secret: callers log keys,
+ * statuses and counts, never credentials or request headers.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "atomicio.h"
+#include "chars.h"
 #include "log.h"
 
 static const char *log_progname = "wgtap";
@@ -59,23 +61,25 @@ log_format(char *buf, size_t cap, const char *prog, const char *lvl,
 		len = cap - 1;
 	}
 	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)buf[i];
-
-		if (c < 0x20 || c == 0x7f)
+		if (chars_is_cntrl(buf[i]))
 			buf[i] = '?';
 	}
 }
 
 static void
-log_emit(enum log_level level, const char *lvl, const char *fmt, va_list ap)
+log_emit(enum log_level level, const char *fmt, va_list ap)
 {
+	static const char *const names[] = {
+		[LOG_LVL_ERROR] = "error", [LOG_LVL_WARN] = "warning",
+		[LOG_LVL_INFO] = "info", [LOG_LVL_DEBUG] = "debug",
+	};
 	char buf[LOG_LINE_MAX + 1];
 	size_t len;
 	int saved_errno = errno;
 
-	if (level > log_max)
+	if (level > log_max || (unsigned)level > LOG_LVL_DEBUG)
 		goto out;
-	log_format(buf, sizeof(buf) - 1, log_progname, lvl, fmt, ap);
+	log_format(buf, sizeof(buf) - 1, log_progname, names[level], fmt, ap);
 	len = strlen(buf);
 	buf[len++] = '\n';
 	atomicio_write(STDERR_FILENO, buf, len, NULL);
@@ -89,7 +93,7 @@ log_error(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_emit(LOG_LVL_ERROR, "error", fmt, ap);
+	log_emit(LOG_LVL_ERROR, fmt, ap);
 	va_end(ap);
 }
 
@@ -99,7 +103,7 @@ log_warn(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_emit(LOG_LVL_WARN, "warning", fmt, ap);
+	log_emit(LOG_LVL_WARN, fmt, ap);
 	va_end(ap);
 }
 
@@ -109,7 +113,7 @@ log_info(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_emit(LOG_LVL_INFO, "info", fmt, ap);
+	log_emit(LOG_LVL_INFO, fmt, ap);
 	va_end(ap);
 }
 
@@ -119,6 +123,16 @@ log_debug(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_emit(LOG_LVL_DEBUG, "debug", fmt, ap);
+	log_emit(LOG_LVL_DEBUG, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_at(enum log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_emit(level, fmt, ap);
 	va_end(ap);
 }

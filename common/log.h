@@ -31,6 +31,13 @@ void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
+ * One line at a level chosen at run time: the same as log_error(),
+ * log_warn(), log_info() or log_debug() for that level.
+ */
+void log_at(enum log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/*
  * Format into buf (always NUL-terminated), replacing control bytes with
  * '?' and marking a cut line with "...". Exposed for tests.
  */

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "chars.h"
 #include "spool.h"
 #include "wgtap.h"
 
@@ -24,19 +25,6 @@
 /* The last second whose nanoseconds fit an int64_t: 2262-04-11. */
 #define MAX_EPOCH_S	((INT64_MAX - (NS_PER_S - 1)) / NS_PER_S)
 
-static bool
-is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static bool
-is_label_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    is_digit(c) || c == '_' || c == '.' || c == '-';
-}
-
 bool
 spool_iface_ok(const char *s)
 {
@@ -45,7 +33,7 @@ spool_iface_ok(const char *s)
 	if (!s || s[0] == '\0' || s[0] == '.' || s[0] == '-')
 		return false;
 	for (i = 0; s[i] != '\0'; i++) {
-		if (i >= SPOOL_IFACE_MAX - 1 || !is_label_char(s[i]))
+		if (i >= SPOOL_IFACE_MAX - 1 || !chars_is_label(s[i]))
 			return false;
 	}
 	return true;
@@ -111,7 +99,7 @@ digits(const char *s, size_t len, long long *v)
 
 	*v = 0;
 	for (i = 0; i < len; i++) {
-		if (!is_digit(s[i]))
+		if (!chars_is_digit(s[i]))
 			return false;
 		*v = *v * 10 + (s[i] - '0');
 	}

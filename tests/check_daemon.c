@@ -2,7 +2,8 @@
 /*
  * Tests for wgtap-ship/daemon.c on a scratch spool with real inotify: a
  * segment there at start is shipped by the first scan; one that arrives
- * later (after the scan, as its log line proves) is shipped on its event;
+ * later (after the scan, as its log line proves) is shipped on its event,
+ * also when it is published by link(2) and unlink(2) of the temporary name;
  * a failed upload and a locked segment leave the file; removing the spool
  * ends the daemon with a failure; a missing spool fails at once. The stop
  * callback ends each run at a point the test chooses, by a condition
@@ -42,6 +43,8 @@ struct run {
 	int			turns;	/* or after this many checks */
 	int			calls;
 	struct tdir		*remove;	/* remove it at the 2nd check */
+	int			 linkfd;	/* publish SEG by link() here */
+	bool			 unlink_temp;	/* ... then unlink .SEG.part */
 };
 
 static int
@@ -51,6 +54,21 @@ stop_cb(void *arg)
 	struct pollfd pfd = { .fd = r->reqfd, .events = POLLIN };
 
 	r->calls++;
+	/*
+	 * Before the first scan: a temporary name, which the scan leaves
+	 * alone; its events end the first wait at once. Before the second
+	 * turn: the final name as a link to it, and maybe the temporary
+	 * name's unlink, so that the daemon reads all the events together.
+	 */
+	if (r->linkfd != -1 && r->calls == 1)
+		tseg_write(r->linkfd, "." SEG ".part");
+	if (r->linkfd != -1 && r->calls == 2) {
+		ck_assert_int_eq(linkat(r->linkfd, "." SEG ".part", r->linkfd,
+		    SEG, 0), 0);
+		if (r->unlink_temp)
+			ck_assert_int_eq(unlinkat(r->linkfd, "." SEG ".part",
+			    0), 0);
+	}
 	if (r->remove && r->calls == 2) {
 		ck_assert_int_eq(unlinkat(r->remove->fd, SEG, 0), 0);
 		close(r->remove->fd);
@@ -75,6 +93,7 @@ run_setup(struct run *r, const char *spool, const char *url)
 	r->pace.stop_cb = stop_cb;
 	r->pace.stop_arg = r;
 	r->reqfd = -1;
+	r->linkfd = -1;
 }
 
 static void
@@ -233,6 +252,64 @@ START_TEST(test_daemon_run_ships_on_event)
 }
 END_TEST
 
+/*
+ * A segment published by link(2): with the temporary name still there (a
+ * second link: complete), and with it unlinked before the daemon reads the
+ * events (one link left when the link's event is read: its temporary
+ * name's deletion says it is complete). Either is shipped on the events,
+ * long before the rescan a minute later.
+ */
+static void
+ships_linked(bool unlink_temp)
+{
+	char resp[256], *req;
+	const char *l;
+	struct fake f;
+	struct run r;
+	struct tdir t;
+	char url[64];
+
+	tdir_make(&t);
+	/* the answer must carry this segment's MD5: make it, then remove */
+	tseg_write(t.fd, SEG);
+	fake_ok_response(t.fd, SEG, resp, sizeof(resp));
+	ck_assert_int_eq(unlinkat(t.fd, SEG, 0), 0);
+	fake_start(&f, resp);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", f.port);
+	run_setup(&r, t.path, url);
+	r.reqfd = f.reqfd;
+	r.linkfd = t.fd;
+	r.unlink_temp = unlink_temp;
+	run_log_start(&r);
+	ck_assert(daemon_run(&r.cfg, &r.sc, &r.pace));
+	run_log_end(&r);
+	ck_assert(!tfile_exists(t.fd, SEG));
+	ck_assert(tfile_exists(t.fd, "." SEG ".part") == !unlink_temp);
+	req = fake_request(&f);
+	ck_assert_msg(starts_with(req, PUT), "%.120s", req);
+	free(req);
+	l = line_after(r.log, "wgtap: info: watching ");
+	ck_assert_msg(l && starts_with(l, "wgtap: debug: scan: 0 segments "
+	    "waiting\nwgtap: debug: " SEG " appeared\nwgtap: info: uploaded "
+	    SEG " to "), "%s", r.log);
+	ck_assert_int_eq(r.calls, 4);	/* scan, events, upload, stop */
+	fake_stop(&f);
+	run_teardown(&r);
+	tdir_remove(&t);
+}
+
+START_TEST(test_daemon_run_ships_linked)
+{
+	ships_linked(false);
+}
+END_TEST
+
+START_TEST(test_daemon_run_ships_linked_temp_gone)
+{
+	ships_linked(true);
+}
+END_TEST
+
 /* A failed upload: retried later, the file stays; the turn goes on. */
 START_TEST(test_daemon_run_failed_upload)
 {
@@ -342,6 +419,8 @@ daemon_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_daemon_run_ships_at_start);
 	tcase_add_test(tc, test_daemon_run_ships_on_event);
+	tcase_add_test(tc, test_daemon_run_ships_linked);
+	tcase_add_test(tc, test_daemon_run_ships_linked_temp_gone);
 	tcase_add_test(tc, test_daemon_run_failed_upload);
 	tcase_add_test(tc, test_daemon_run_locked);
 	tcase_add_test(tc, test_daemon_run_spool_removed);

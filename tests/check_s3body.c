@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * Tests for wgtap-ship/s3body.c: size, MD5 and SHA-256 of a known text, of
- * an empty file, of a file larger than one read (checked against OpenSSL's
- * one-shot digest), wherever the read position is, and of a bad descriptor.
+ * an empty file, of files around and above the size of one read (checked
+ * against OpenSSL's one-shot digest), wherever the read position is, and
+ * of a bad descriptor.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -45,9 +46,14 @@ START_TEST(test_s3_body_hash_known)
 }
 END_TEST
 
+/* Lengths around the 64 KiB read: the last read short, full, or empty. */
+static const size_t large_len[] = {
+	3 * 65536 + 123, 2 * 65536, 65536 - 1, 65536, 65536 + 1,
+};
+
 START_TEST(test_s3_body_hash_large)
 {
-	size_t len = 3 * 65536 + 123, i;
+	size_t len = large_len[_i], i;
 	unsigned char *data = malloc(len), md[32];
 	unsigned int mdlen;
 	struct s3_body b;
@@ -90,7 +96,8 @@ s3body_suite(void)
 
 	tc = tcase_create("s3_body_hash");
 	tcase_add_test(tc, test_s3_body_hash_known);
-	tcase_add_test(tc, test_s3_body_hash_large);
+	tcase_add_loop_test(tc, test_s3_body_hash_large, 0,
+	    (int)(sizeof(large_len) / sizeof(large_len[0])));
 	tcase_add_test(tc, test_s3_body_hash_bad_fd);
 	suite_add_tcase(s, tc);
 	return s;

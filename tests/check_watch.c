@@ -2,7 +2,8 @@
 /*
  * Tests for wgtap-ship/watch.c against a real directory and inotify: a
  * name moved in and a file closed after writing are READY, a file created
- * in place is CREATED first, a removed or moved-away directory is GONE,
+ * in place is CREATED first, a new link is CREATED and a removed name
+ * DELETED, a removed or moved-away directory is GONE,
  * a full kernel queue is OVERFLOW, and a callback can stop the reading.
  * inotify queues an event before the system call that caused it returns,
  * so each check reads right after the change; nothing waits on a clock.
@@ -37,6 +38,8 @@ kind_name(enum watch_kind k)
 		return "READY";
 	case WATCH_CREATED:
 		return "CREATED";
+	case WATCH_DELETED:
+		return "DELETED";
 	case WATCH_OVERFLOW:
 		return "OVERFLOW";
 	case WATCH_GONE:
@@ -156,6 +159,39 @@ START_TEST(test_watch_read_created_then_closed)
 	ck_assert_int_eq(watch_read(&w, record, &s), WGTAP_OK);
 	ck_assert_uint_eq(s.n, 1);
 	ck_assert_str_eq(s.ev[0], "CREATED subdir");
+	watch_close(&w);
+	tdir_remove(&t);
+}
+END_TEST
+
+/*
+ * The capture's way where rename cannot refuse to replace: link the final
+ * name to the temporary one, then unlink the temporary one. The link is
+ * CREATED (the caller sees two links), the unlink DELETED.
+ */
+START_TEST(test_watch_read_linked_in)
+{
+	struct watch w;
+	struct seen s;
+	struct tdir t;
+
+	tdir_make(&t);
+	tfile_write(t.fd, ".seg.csv.gz.part", "x\n");
+	ck_assert_int_eq(watch_open(&w, t.path), WGTAP_OK);
+	seen_reset(&s);
+	ck_assert_int_eq(linkat(t.fd, ".seg.csv.gz.part", t.fd, "seg.csv.gz",
+	    0), 0);
+	ck_assert_int_eq(unlinkat(t.fd, ".seg.csv.gz.part", 0), 0);
+	ck_assert_int_eq(watch_read(&w, record, &s), WGTAP_OK);
+	ck_assert_uint_eq(s.n, 2);
+	ck_assert_str_eq(s.ev[0], "CREATED seg.csv.gz");
+	ck_assert_str_eq(s.ev[1], "DELETED .seg.csv.gz.part");
+	/* any name removed is DELETED, whoever removes it */
+	seen_reset(&s);
+	ck_assert_int_eq(unlinkat(t.fd, "seg.csv.gz", 0), 0);
+	ck_assert_int_eq(watch_read(&w, record, &s), WGTAP_OK);
+	ck_assert_uint_eq(s.n, 1);
+	ck_assert_str_eq(s.ev[0], "DELETED seg.csv.gz");
 	watch_close(&w);
 	tdir_remove(&t);
 }
@@ -294,6 +330,7 @@ watch_suite(void)
 	tcase_add_test(tc, test_watch_read_moved_in);
 	tcase_add_test(tc, test_watch_read_moved_from_elsewhere);
 	tcase_add_test(tc, test_watch_read_created_then_closed);
+	tcase_add_test(tc, test_watch_read_linked_in);
 	tcase_add_test(tc, test_watch_read_dir_removed);
 	tcase_add_test(tc, test_watch_read_dir_moved);
 	tcase_add_test(tc, test_watch_read_callback_stops);

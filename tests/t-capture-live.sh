@@ -7,6 +7,15 @@
 # tshark; real DNS queries (UDP and TCP) give rows whose dns field decodes
 # to the exact bytes of the query and the answer; SIGTERM completes the
 # half-full segment and exits 0. Needs root.
+#
+# Both captures are stopped only once each holds the echo of a last marker
+# datagram (the witness writes each packet as libpcap hands it over, -U;
+# wgtap-capture's open segment is readable up to its last sync), so no
+# packet is still in a ring block when either stops; rows are compared up
+# to that echo: what passes after it reaches one capture and not the
+# other. The witness runs without --immediate-mode: there libpcap retires
+# a ring block per packet or so, and a witness that is not scheduled for a
+# few milliseconds on a loaded machine loses packets ("dropped by kernel").
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/common.sh"
@@ -25,16 +34,21 @@ wgt_dns_server >/dev/null || { not_ok "dnsmasq"; exit 1; }
 WGT_BG_LOG=$T/echo.log wgt_bg "$WGT_NS_B" $traffic udp-echo "$WGT_B4" 7001 >/dev/null
 WGT_BG_LOG=$T/echo.log wgt_bg "$WGT_NS_B" $traffic udp-echo "$WGT_B6" 7001 >/dev/null
 WGT_BG_LOG=$T/echo.log wgt_bg "$WGT_NS_B" $traffic tcp-echo "$WGT_B4" 7002 >/dev/null
-wait_for 10 wgt_listening "$WGT_NS_B" tcp "$WGT_B4" 7002 || not_ok "tcp echo up"
+WGT_BG_LOG=$T/echo.log wgt_bg "$WGT_NS_B" $traffic udp-echo "$WGT_B4" 7999 >/dev/null
+for l in "udp $WGT_B4 7001" "udp $WGT_B6 7001" "tcp $WGT_B4 7002" "udp $WGT_B4 7999"; do
+	# shellcheck disable=SC2086 # the words of $l are the arguments
+	wait_for 30 wgt_listening "$WGT_NS_B" $l || not_ok "echo server up: $l"
+done
 
+# Both log their line once the capture is open (after pcap_activate()).
 WGT_BG_LOG=$T/witness.log wgt_bg "$WGT_NS_A" tcpdump -i "$WGT_IF_A" -n -U \
-	--time-stamp-precision=nano -w "$T/witness.pcap" >/dev/null
+	-B 16384 --time-stamp-precision=nano -w "$T/witness.pcap" >/dev/null
 witness=$WGT_LAST_PID
 WGT_BG_LOG=$T/capture.log wgt_bg "$WGT_NS_A" "$WGTAP_CAPTURE" \
 	--iface "$WGT_IF_A" --spool-dir "$spool" -t 1h >/dev/null
 cap=$WGT_LAST_PID
-log_has "$T/capture.log" "capturing on $WGT_IF_A" 10 || not_ok "capture started"
-log_has "$T/witness.log" "listening on" 10 || not_ok "witness started"
+log_has "$T/capture.log" "capturing on $WGT_IF_A" 30 || not_ok "capture started"
+log_has "$T/witness.log" "listening on" 30 || not_ok "witness started"
 check "link type RAW reported" grep -q "link type RAW" "$T/capture.log"
 
 ns_a() { ip netns exec "$WGT_NS_A" "$@"; }
@@ -45,28 +59,49 @@ ns_a $traffic udp-send "$WGT_B6" 7001 10 >"$T/udp6.sizes" || not_ok "udp6"
 ns_a $traffic tcp-send "$WGT_B4" 7002 5 || not_ok "tcp"
 ns_a $traffic dns "$WGT_B4" gw.example.test udp >"$T/dns-udp.hex" || not_ok "dns udp"
 ns_a $traffic dns "$WGT_B6" fixed.example.test tcp >"$T/dns-tcp.hex" || not_ok "dns tcp"
-sleep 0.5
+
+# The last marker: 900 bytes to the echo on 7999. Its echo (928 bytes of
+# IP) is the last packet both captures must hold before they stop.
+ns_a $traffic udp-mark "$WGT_B4" 7999 900 || not_ok "marker sent"
+# (grep without -q: with pipefail, a grep that stops reading early would
+# fail the pipeline through the writer's SIGPIPE)
+witness_has_end() {
+	tcpdump -r "$T/witness.pcap" -n "src host $WGT_B4 and src port 7999" \
+		2>/dev/null | grep "UDP, length 900$" >/dev/null
+}
+capture_has_end() {
+	spool_rows "$spool" |
+		grep "^$WGT_B4,7999,$WGT_A4,[0-9]*,UDP,928," >/dev/null
+}
+check "the witness holds the marker's echo" wait_for 30 witness_has_end
+check "wgtap-capture holds the marker's echo" wait_for 30 capture_has_end
 
 # SIGTERM with a half-full segment: completed, renamed, exit 0.
-kill -TERM "$cap"
-for _ in $(seq 50); do wgt_alive "$cap" || break; sleep 0.1; done
-wait "$cap" 2>/dev/null; rc=$?
-wgt_alive "$cap" && not_ok "capture still running after SIGTERM"
-eq "exit status after SIGTERM" "$rc" 0
-kill -INT "$witness"
-for _ in $(seq 30); do wgt_alive "$witness" || break; sleep 0.1; done
+stop_pid "$cap" 30
+eq "exit status after SIGTERM" "$?" 0
+stop_pid "$witness" 30 INT
+# A witness that lost packets cannot be compared with: say so plainly.
+check "the witness lost no packet ($(grep 'dropped by kernel' "$T/witness.log"))" \
+	grep -q '^0 packets dropped by kernel' "$T/witness.log"
 
-eq "segments" "$(seg_names "$spool" | wc -l)" 1
-eq "no temporary file left" "$(find "$spool" -name '.*' | wc -l)" 0
-seg=$(seg_names "$spool")
-check "segment is valid gzip" gzip -t "$spool/$seg"
-eq "header row" "$(zcat "$spool/$seg" | head -1)" \
-	"src,src_port,dst,dst_port,l3_protocol,size,timestamp,dns"
 seg_rows "$spool" >"$T/rows.csv"
+# One segment, or one per UTC hour the rows fall in (-t 1h; a run that
+# crosses the hour is split there).
+eq "segments (one per UTC hour of the rows)" "$(seg_names "$spool" | wc -l)" \
+	"$(awk -F, '{print int($7 / 3600000000000)}' "$T/rows.csv" | sort -u | wc -l)"
+eq "no temporary file left" "$(find "$spool" -name '.*' | wc -l)" 0
+for seg in $(seg_names "$spool"); do
+	check "$seg is valid gzip" gzip -t "$spool/$seg"
+	eq "$seg: header row" "$(zcat "$spool/$seg" | head -1)" \
+		"src,src_port,dst,dst_port,l3_protocol,size,timestamp,dns"
+done
 
-# Our traffic only (addresses of the two tunnel ends).
-mine() { awk -F, '($1 ~ /^(192\.0\.2\.[12]|2001:db8::[12])$/) &&
-	($3 ~ /^(192\.0\.2\.[12]|2001:db8::[12])$/)' "$T/rows.csv"; }
+# The marker's echo: its time ends the rows both captures must agree on.
+end_ns=$(awk -F, -v b="$WGT_B4" '$1 == b && $2 == 7999 && $6 == 928 {print $7}' \
+	"$T/rows.csv" | tail -n 1)
+# Our traffic only (addresses of the two tunnel ends), up to the marker.
+mine() { awk -F, -v end="${end_ns:-0}" '($1 ~ /^(192\.0\.2\.[12]|2001:db8::[12])$/) &&
+	($3 ~ /^(192\.0\.2\.[12]|2001:db8::[12])$/) && $7 <= end' "$T/rows.csv"; }
 count() { mine | awk -F, -v p="$1" '$5 == p' | wc -l; }
 eq "ICMP rows (5 echo requests + 5 replies)" "$(count ICMP)" 10
 eq "ICMPv6 echo rows (4 + 4)" "$(mine | awk -F, '$5 == "ICMPv6" && $6 == 104' | wc -l)" 8
@@ -88,8 +123,9 @@ tshark -r "$T/witness.pcap" -n -T fields -E separator=, -E occurrence=f \
 	awk -F, '{ src = $1 $2; dst = $5 $6; sp = $3 $4; dp = $7 $8;
 		split($10, t, "."); ns = t[1] substr(t[2] "000000000", 1, 9);
 		print src "," sp "," dst "," dp "," $9 "," ns }' |
-	awk -F, '($1 ~ /^(192\.0\.2\.[12]|2001:db8::[12])$/) &&
-		($3 ~ /^(192\.0\.2\.[12]|2001:db8::[12])$/)' | sort >"$T/witness.txt"
+	awk -F, -v end="${end_ns:-0}" '($1 ~ /^(192\.0\.2\.[12]|2001:db8::[12])$/) &&
+		($3 ~ /^(192\.0\.2\.[12]|2001:db8::[12])$/) && $6 <= end' |
+	sort >"$T/witness.txt"
 mine | awk -F, '{print $1 "," $2 "," $3 "," $4 "," $6 "," $7}' | sort >"$T/mine.txt"
 eq "rows equal to the witness capture (count)" "$(wc -l <"$T/mine.txt")" \
 	"$(wc -l <"$T/witness.txt")"

@@ -5,6 +5,11 @@
 # interval writes nothing), SIGHUP rotation, --user nobody (uid and gid
 # dropped, capture still works), refusal of an Ethernet interface and of a
 # missing one, and the exit when the interface disappears. Needs root.
+#
+# A capture is stopped (or rotated, or its interface removed) only once its
+# rows are there: in the published segments and the open one, readable up
+# to its last sync (--sync-interval 200ms here), so no packet still in the
+# kernel's buffer decides the outcome.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/common.sh"
@@ -26,12 +31,20 @@ start_capture() {
 	WGT_BG_LOG=$T/$name.log wgt_bg "$WGT_NS_A" "$WGTAP_CAPTURE" \
 		--iface "$WGT_IF_A" --spool-dir "$T/$name" "$@" >/dev/null
 	cap=$WGT_LAST_PID
-	log_has "$T/$name.log" "capturing on" 10 || not_ok "$name: started"
+	# logged once the capture is open (after pcap_activate())
+	log_has "$T/$name.log" "capturing on" 30 || not_ok "$name: started"
 }
 stop_capture() {
-	kill -TERM "$cap"
-	for _ in $(seq 50); do wgt_alive "$cap" || break; sleep 0.1; done
-	wait "$cap" 2>/dev/null
+	stop_pid "$cap" 30
+}
+# has_echo_rows DIR N: the capture has written at least N echo rows.
+has_echo_rows() {
+	[ "$(spool_rows "$1" | awk -F, '$5 == "ICMP"' | wc -l)" -ge "$2" ]
+}
+# drained NAME N: wait until the capture into $T/NAME has N echo rows.
+drained() {
+	wait_for 30 has_echo_rows "$T/$1" "$2" ||
+		not_ok "$1: the capture did not get all $2 echo rows"
 }
 # rows per segment, oldest first, as "n n n"
 per_seg() {
@@ -49,20 +62,30 @@ nseg_is() { [ "$(nseg "$1")" -eq "$2" ]; }
 # now and then; --filter keeps them out where tests count every row.
 
 # --- by count ---------------------------------------------------------------
-start_capture count -n 10 --filter icmp
+start_capture count -n 10 --filter icmp --sync-interval 200ms
 ping4 12
-sleep 0.3
+drained count 24
 stop_capture
 eq "by count: rows per segment" "$(per_seg "$T/count")" "10 10 4"
 eq "by count: echo rows" "$(echo_rows "$T/count")" 24
 
 # --- by age, with traffic -------------------------------------------------------
-start_capture age -t 2s --filter icmp
-ping4 40 0.1          # about 4 s of traffic
-sleep 0.3
+start_capture age -t 2s --filter icmp --sync-interval 200ms
+ping4 40 0.1          # about 4 s of traffic (more on a loaded machine)
+drained age 80
 stop_capture
 n=$(nseg "$T/age")
-check "by age with traffic: 2 or 3 segments ($n)" test "$n" -ge 2 -a "$n" -le 3
+check "by age with traffic: more than one segment ($n)" test "$n" -ge 2
+# No rotation before its time: a segment opens 2 s of capture time after
+# the one before it, less what a packet may have waited in the kernel when
+# the timer closed the segment (well under 1 s), or at a new UTC hour.
+early=$(for f in $(seg_names "$T/age"); do
+	zcat "$T/age/$f" | sed -n 2p | cut -d, -f7
+done | awk 'NR > 1 && $1 - prev < 1000000000 &&
+	int($1 / 3600000000000) == int(prev / 3600000000000) {n++}
+	{prev = $1} END {print n + 0}')
+eq "by age with traffic: segments opened less than 1 s after the one before" \
+	"$early" 0
 eq "by age with traffic: every echo row kept" "$(echo_rows "$T/age")" 80
 span_ok=1
 for f in $(seg_names "$T/age"); do
@@ -74,35 +97,45 @@ eq "by age with traffic: no segment spans 2 s of capture time" "$span_ok" 1
 
 # --- by age, no traffic after the first packets ----------------------------------
 start_capture idle -t 2s --filter icmp
+t0=$(date +%s%N)      # before the first packet
 ping4 3
-sleep 1
-eq "idle: nothing published before the age" "$(nseg "$T/idle")" 0
-wait_for 3 nseg_is "$T/idle" 1 ||
+wait_for 30 nseg_is "$T/idle" 1 ||
 	not_ok "idle: the timer did not close the segment"
-eq "idle: closed by the timer" "$(grep -c 'rows (age)' "$T/idle.log")" 1
-sleep 4               # two more intervals without a packet
+ms=$((($(date +%s%N) - t0) / 1000000))
+check "idle: nothing published before the age (published after $ms ms)" \
+	test "$ms" -ge 2000
+check "idle: closed by the timer" wait_for 30 grep -q 'rows (age)' "$T/idle.log"
+# Time itself is the condition here: two more intervals without a packet.
+sleep 4
 eq "idle: an interval with no packets writes nothing" "$(nseg "$T/idle")" 1
+eq "idle: closed by the timer once" "$(grep -c 'rows (age)' "$T/idle.log")" 1
 stop_capture
 eq "idle: still one segment after exit" "$(nseg "$T/idle")" 1
 eq "idle: its rows" "$(echo_rows "$T/idle")" 6
 
 # --- SIGHUP -----------------------------------------------------------------------
-start_capture hup -t 1h --filter icmp
+start_capture hup -t 1h --filter icmp --sync-interval 200ms
 ping4 4
+drained hup 8
 kill -HUP "$cap"
-if wait_for 2 nseg_is "$T/hup" 1; then ok "SIGHUP: rotated at once"; else
+# "at once": not at the end of the hour (-t 1h)
+if wait_for 30 nseg_is "$T/hup" 1; then ok "SIGHUP: rotated at once"; else
 	not_ok "SIGHUP: no rotation"; fi
-check "SIGHUP: logged" grep -q 'rows (SIGHUP)' "$T/hup.log"
+check "SIGHUP: logged" wait_for 30 grep -q 'rows (SIGHUP)' "$T/hup.log"
 ping4 2
+drained hup 12
 check "SIGHUP: capture keeps running" wgt_alive "$cap"
 stop_capture
-eq "SIGHUP: segments" "$(per_seg "$T/hup" | awk '{print NF}')" 2
+# two, or three when the run crossed a UTC hour (-t 1h)
+n=$(per_seg "$T/hup" | awk '{print NF}')
+hours=$(seg_rows "$T/hup" | awk -F, '{print int($7 / 3600000000000)}' | sort -u | wc -l)
+check "SIGHUP: segments ($n)" test "$n" -ge 2 -a "$n" -le $((1 + hours))
 eq "SIGHUP: echo rows" "$(echo_rows "$T/hup")" 12
 
 # --- --user nobody -------------------------------------------------------------------
 mkdir -m 0700 "$T/user" && chown nobody: "$T/user"
 chmod o+x "$T"
-start_capture user --user nobody -t 1h
+start_capture user --user nobody -t 1h --sync-interval 200ms
 st=/proc/$cap/status
 eq "--user: real, effective, saved, fs uid" "$(awk '/^Uid:/ {print $2, $3, $4, $5}' "$st")" \
 	"65534 65534 65534 65534"
@@ -112,9 +145,12 @@ eq "--user: no capabilities left" "$(awk '/^CapEff:/ {print $2}' "$st")" 0000000
 eq "--user: no supplementary root group" "$(awk '/^Groups:/ {print $2}' "$st")" \
 	"$(id -G nobody | awk '{print $1}')"
 ping4 5
+drained user 10
 stop_capture
 eq "--user: rows written" "$(echo_rows "$T/user")" 10
-eq "--user: segment owned by nobody" "$(stat -c %U "$T/user/$(seg_names "$T/user")")" nobody
+for f in $(seg_names "$T/user"); do
+	eq "--user: $f owned by nobody" "$(stat -c %U "$T/user/$f")" nobody
+done
 
 # --- refusals ------------------------------------------------------------------------
 mkdir -p "$T/refuse"
@@ -131,12 +167,12 @@ eq "missing interface: message" "$out" \
 eq "refusals wrote nothing" "$(ls -A "$T/refuse" | wc -l)" 0
 
 # --- the interface disappears (wireguard-go dies) ------------------------------------
-start_capture gone -t 1h
+start_capture gone -t 1h --sync-interval 200ms
 ping4 3
-sleep 0.3
+drained gone 6
 kill -KILL "$WGT_PID_A"
-for _ in $(seq 50); do wgt_alive "$cap" || break; sleep 0.1; done
-wait "$cap" 2>/dev/null
+wait_for 30 pid_gone "$cap"
+stop_pid "$cap" 1
 rc=$?
 eq "interface gone: exit status" "$rc" 1
 check "interface gone: one error line" grep -q "error: capture on $WGT_IF_A: The interface disappeared" "$T/gone.log"

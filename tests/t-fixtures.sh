@@ -12,27 +12,17 @@ set -u
 export LC_ALL=C
 shopt -s nullglob dotglob	# "$dir"/* lists dotfiles (temporary names) too
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/lib/common.sh
+. "$here/lib/common.sh"
 top=${WGTAP_TOP:-$(dirname "$here")}
 cap=${WGTAP_CAPTURE:-$top/wgtap-capture/wgtap-capture}
 data=$here/data/pcap
 header='src,src_port,dst,dst_port,l3_protocol,size,timestamp,dns'
 
-[ -f "$cap" ] && [ -x "$cap" ] ||
-    { echo "wgtap-capture is not built ($cap)"; exit 77; }
-[ -d "$data" ] || { echo "no fixtures in $data"; exit 77; }
+[ -f "$cap" ] && [ -x "$cap" ] || skip "wgtap-capture is not built ($cap)"
+[ -d "$data" ] || skip "no fixtures in $data"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fails=0
-checks=0
-
-fail() {
-	echo "FAIL: $*"
-	fails=$((fails + 1))
-}
-
-ok() {
-	checks=$((checks + 1))
-}
 
 # convert IN COMPRESS DIR: convert into a fresh spool DIR, stderr in DIR.err;
 # sets rc. IN "-" reads the file named by STDIN_FILE from stdin.
@@ -57,16 +47,16 @@ rows() {
 	for p in "$1"/*; do	# sorted (LC_ALL=C): oldest first
 		f=${p##*/}
 		case $f in
-		.* | *.part) fail "$1: temporary file $f left behind"; continue ;;
-		*.csv.gz) gzip -dc "$p" >"$tmp/seg" || fail "$f: bad gzip" ;;
+		.* | *.part) not_ok "$1: temporary file $f left behind"; continue ;;
+		*.csv.gz) gzip -dc "$p" >"$tmp/seg" || not_ok "$f: bad gzip" ;;
 		*.csv) cp "$p" "$tmp/seg" ;;
-		*) fail "$1: unexpected file $f"; continue ;;
+		*) not_ok "$1: unexpected file $f"; continue ;;
 		esac
 		n=$((n + 1))
 		{
 			IFS= read -r first
 			[ "$first" = "$header" ] ||
-			    fail "$f: first line is not the header"
+			    not_ok "$f: first line is not the header"
 			cat >>"$2"
 		} <"$tmp/seg"
 	done
@@ -78,11 +68,24 @@ errors() {
 	grep -c ': error: ' "$1"
 }
 
+# err_lines FILE WHAT N: FILE holds N error lines (else it is shown).
+err_lines() {
+	eq "$2: error lines" "$(errors "$1")" "$3"
+	[ "$(errors "$1")" = "$3" ] || sed 's/^/    /' "$1"
+}
+
+# all_lines FILE WHAT N: FILE holds N lines (else it is shown).
+all_lines() {
+	eq "$2: lines on stderr" "$(wc -l <"$1")" "$3"
+	[ "$(wc -l <"$1")" = "$3" ] || sed 's/^/    /' "$1"
+}
+
+# same GOT WANT WHAT: the two files are equal (else the first differences)
 same() {
 	if cmp -s "$1" "$2"; then
-		ok
+		ok "$3"
 	else
-		fail "$3"
+		not_ok "$3: differs"
 		diff "$1" "$2" | head -n 20
 	fi
 }
@@ -96,58 +99,55 @@ for f in "$data"/*.pcap "$data"/*.pcapng; do
 	tail -n +2 "$want" >"$tmp/want"
 
 	convert "$f" none "$tmp/none"
-	[ $rc -eq 0 ] && ok || fail "$name: exit $rc"
-	[ "$(errors "$tmp/none.err")" -eq 0 ] && ok ||
-	    fail "$name: $(cat "$tmp/none.err")"
+	eq "$name: exit status" "$rc" 0
+	err_lines "$tmp/none.err" "$name" 0
 	rows "$tmp/none" "$tmp/got"
-	same "$tmp/got" "$tmp/want" "$name: rows differ from $base.csv"
+	same "$tmp/got" "$tmp/want" "$name: rows equal $base.csv"
 	if [ "$nseg" -eq 1 ]; then
 		same "$tmp/none/$(ls "$tmp/none")" "$want" \
-		    "$name: segment differs from $base.csv"
+		    "$name: the segment equals $base.csv"
 	fi
 
 	convert "$f" gzip "$tmp/gz"
-	[ $rc -eq 0 ] && ok || fail "$name (gzip): exit $rc"
+	eq "$name (gzip): exit status" "$rc" 0
 	for s in "$tmp"/none/*.csv; do
 		z=$tmp/gz/${s##*/}.gz
 		if [ -f "$z" ]; then
 			gzip -dc "$z" >"$tmp/zcat"
-			same "$tmp/zcat" "$s" "$name: gzip segment differs"
+			same "$tmp/zcat" "$s" "$name: gzip segment ${z##*/} once unzipped"
 		else
-			fail "$name: no gzip segment $(basename "$z")"
+			not_ok "$name: no gzip segment $(basename "$z")"
 		fi
 	done
-	[ "$(ls "$tmp/gz" | wc -l)" -eq "$(ls "$tmp/none" | wc -l)" ] && ok ||
-	    fail "$name: gzip and none made different segment counts"
+	eq "$name: segments with gzip and with none" \
+	    "$(ls "$tmp/gz" | wc -l)" "$(ls "$tmp/none" | wc -l)"
 
 	case $name in
 	raw-ns.pcap | ng-ns.pcapng | null.pcap)	# pcap ns, pcapng, pcap us
 		STDIN_FILE=$f convert - none "$tmp/stdin"
-		[ $rc -eq 0 ] && ok || fail "$name (stdin): exit $rc"
+		eq "$name (stdin): exit status" "$rc" 0
 		rows "$tmp/stdin" "$tmp/got"
-		same "$tmp/got" "$tmp/want" "$name (stdin): rows differ"
+		same "$tmp/got" "$tmp/want" "$name (stdin): rows"
 		;;
 	esac
-	echo "ok $name: $(wc -l <"$tmp/want") rows"
+	echo "# $name: $(wc -l <"$tmp/want") rows"
 done
 
 # Ethernet: refused before anything is written, one line naming EN10MB
 convert "$data/en10mb.pcap" none "$tmp/eth"
-[ $rc -eq 1 ] && ok || fail "en10mb.pcap: exit $rc, want 1"
-[ "$(wc -l <"$tmp/eth.err")" -eq 1 ] && ok ||
-    fail "en10mb.pcap: want one line, got: $(cat "$tmp/eth.err")"
-grep -q EN10MB "$tmp/eth.err" && ok || fail "en10mb.pcap: EN10MB not named"
-[ -z "$(ls -A "$tmp/eth")" ] && ok || fail "en10mb.pcap: spool not empty"
+eq "en10mb.pcap: exit status" "$rc" 1
+all_lines "$tmp/eth.err" "en10mb.pcap" 1
+check "en10mb.pcap: EN10MB named" grep -q EN10MB "$tmp/eth.err"
+check "en10mb.pcap: spool empty" test -z "$(ls -A "$tmp/eth")"
 
 # Cut inside a record's data: the rows before it, in a completed segment
 tail -n +2 "$data/cut-record.csv" >"$tmp/want"
 convert "$data/cut-record.pcap" none "$tmp/cut"
-[ $rc -eq 1 ] && ok || fail "cut-record.pcap: exit $rc, want 1"
-[ "$(errors "$tmp/cut.err")" -eq 1 ] && ok ||
-    fail "cut-record.pcap: want one error line: $(cat "$tmp/cut.err")"
+eq "cut-record.pcap: exit status" "$rc" 1
+err_lines "$tmp/cut.err" "cut-record.pcap" 1
 rows "$tmp/cut" "$tmp/got"
 same "$tmp/got" "$tmp/want" "cut-record.pcap: rows before the cut"
-[ "$nseg" -ge 1 ] && ok || fail "cut-record.pcap: no completed segment"
+check "cut-record.pcap: a completed segment" test "$nseg" -ge 1
 
 # Cut inside a record header: the same rows (the 5th record header is cut)
 off=$(python3 - "$data/cut-record.pcap" <<'EOF'
@@ -161,9 +161,8 @@ EOF
 )
 head -c "$off" "$data/cut-record.pcap" >"$tmp/cuthdr.pcap"
 convert "$tmp/cuthdr.pcap" gzip "$tmp/cuthdr"
-[ $rc -eq 1 ] && ok || fail "record header cut: exit $rc, want 1"
-[ "$(errors "$tmp/cuthdr.err")" -eq 1 ] && ok ||
-    fail "record header cut: want one error line: $(cat "$tmp/cuthdr.err")"
+eq "record header cut: exit status" "$rc" 1
+err_lines "$tmp/cuthdr.err" "record header cut" 1
 rows "$tmp/cuthdr" "$tmp/got"
 same "$tmp/got" "$tmp/want" "record header cut: rows before the cut"
 
@@ -173,19 +172,15 @@ printf 'GET / HTTP/1.1\r\nHost: example.com\r\n\r\n' >"$tmp/garbage.pcap"
 head -c 20 "$data/raw-ns.pcap" >"$tmp/short.pcap"
 for f in empty garbage short; do
 	convert "$tmp/$f.pcap" none "$tmp/$f"
-	[ $rc -eq 1 ] && ok || fail "$f.pcap: exit $rc, want 1"
-	[ "$(wc -l <"$tmp/$f.err")" -eq 1 ] && ok ||
-	    fail "$f.pcap: want one line, got: $(cat "$tmp/$f.err")"
-	[ -z "$(ls -A "$tmp/$f")" ] && ok || fail "$f.pcap: spool not empty"
+	eq "$f.pcap: exit status" "$rc" 1
+	all_lines "$tmp/$f.err" "$f.pcap" 1
+	check "$f.pcap: spool empty" test -z "$(ls -A "$tmp/$f")"
 done
 STDIN_FILE=$tmp/garbage.pcap convert - none "$tmp/garbage-stdin"
-[ $rc -eq 1 ] && ok || fail "garbage from stdin: exit $rc, want 1"
-[ "$(wc -l <"$tmp/garbage-stdin.err")" -eq 1 ] && ok ||
-    fail "garbage from stdin: want one line: $(cat "$tmp/garbage-stdin.err")"
+eq "garbage from stdin: exit status" "$rc" 1
+all_lines "$tmp/garbage-stdin.err" "garbage from stdin" 1
 STDIN_FILE=$data/cut-record.pcap convert - none "$tmp/cut-stdin"
-[ $rc -eq 1 ] && ok || fail "cut-record.pcap from stdin: exit $rc, want 1"
+eq "cut-record.pcap from stdin: exit status" "$rc" 1
 rows "$tmp/cut-stdin" "$tmp/got"
 same "$tmp/got" "$tmp/want" "cut-record.pcap from stdin: rows before the cut"
-
-echo "t-fixtures: $checks checks passed, $fails failed"
-[ $fails -eq 0 ]
+finish

@@ -108,15 +108,12 @@ case $? in
 77) skip "swift is not available: $SWIFT_UNAVAILABLE_REASON" ;;
 *) not_ok "swift_start"; finish ;;
 esac
-# A fresh Swift may refuse the first requests for a moment: create the
-# bucket, then wait until a PUT into it works (outside the queried prefix).
-for _ in 1 2 3 4 5; do
-	swift_create_bucket "$BUCKET" 2>>"$T/swift.err" && break
-	sleep 1
-done
-echo probe >"$T/probe"
-wait_for 20 swift_put "$T/probe" "$BUCKET/probe/ready" 2>>"$T/swift.err" ||
-	{ cat "$T/swift.err"; not_ok "bucket $BUCKET usable"; finish; }
+# (the probe object it leaves is outside the queried prefix)
+if ! swift_usable_bucket "$BUCKET" 2>>"$T/swift.err"; then
+	cat "$T/swift.err"
+	not_ok "bucket $BUCKET usable"
+	finish
+fi
 
 export AWS_ACCESS_KEY_ID=$SWIFT_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$SWIFT_SECRET_KEY
 for h in "${hosts[@]}"; do
@@ -141,11 +138,7 @@ check "the bucket holds exactly the documented keys ($(wc -l <"$T/keys") objects
 	cmp -s "$T/keys" "$T/keys.want"
 fetch() {	# fetch KEY: into $T/bucket/KEY, retried (Swift may 404 briefly)
 	mkdir -p "$(dirname "$T/bucket/$1")"
-	for _ in 1 2 3 4 5; do
-		swift_get "$BUCKET/$1" "$T/bucket/$1" 2>/dev/null && return 0
-		sleep 0.5
-	done
-	return 1
+	wait_for 15 swift_get "$BUCKET/$1" "$T/bucket/$1"
 }
 bad=0
 while read -r key; do

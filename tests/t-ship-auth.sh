@@ -11,8 +11,8 @@
 # Helper functions run indirectly, through check and wait_for.
 # shellcheck disable=SC2317,SC2119
 set -u
-# shellcheck source=data/ship/lib.sh
-. "$(dirname "$0")/data/ship/lib.sh"
+# shellcheck source=tests/lib/ship.sh
+. "$(dirname "$0")/lib/ship.sh"
 ship_init
 ship_need_swift
 mapfile -t flags < <(ship_flags)
@@ -60,7 +60,7 @@ dpid=$SHIP_PID
 four_failures() {
 	[ "$(grep_count SignatureDoesNotMatch "$T/secret-daemon.log")" -ge 4 ]
 }
-wait_for 15 four_failures
+wait_for 60 four_failures
 check "daemon, wrong secret: still retrying after 4 failures" kill -0 "$dpid"
 check "daemon, wrong secret: every attempt logs the S3 code and the next retry" \
 	test "$(grep_count "error: upload $seg: HTTP 403 SignatureDoesNotMatch: .*, retry in 1 s" "$T/secret-daemon.log")" -ge 4

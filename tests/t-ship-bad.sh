@@ -43,7 +43,7 @@ once() {
 	rc=$?
 	if [ "$rc" = "$want" ] && grep -q -- "$re" "$T/err" && kept &&
 		[ "$(grep -c 'error:' "$T/err")" -ge 1 ] &&
-		! grep -v -e 'error:' -e 'info:' -e 'warning:' "$T/err" | grep -q .; then
+		! grep -v -e 'error:' -e 'info:' -e 'warning:' "$T/err" | grep . >/dev/null; then
 		ok "$name: exit $rc, file kept: $(grep -m1 'error:' "$T/err")"
 	else
 		not_ok "$name: exit $rc (want $want): $(cat "$T/err")"
@@ -54,7 +54,7 @@ start_bad() { # MODE -> $port
 	rm -f "$T/port"
 	python3 "$here/tools/badserver.py" "$1" "$T/port" &
 	pids+=($!)
-	wait_for 10 test -s "$T/port" || { not_ok "badserver $1 did not start"; return 1; }
+	wait_for 30 test -s "$T/port" || { not_ok "badserver $1 did not start"; return 1; }
 	port=$(cat "$T/port")
 }
 
@@ -113,7 +113,7 @@ if ! command -v faketime >/dev/null; then
 elif ! swift_available; then
 	echo "note: Swift not installed: the skewed-clock case is skipped"
 elif swift_start "$T/swift" >"$T/swift.log" 2>&1; then
-	swift_create_bucket wgtap-test >/dev/null
+	swift_make_bucket wgtap-test || not_ok "create the bucket"
 	# (libfaketime is preloaded; ASan wants to come first, so let it not)
 	AWS_ACCESS_KEY_ID=$SWIFT_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$SWIFT_SECRET_KEY \
 		ASAN_OPTIONS=verify_asan_link_order=0 SHIP_WRAP="faketime -f -1h" \

@@ -10,8 +10,8 @@
 # Helper functions run indirectly, through check and wait_for.
 # shellcheck disable=SC2317,SC2119
 set -u
-# shellcheck source=data/ship/lib.sh
-. "$(dirname "$0")/data/ship/lib.sh"
+# shellcheck source=tests/lib/ship.sh
+. "$(dirname "$0")/lib/ship.sh"
 ship_init
 ship_need_swift
 ship_env

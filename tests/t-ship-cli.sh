@@ -8,8 +8,8 @@
 # Helper functions run indirectly, through check and wait_for.
 # shellcheck disable=SC2317,SC2119
 set -u
-# shellcheck source=data/ship/lib.sh
-. "$(dirname "$0")/data/ship/lib.sh"
+# shellcheck source=tests/lib/ship.sh
+. "$(dirname "$0")/lib/ship.sh"
 ship_init
 
 SECRET='wgtapSECRET-4b1d9e0c-never-print'
@@ -107,20 +107,20 @@ usage_error "CA file without certificates" "ca-file" "${b[@]}" --once \
 (
 	unset AWS_ACCESS_KEY_ID
 	usage_error "no AWS_ACCESS_KEY_ID" "AWS_ACCESS_KEY_ID" "${b[@]}" --once
-	[ "$failed" = 0 ]
-) || failed=1
+	[ "$T_FAILED" = 0 ]
+) || T_FAILED=1
 (
 	export AWS_SECRET_ACCESS_KEY=
 	usage_error "empty AWS_SECRET_ACCESS_KEY" "AWS_SECRET_ACCESS_KEY" \
 		"${b[@]}" --once
-	[ "$failed" = 0 ]
-) || failed=1
+	[ "$T_FAILED" = 0 ]
+) || T_FAILED=1
 (
 	export AWS_SESSION_TOKEN=$'tok\r\nX-Injected: 1'
 	usage_error "session token with CR LF" "AWS_SESSION_TOKEN" "${b[@]}" \
 		--once
-	[ "$failed" = 0 ]
-) || failed=1
+	[ "$T_FAILED" = 0 ]
+) || T_FAILED=1
 check "the segment was not touched by any of this" cmp -s "$T/orig" \
 	"$T/spool/$seg"
 
@@ -142,10 +142,9 @@ check "--once on a missing spool: exit 1, one error line" \
 mkdir "$T/doomed"
 ship_bg "$T/doomed.log" "${b[@]}" --storage-endpoint http://127.0.0.1:1 \
 	--spool-dir "$T/doomed"
-wait_for 5 grep -q "watching" "$T/doomed.log"
+log_has "$T/doomed.log" "watching" 30 || not_ok "the daemon started"
 rmdir "$T/doomed"
-wait_for 5 test ! -d "/proc/$SHIP_PID"
-wait "$SHIP_PID"
+stop_pid "$SHIP_PID" 30	# SIGTERM only if it did not end by itself
 rc=$?
 check "the daemon exits 1 when the spool is removed, and says why" \
 	test "$rc:$(grep_count 'was removed or moved away' "$T/doomed.log")" = 1:1

@@ -10,8 +10,8 @@
 # Helper functions run indirectly, through check and wait_for.
 # shellcheck disable=SC2317,SC2119
 set -u
-# shellcheck source=data/ship/lib.sh
-. "$(dirname "$0")/data/ship/lib.sh"
+# shellcheck source=tests/lib/ship.sh
+. "$(dirname "$0")/lib/ship.sh"
 ship_init
 ship_need_swift
 ship_env
@@ -25,6 +25,8 @@ echo "$N segments made [${SECONDS}s]"
 
 ship_bg "$T/daemon.log" "${flags[@]}" --spool-dir "$S" --backoff-max 1
 dpid=$SHIP_PID
+# both at work at once: the daemon has started its first scan
+log_has "$T/daemon.log" "watching" 30 || not_ok "the daemon started"
 "$WGTAP_SHIP" "${flags[@]}" --once --spool-dir "$S" --backoff-max 1 \
 	>"$T/once.log" 2>&1
 rc=$?
@@ -45,7 +47,9 @@ check "no upload failed" \
 	test "$(cat "$T/daemon.log" "$T/once.log" | grep -c 'error:')" = 0
 
 # Count the PUTs per segment in the proxy's access log, in one pass: the
-# segment's name is the last part of the path and needs no quoting.
+# segment's name is the last part of the path and needs no quoting. The
+# proxy logs a request after its answer: wait for the last lines first.
+swift_log_sync
 awk '{
 	for (i = 1; i + 3 <= NF; i++)
 		if ($i == "PUT" && $(i + 2) ~ /^HTTP\// &&

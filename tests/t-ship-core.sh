@@ -40,7 +40,7 @@ crash() {
 			--storage-endpoint http://127.0.0.1:9 >"$T/$name.log" 2>&1
 	) &
 	pid=$!
-	log_has "$T/$name.log" "watching" 10 || not_ok "$name: the shipper started"
+	log_has "$T/$name.log" "watching" 30 || not_ok "$name: the shipper started"
 	kill -ABRT "$pid"
 	wait "$pid" 2>/dev/null
 	rc=$?

@@ -11,8 +11,8 @@
 # Helper functions run indirectly, through check and wait_for.
 # shellcheck disable=SC2317,SC2119
 set -u
-# shellcheck source=data/ship/lib.sh
-. "$(dirname "$0")/data/ship/lib.sh"
+# shellcheck source=tests/lib/ship.sh
+. "$(dirname "$0")/lib/ship.sh"
 ship_init
 if ! command -v strace >/dev/null 2>&1; then
 	echo "strace is not installed (apt-get install strace)"
@@ -74,7 +74,7 @@ crash_then_restart() {
 	else
 		ship_bg "$T/$mode-restart.log" "${flags[@]}" \
 			--spool-dir "$T/spool"
-		wait_for 20 spool_empty "$T/spool"
+		wait_for 60 spool_empty "$T/spool"
 		ship_stop "$SHIP_PID"
 	fi
 	check "$mode: after the restart the segment is deleted" \

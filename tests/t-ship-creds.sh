@@ -27,8 +27,8 @@
 # Helper functions run indirectly, through check and wait_for.
 # shellcheck disable=SC2317,SC2119
 set -u
-# shellcheck source=data/ship/lib.sh
-. "$(dirname "$0")/data/ship/lib.sh"
+# shellcheck source=lib/ship.sh
+. "$(dirname "$0")/lib/ship.sh"
 ship_init
 [ -x /usr/bin/python3 ] || { echo "/usr/bin/python3 not found"; exit 77; }
 ship_need_swift

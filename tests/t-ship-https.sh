@@ -9,8 +9,8 @@
 # Helper functions run indirectly, through check and wait_for.
 # shellcheck disable=SC2317,SC2119
 set -u
-# shellcheck source=data/ship/lib.sh
-. "$(dirname "$0")/data/ship/lib.sh"
+# shellcheck source=tests/lib/ship.sh
+. "$(dirname "$0")/lib/ship.sh"
 ship_init
 ship_need_swift --https
 ship_env
@@ -58,7 +58,7 @@ for i in 2 3 4; do
 done
 ship_bg "$T/daemon.log" "${flags[@]}" --spool-dir "$T/spool" \
 	--ca-file "$SWIFT_CA_FILE"
-check "daemon over HTTPS: the spool empties" wait_for 20 spool_empty "$T/spool"
+check "daemon over HTTPS: the spool empties" wait_for 60 spool_empty "$T/spool"
 for i in 2 3 4; do
 	n=$(seg_name "$i")
 	check "daemon over HTTPS: $n reads back" object_is "$n" "$T/orig/$n"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # What goes over the wire, checked by an independent verifier
-# (tests/data/ship/s3verify.py recomputes SigV4 in Python from the request
+# (tests/tools/s3verify.py recomputes SigV4 in Python from the request
 # as received): with AWS_SESSION_TOKEN set, x-amz-security-token is sent
 # with the token and is among the signed headers, and the signature holds;
 # without it, no such header. x-amz-content-sha256 and Content-MD5 match the
@@ -13,8 +13,8 @@
 # Helper functions run indirectly, through check and wait_for.
 # shellcheck disable=SC2317,SC2119
 set -u
-# shellcheck source=data/ship/lib.sh
-. "$(dirname "$0")/data/ship/lib.sh"
+# shellcheck source=tests/lib/ship.sh
+. "$(dirname "$0")/lib/ship.sh"
 ship_init
 PY=/usr/bin/python3
 if ! [ -x "$PY" ]; then
@@ -25,10 +25,10 @@ unset no_proxy NO_PROXY
 SECRET='wgtapSECRET-0a9c2b1d-verifier'
 TOKEN='wgtapTOKEN-3f6e19d4/with+chars=='
 records=$T/records
-"$PY" "$here/data/ship/s3verify.py" "$SECRET" "$T/port" "$records" \
+"$PY" "$here/tools/s3verify.py" "$SECRET" "$T/port" "$records" \
 	>"$T/verifier.log" 2>&1 &
 _SHIP_PIDS+=("$!")
-if ! wait_for 10 test -s "$T/port"; then
+if ! wait_for 30 test -s "$T/port"; then
 	cat "$T/verifier.log"
 	echo "FAIL - the verifier did not start"
 	exit 1

@@ -7,13 +7,12 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/lib/common.sh
+. "$here/lib/common.sh"
 # shellcheck source=tests/lib/swift.sh
 . "$here/lib/swift.sh"
 
-if ! swift_available 2>/dev/null; then
-	echo "SKIP: $SWIFT_UNAVAILABLE_REASON"
-	exit 77
-fi
+swift_available 2>/dev/null || skip "SKIP: $SWIFT_UNAVAILABLE_REASON"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/t-swift-harness.XXXXXX")
 pids_seen=()
@@ -24,16 +23,17 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() { printf 'ok   - %s\n' "$*"; }
+# fail MSG: a failed check ends this test at once, with the servers' logs
+# (each step builds on the one before).
 fail() {
 	local f
-	printf 'FAIL - %s\n' "$*"
+	not_ok "$*"
 	for f in "${SWIFT_DIR:-/nonexistent}"/log/*.log; do
 		[ -s "$f" ] || continue
 		echo "---- last lines of $f"
 		tail -n 15 "$f"
 	done
-	exit 1
+	finish
 }
 
 # req CURL-ARGS... PATH: signed request through swift_curl; the body goes
@@ -81,10 +81,7 @@ check_all_gone() {
 t0=$SECONDS
 rc=0
 swift_start "$tmp/swift" || rc=$?
-if [ "$rc" = 77 ]; then
-	echo "SKIP: ${SWIFT_UNAVAILABLE_REASON:-swift unavailable}"
-	exit 77
-fi
+[ "$rc" != 77 ] || skip "SKIP: ${SWIFT_UNAVAILABLE_REASON:-swift unavailable}"
 [ "$rc" = 0 ] || fail "swift_start (exit $rc)"
 seen
 [[ $SWIFT_ENDPOINT =~ ^http://127\.0\.0\.1:[0-9]+$ ]] || fail "endpoint $SWIFT_ENDPOINT"
@@ -94,10 +91,10 @@ kill -0 "$SWIFT_PROXY_PID" || fail "proxy pid $SWIFT_PROXY_PID not running"
 ok "swift_start: proxy at $SWIFT_ENDPOINT (pid $SWIFT_PROXY_PID) in $((SECONDS - t0))s"
 
 bucket=wgtap-harness
-swift_create_bucket "$bucket" || fail "swift_create_bucket $bucket"
+swift_make_bucket "$bucket" || fail "swift_make_bucket $bucket"
 req -I "/$bucket"
 [ "$status" = 200 ] || fail "HEAD bucket after create: HTTP $status"
-ok "swift_create_bucket: HEAD /$bucket -> 200"
+ok "swift_make_bucket: HEAD /$bucket -> 200"
 
 # Binary content, and a key with characters that must be escaped in the
 # canonical request.
@@ -254,10 +251,7 @@ ok "swift_stop (twice): all ${#pids_seen[@]} processes gone"
 t0=$SECONDS
 rc=0
 swift_start "$tmp/swift-tls" --https || rc=$?
-if [ "$rc" = 77 ]; then
-	echo "SKIP: ${SWIFT_UNAVAILABLE_REASON:-swift unavailable}"
-	exit 77
-fi
+[ "$rc" != 77 ] || skip "SKIP: ${SWIFT_UNAVAILABLE_REASON:-swift unavailable}"
 [ "$rc" = 0 ] || fail "swift_start --https (exit $rc)"
 seen
 [[ $SWIFT_ENDPOINT =~ ^https://127\.0\.0\.1:[0-9]+$ ]] || fail "https endpoint $SWIFT_ENDPOINT"
@@ -265,7 +259,7 @@ seen
 [ -s "$SWIFT_WRONG_CA_FILE" ] || fail "SWIFT_WRONG_CA_FILE missing"
 ok "swift_start --https: proxy at $SWIFT_ENDPOINT in $((SECONDS - t0))s"
 
-swift_create_bucket tls-bucket || fail "swift_create_bucket over https"
+swift_make_bucket tls-bucket || fail "swift_make_bucket over https"
 req -T "$tmp/data" -H "Content-MD5: $(swift_content_md5 "$tmp/data")" "/tls-bucket/$ekey"
 [ "$status" = 200 ] || fail "PUT over https: HTTP $status (curl exit $rc)"
 swift_get "tls-bucket/$key" "$tmp/got" || fail "GET over https"
@@ -288,3 +282,4 @@ ok "https with SWIFT_WRONG_CA_FILE -> verify failure (curl exit 60); name localh
 swift_stop
 check_all_gone
 ok "all done; every process stopped"
+finish

@@ -10,30 +10,17 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=lib/wgtunnel.sh
+# shellcheck source=tests/lib/common.sh
+. "$here/lib/common.sh"
+# shellcheck source=tests/lib/wgtunnel.sh
 . "$here/lib/wgtunnel.sh"
 
-if ! reason=$(wgt_available ss iperf3 dnsmasq dig nc timeout); then
-	echo "$reason"
-	exit 77
-fi
+reason=$(wgt_available ss iperf3 dnsmasq dig nc timeout) || skip "$reason"
 # The UDP check uses OpenBSD netcat's -W (exit after N datagrams).
-if ! nc -h 2>&1 | grep -q -- '-W recvlimit'; then
-	echo "nc is not OpenBSD netcat (package netcat-openbsd)"
-	exit 77
-fi
+nc -h 2>&1 | grep -- '-W recvlimit' >/dev/null ||
+	skip "nc is not OpenBSD netcat (package netcat-openbsd)"
 
 trap wgt_down EXIT
-
-failed=0
-ok() { echo "ok   - $*"; }
-not_ok() { echo "FAIL - $*"; failed=1; }
-# check DESCRIPTION CMD...: one line per check.
-check() {
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else not_ok "$what"; fi
-}
 
 if ! wgt_up; then
 	not_ok "wgt_up"
@@ -63,13 +50,13 @@ udp_arrives() {
 	token="wgt-$$-$RANDOM"
 	out=$WGT_TMP/udp-$addr.out
 	pid=$(WGT_BG_LOG=$out wgt_bg "$B" nc -n -u -l -W 1 "$addr" "$port") || return 1
-	wgt_wait 5 wgt_listening "$B" udp "$addr" "$port" ||
+	wait_for 20 wgt_listening "$B" udp "$addr" "$port" ||
 		{ echo "    listener on $addr:$port did not start"; return 1; }
 	# shellcheck disable=SC2016 # expanded by the inner bash
 	ip netns exec "$A" bash -c 'printf "%s\n" "$1" >"/dev/udp/$2/$3"' \
 		_ "$token" "$addr" "$port" || return 1
 	# Poll instead of `wait`: the listener is not a child of this shell.
-	if ! wgt_wait 5 grep -qxF "$token" "$out"; then
+	if ! wait_for 20 grep -qxF "$token" "$out"; then
 		echo "    nothing arrived on $addr:$port: $(cat "$out")"
 		return 1
 	fi
@@ -83,7 +70,7 @@ check "UDP datagram A->B IPv6 arrives" udp_arrives "$WGT_B6"
 iperf_passes() {
 	local out=$WGT_TMP/iperf3.json bytes
 	wgt_bg "$B" iperf3 -s -1 -B "$WGT_B4" -p 5201 >/dev/null || return 1
-	wgt_wait 5 wgt_listening "$B" tcp "$WGT_B4" 5201 ||
+	wait_for 20 wgt_listening "$B" tcp "$WGT_B4" 5201 ||
 		{ echo "    iperf3 server did not start"; return 1; }
 	if ! ip netns exec "$A" timeout 20 iperf3 -c "$WGT_B4" -p 5201 -t 2 \
 		--connect-timeout 3000 -J >"$out" 2>&1; then
@@ -122,7 +109,7 @@ check "wgt_down" wgt_down
 ns_gone() {
 	local ns
 	for ns in "$A" "$B"; do
-		if ip netns list | awk '{print $1}' | grep -qxF -- "$ns"; then
+		if ip netns list | awk '{print $1}' | grep -xF -- "$ns" >/dev/null; then
 			echo "    namespace $ns still exists"
 			return 1
 		fi
@@ -151,4 +138,4 @@ socks_gone() {
 check "wireguard-go sockets gone" socks_gone
 check "wgt_down again is a no-op" wgt_down
 
-exit "$failed"
+finish

@@ -200,8 +200,8 @@ WGT_BG_LOG=$W/traffic.log wgt_bg "$WGT_NS_B" "$py" "$tools/torture_traffic.py" \
 SINK=$WGT_LAST_PID
 WGT_BG_LOG=$W/traffic.log wgt_bg "$WGT_NS_B" "$py" "$tools/traffic.py" \
 	tcp-echo "$WGT_B4" "$ECHO_PORT" >/dev/null
-if ! wait_for 10 wgt_listening "$WGT_NS_B" tcp "$WGT_B4" "$ECHO_PORT" ||
-	! wait_for 10 wgt_listening "$WGT_NS_B" udp "$WGT_B4" "$SINK_PORT"; then
+if ! wait_for 30 wgt_listening "$WGT_NS_B" tcp "$WGT_B4" "$ECHO_PORT" ||
+	! wait_for 30 wgt_listening "$WGT_NS_B" udp "$WGT_B4" "$SINK_PORT"; then
 	echo "FAIL servers in B"
 	exit 1
 fi
@@ -210,23 +210,30 @@ echo "torture: tunnel $WGT_IF_A <-> $WGT_IF_B up [${SECONDS}s]"
 # --- the archive of every final segment.
 "$py" "$tools/torture_archive.py" "$spool" "$W/archive" >"$W/archive.log" 2>&1 &
 ARCH=$!
-wait_for 10 grep -q ready "$W/archive.log" || { echo "FAIL archiver"; exit 1; }
+wait_for 30 grep -q ready "$W/archive.log" || { echo "FAIL archiver"; exit 1; }
 
 # --- the two programs.
 counters() { wgt_if_counters "$WGT_NS_A" "$WGT_IF_A"; } # "rx tx"
+# 0 once PID runs one of our programs (exec done), or is gone.
+execd() {
+	case $(readlink "/proc/$1/exe" 2>/dev/null) in
+	*/wgtap-*) return 0 ;;
+	esac
+	! kill -0 "$1" 2>/dev/null
+}
 save_argv() { # NAME PID
-	local i
-	for ((i = 0; i < 100; i++)); do
-		case $(readlink "/proc/$2/exe" 2>/dev/null) in
-		*/wgtap-*) break ;;
-		esac
-		sleep 0.01
-	done
+	wait_for 30 execd "$2"
 	tr '\0' ' ' <"/proc/$2/cmdline" >"$W/argv/$1" 2>/dev/null
+}
+# cap_up_or_dead LINE: the capture logged "capturing on" after line LINE
+# of the log, or has exited.
+cap_up_or_dead() {
+	tail -n +"$(($1 + 1))" "$W/capture.log" | grep "capturing on" >/dev/null ||
+		! wgt_alive "$CAP"
 }
 cap_runs=0
 cap_start() {
-	local from i
+	local from
 	cap_runs=$((cap_runs + 1))
 	echo "=== torture: capture run $cap_runs" >>"$W/capture.log"
 	from=$(wc -l <"$W/capture.log")
@@ -234,17 +241,15 @@ cap_start() {
 		--iface "$WGT_IF_A" --spool-dir "$spool" -t 5s -n 5000 \
 		--sync-interval "$SYNC" >/dev/null
 	CAP=$WGT_LAST_PID
-	for ((i = 0; i < 3000; i++)); do
-		tail -n +"$((from + 1))" "$W/capture.log" | grep -q "capturing on" && break
-		if ! wgt_alive "$CAP"; then
-			wait "$CAP" 2>/dev/null
-			ev "unexpected_exit what=capture-start rc=$?"
-			say "FAIL the capture did not start:"
-			tail -n 5 "$W/capture.log"
-			return 1
-		fi
-		sleep 0.01
-	done
+	# Its "capturing on" line comes once the capture is open.
+	wait_for 60 cap_up_or_dead "$from"
+	if ! wgt_alive "$CAP"; then
+		wait "$CAP" 2>/dev/null
+		ev "unexpected_exit what=capture-start rc=$?"
+		say "FAIL the capture did not start:"
+		tail -n 5 "$W/capture.log"
+		return 1
+	fi
 	T_UP=$(now_ns)
 	save_argv "capture-$cap_runs" "$CAP"
 }
@@ -271,7 +276,7 @@ cores() { find "$W" -name 'core*' -type f | wc -l; }
 # (it holds the file from before hashing until after the delete).
 ship_uploading() {
 	# shellcheck disable=SC2010 # readlink of every fd, one process
-	ls -l "/proc/$SHIP/fd" 2>/dev/null | grep -q -- "$spool/[^./][^/]*\.csv"
+	ls -l "/proc/$SHIP/fd" 2>/dev/null | grep -- "$spool/[^./][^/]*\.csv" >/dev/null
 }
 # Restart whichever program died without being told to.
 health() {
@@ -310,7 +315,7 @@ ship_kill() { # WHY (one word) [DELAY]: with a DELAY, in an upload
 	say "wgtap-ship SIGKILL ($1$([ $up = 1 ] && echo ', a segment open')) and restart"
 }
 cap_stop() { # SIGNAL: signal the capture, wait for it, restart it
-	local sig=$1 c0 c1 t t_dead rc i
+	local sig=$1 c0 c1 t t_dead rc
 	c0=$(counters)
 	t=$(now_ns)
 	if [ "$sig" = KILL ]; then
@@ -319,13 +324,9 @@ cap_stop() { # SIGNAL: signal the capture, wait for it, restart it
 		rc=$?
 	else
 		kill "-$sig" "$CAP"
-		for ((i = 0; i < 1500; i++)); do
-			wgt_alive "$CAP" || break
-			sleep 0.01
-		done
-		if wgt_alive "$CAP"; then
+		if ! wait_for 30 wgt_gone "$CAP"; then
 			ev "unexpected_exit what=capture-ignored-$sig rc=none"
-			say "FAIL the capture is still running 15 s after SIG$sig"
+			say "FAIL the capture is still running 30 s after SIG$sig"
 			kill -KILL "$CAP"
 		fi
 		wait "$CAP" 2>/dev/null
@@ -342,7 +343,7 @@ cap_stop() { # SIGNAL: signal the capture, wait for it, restart it
 
 cap_start || exit 1
 ship_start
-wait_for 10 grep -q "watching" "$W/ship.log" || { echo "FAIL wgtap-ship start"; cat "$W/ship.log"; exit 1; }
+wait_for 30 grep -q "watching" "$W/ship.log" || { echo "FAIL wgtap-ship start"; cat "$W/ship.log"; exit 1; }
 
 # --- traffic.
 T0=$(now_ns)
@@ -456,29 +457,36 @@ while [ "$(now_ns)" -lt "$end" ]; do sleep 0.2; done
 # --- the end: traffic, then the capture, then the spool must drain.
 for pid in $SEQ $DNS $TCP; do wgt_kill "$pid"; done
 say "traffic stopped: $(grep -h '^seq:' "$W/traffic.log")"
-sleep 1
+# A last datagram (to a port nobody counts): once the capture has its row,
+# in the open segment or in one it published (the archive keeps those
+# after the shipper deletes them), it has every datagram sent before.
+ip netns exec "$WGT_NS_A" "$py" "$tools/traffic.py" udp-mark "$WGT_B4" \
+	"$((SINK_PORT + 1))" 100
+marked() {
+	{ spool_rows "$spool"; spool_rows "$W/archive"; } |
+		grep "^$WGT_A4,[0-9]*,$WGT_B4,$((SINK_PORT + 1)),UDP,128," >/dev/null
+}
+wait_for 60 marked || say "FAIL the capture did not get the last datagram"
 t=$(now_ns)
 kill -TERM "$CAP"
-for ((i = 0; i < 1500; i++)); do wgt_alive "$CAP" || break; sleep 0.01; done
+wait_for 30 wgt_gone "$CAP"
 wait "$CAP" 2>/dev/null
 ev "fact capture_rc=$?"
 CAP=
 say "capture stopped"
 t=$(now_ns)
 spool_entries() { find "$spool" -mindepth 1 | wc -l; }
-for ((i = 0; i < 1200; i++)); do
-	[ "$(spool_entries)" = 0 ] && break
-	health
-	sleep 0.1
-done
+# (health's lines go to fd 4, the output: wait_for discards the condition's)
+drained() { health >&4; [ "$(spool_entries)" = 0 ]; }
+exec 4>&1
+wait_for 120 drained
+exec 4>&-
 ev "fact drain_s=$(printf '%.1f' "$(( ($(now_ns) - t) / 1000000 ))e-3")"
 left=$(spool_entries)
 ev "fact spool_left=$left"
 [ "$left" = 0 ] || { say "spool not empty:"; ls -la "$spool"; }
 say "spool drained ($left entries left)"
-kill -TERM "$SHIP"
-for ((i = 0; i < 1000; i++)); do kill -0 "$SHIP" 2>/dev/null || break; sleep 0.01; done
-wait "$SHIP" 2>/dev/null
+stop_pid "$SHIP" 30
 ev "fact ship_rc=$?"
 SHIP=
 kill -TERM "$ARCH"

@@ -51,7 +51,7 @@ check "segments written ($n)" test "$n" -ge 3
 check "the leftover was recovered" test ! -e "$spool/.vg-20251124T160000.000000000Z-000000.csv.part"
 
 if swift_available && swift_start "$work/swift" >"$work/swift.log" 2>&1; then
-	swift_create_bucket vg-bucket >/dev/null
+	swift_make_bucket vg-bucket || not_ok "create the bucket"
 	export AWS_ACCESS_KEY_ID=$SWIFT_ACCESS_KEY
 	AWS_SECRET_ACCESS_KEY=wrong-secret vg ship-wrong-secret 1 "$WGTAP_SHIP" \
 		--once --spool-dir "$spool" --storage-bucket vg-bucket \

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
  * The watching daemon (SPEC section 3): inotify on the spool and a full
- * scan at start, after a lost event and once a minute; the segments found
- * wait in a queue, oldest first, and are shipped one at a time; a failed
- * upload is retried with backoff, going on with the next segment meanwhile
- * so that one bad file does not hold up the others. What each result
+ * scan at start, after a lost event and once a minute. A segment is taken
+ * up when it is renamed in, closed after writing, linked in (a second link
+ * to a complete file), or when its temporary name goes away after a link
+ * (the capture's way where rename cannot refuse to replace). The segments
+ * found wait in a queue, oldest first, and are shipped one at a time; a
+ * failed upload is retried with backoff, going on with the next segment
+ * meanwhile so that one bad file does not hold up the others. What each result
  * means is outcome_decide()'s call; here are the books: the queue, the
  * names reported once, and the names stored but kept (--keep) or not
  * deleted, which are not shipped again until a restart.
@@ -160,13 +163,58 @@ daemon_close(struct daemon *d)
 	d->dirfd = -1;
 }
 
+/*
+ * Daemon: look at name, which an event says is new. created: it was
+ * created in place, so a segment is complete only when it is a further
+ * link to a file (link(2) publishes a complete one; a file opened under a
+ * final name may still be being written, and its close comes later).
+ */
+static void
+daemon_look(struct daemon *d, const char *name, bool created)
+{
+	struct spool_entry e;
+	struct stat st;
+
+	if (fstatat(d->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return;		/* gone again (or shipped already) */
+	spool_classify(name, &st, &e);
+	if (created && e.kind == SPOOL_SEGMENT && st.st_nlink < 2)
+		return;
+	if (e.kind == SPOOL_SEGMENT && !queue_find(&d->pending, e.name))
+		log_debug("%s appeared", e.name);
+	if (daemon_consider(d, &e, &d->foreign) != WGTAP_OK) {
+		/* out of memory: a later scan picks the name up again */
+		d->rescan = true;
+	}
+}
+
+/*
+ * Daemon: name was deleted. Where rename(2) cannot refuse to replace, the
+ * capture publishes a segment by linking the final name and unlinking the
+ * temporary one; by the time the link's event is read the temporary name
+ * may be gone already (one link left), and the close that follows is
+ * reported under the temporary name. So a temporary name (or recovery's
+ * copy) going away is the sign that its final name may be complete.
+ */
+static void
+daemon_deleted(struct daemon *d, const char *name)
+{
+	struct spool_name n;
+	char final[SPOOL_MAX_NAME];
+
+	if (spool_name_parse_temp(name, &n) != WGTAP_OK &&
+	    spool_name_parse_recovery(name, &n) != WGTAP_OK)
+		return;
+	if (spool_name_format(&n, final) != WGTAP_OK)
+		return;
+	daemon_look(d, final, false);
+}
+
 /* Daemon: one inotify event. */
 static int
 daemon_event(void *arg, const struct watch_event *ev)
 {
 	struct daemon *d = arg;
-	struct spool_entry e;
-	struct stat st;
 
 	switch (ev->kind) {
 	case WATCH_OVERFLOW:
@@ -181,22 +229,15 @@ daemon_event(void *arg, const struct watch_event *ev)
 		return 1;
 	case WATCH_READY:
 	case WATCH_CREATED:
+	case WATCH_DELETED:
 		break;
 	}
 	if (d->dirfd == -1)
 		return 0;	/* the spool could not be opened */
-	if (fstatat(d->dirfd, ev->name, &st, AT_SYMLINK_NOFOLLOW) == -1)
-		return 0;	/* gone again (or shipped already) */
-	spool_classify(ev->name, &st, &e);
-	/* A regular file just created may still be being written. */
-	if (ev->kind == WATCH_CREATED && e.kind == SPOOL_SEGMENT)
-		return 0;
-	if (e.kind == SPOOL_SEGMENT)
-		log_debug("%s appeared", e.name);
-	if (daemon_consider(d, &e, &d->foreign) != WGTAP_OK) {
-		/* out of memory: a later scan picks the name up again */
-		d->rescan = true;
-	}
+	if (ev->kind == WATCH_DELETED)
+		daemon_deleted(d, ev->name);
+	else
+		daemon_look(d, ev->name, ev->kind == WATCH_CREATED);
 	return 0;
 }
 

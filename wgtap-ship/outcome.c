@@ -131,22 +131,8 @@ outcome_decide(enum ship_status st, const struct ship_report *rep,
 void
 outcome_log(const struct outcome *o)
 {
-	if (o->line[0] == '\0')
-		return;
-	switch (o->level) {
-	case LOG_LVL_ERROR:
-		log_error("%s", o->line);
-		break;
-	case LOG_LVL_WARN:
-		log_warn("%s", o->line);
-		break;
-	case LOG_LVL_INFO:
-		log_info("%s", o->line);
-		break;
-	case LOG_LVL_DEBUG:
-		log_debug("%s", o->line);
-		break;
-	}
+	if (o->line[0] != '\0')
+		log_at(o->level, "%s", o->line);
 }
 
 void

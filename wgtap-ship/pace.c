@@ -12,14 +12,12 @@
 #include <unistd.h>
 
 #include "pace.h"
+#include "wgtap.h"
 
 uint64_t
 pace_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return wgtap_clock_ns(CLOCK_MONOTONIC) / 1000000;
 }
 
 uint32_t

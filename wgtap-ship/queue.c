@@ -68,6 +68,32 @@ sorted_open(const struct sorted *o, void *v, size_t n, size_t *cap, size_t i)
 	return p;
 }
 
+/*
+ * Put the len bytes at elem (the rest of its slot zeroed) where key sorts
+ * in the array *vp of *n elements, unless an element equal to key is there
+ * already. *vp may move. Returns WGTAP_OK, or WGTAP_ENOMEM (nothing
+ * changed).
+ */
+static int
+sorted_add(const struct sorted *o, void **vp, size_t *n, size_t *cap,
+    const void *key, const void *elem, size_t len)
+{
+	size_t i;
+	bool found;
+	char *p;
+
+	i = sorted_pos(o, *vp, *n, key, &found);
+	if (found)
+		return WGTAP_OK;
+	p = sorted_open(o, *vp, *n, cap, i);
+	if (!p)
+		return WGTAP_ENOMEM;
+	memcpy(p + i * o->size, elem, len);
+	*vp = p;
+	(*n)++;
+	return WGTAP_OK;
+}
+
 /* Close the slot at index i of the array v of n elements. */
 static void
 sorted_close(const struct sorted *o, void *v, size_t n, size_t i)
@@ -120,25 +146,19 @@ int
 queue_add(struct queue *q, const char *name, const struct spool_name *sn)
 {
 	struct queue_item key;
-	size_t len = strnlen(name, SPOOL_MAX_NAME), i;
-	bool found;
-	void *v;
+	size_t len = strnlen(name, SPOOL_MAX_NAME);
+	void *v = q->v;
+	int r;
 
 	if (len >= SPOOL_MAX_NAME)
 		return WGTAP_EFORMAT;
+	memset(&key, 0, sizeof(key));
 	memcpy(key.name, name, len + 1);
 	key.parsed = *sn;
-	i = sorted_pos(&queue_items, q->v, q->n, &key, &found);
-	if (found)
-		return WGTAP_OK;
-	v = sorted_open(&queue_items, q->v, q->n, &q->cap, i);
-	if (!v)
-		return WGTAP_ENOMEM;
+	r = sorted_add(&queue_items, &v, &q->n, &q->cap, &key, &key,
+	    sizeof(key));
 	q->v = v;
-	memcpy(q->v[i].name, name, len + 1);
-	q->v[i].parsed = *sn;
-	q->n++;
-	return WGTAP_OK;
+	return r;
 }
 
 struct queue_item *
@@ -201,22 +221,16 @@ queue_names_free(struct queue_names *s)
 int
 queue_names_add(struct queue_names *s, const char *name)
 {
-	size_t len = strnlen(name, SPOOL_MAX_NAME), i;
-	bool found;
-	void *v;
+	size_t len = strnlen(name, SPOOL_MAX_NAME);
+	void *v = s->v;
+	int r;
 
 	if (len >= SPOOL_MAX_NAME)
 		return WGTAP_EFORMAT;
-	i = sorted_pos(&queue_name_set, s->v, s->n, name, &found);
-	if (found)
-		return WGTAP_OK;
-	v = sorted_open(&queue_name_set, s->v, s->n, &s->cap, i);
-	if (!v)
-		return WGTAP_ENOMEM;
+	r = sorted_add(&queue_name_set, &v, &s->n, &s->cap, name, name,
+	    len + 1);
 	s->v = v;
-	memcpy(s->v[i], name, len + 1);
-	s->n++;
-	return WGTAP_OK;
+	return r;
 }
 
 bool

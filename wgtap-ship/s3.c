@@ -26,6 +26,7 @@
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 
+#include "atomicio.h"
 #include "chars.h"
 #include "creds.h"
 #include "dynbuf.h"
@@ -58,7 +59,7 @@ struct s3_xfer {
 	bool			 aborted;	/* abort_cb said stop */
 	bool			 stalled;	/* nothing moved for timeout */
 	curl_off_t		 moved;		/* bytes up and down so far */
-	struct timespec		 last_move;	/* when moved last changed */
+	uint64_t		 last_move;	/* ns: moved last changed */
 	struct dynbuf		 resp;		/* first S3_BODY_MAX bytes */
 	char			 etag[S3_ETAG_SIZE];
 	bool			 etag_bad;	/* too long to be ours */
@@ -84,26 +85,23 @@ read_cb(char *buf, size_t size, size_t nitems, void *arg)
 {
 	struct s3_xfer *x = arg;
 	uint64_t left = x->body->size - x->off;
-	size_t want = size * nitems;
-	ssize_t n;
+	size_t want = size * nitems, n;
 
 	if (left == 0)
 		return 0;
 	if (want > left)
 		want = (size_t)left;
-	do {
-		n = pread(x->body->fd, buf, want, (off_t)x->off);
-	} while (n == -1 && errno == EINTR);
-	if (n == -1) {
+	if (atomicio_pread(x->body->fd, buf, want, (off_t)x->off, &n) !=
+	    WGTAP_OK) {
 		x->read_errno = errno;
 		return CURL_READFUNC_ABORT;
 	}
-	if (n == 0) {
-		x->short_read = true;
+	if (n < want) {
+		x->short_read = true;	/* shrank since it was hashed */
 		return CURL_READFUNC_ABORT;
 	}
-	x->off += (uint64_t)n;
-	return (size_t)n;
+	x->off += n;
+	return n;
 }
 
 /* libcurl rewinds the body when it has to send it again. */
@@ -167,12 +165,12 @@ header_cb(char *data, size_t size, size_t nitems, void *arg)
 		return len;
 	v = data + 5;
 	len -= 5;
-	while (len > 0 && (*v == ' ' || *v == '\t')) {
+	while (len > 0 && chars_is_blank(*v)) {
 		v++;
 		len--;
 	}
 	while (len > 0 && (v[len - 1] == '\r' || v[len - 1] == '\n' ||
-	    v[len - 1] == ' ' || v[len - 1] == '\t'))
+	    chars_is_blank(v[len - 1])))
 		len--;
 	if (len >= 2 && v[0] == '"' && v[len - 1] == '"') {
 		v++;
@@ -187,14 +185,11 @@ header_cb(char *data, size_t size, size_t nitems, void *arg)
 	return size * nitems;
 }
 
+/* Seconds on the monotonic clock since t0_ns. */
 static double
-elapsed(const struct timespec *t0)
+elapsed(uint64_t t0_ns)
 {
-	struct timespec t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) +
-	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+	return (double)(wgtap_clock_ns(CLOCK_MONOTONIC) - t0_ns) / 1e9;
 }
 
 /*
@@ -218,8 +213,8 @@ xferinfo_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 	}
 	if (dlnow + ulnow != x->moved) {
 		x->moved = dlnow + ulnow;
-		clock_gettime(CLOCK_MONOTONIC, &x->last_move);
-	} else if (elapsed(&x->last_move) >= (double)x->c->cfg.timeout) {
+		x->last_move = wgtap_clock_ns(CLOCK_MONOTONIC);
+	} else if (elapsed(x->last_move) >= (double)x->c->cfg.timeout) {
 		x->stalled = true;
 		return 1;
 	}
@@ -649,7 +644,7 @@ xfer_init(struct s3_xfer *x, struct s3_client *c, const struct s3_body *body)
 	memset(x, 0, sizeof(*x));
 	x->c = c;
 	x->body = body;
-	clock_gettime(CLOCK_MONOTONIC, &x->last_move);
+	x->last_move = wgtap_clock_ns(CLOCK_MONOTONIC);
 	dynbuf_init(&x->resp, S3_BODY_MAX);
 }
 
@@ -691,14 +686,14 @@ s3_put_object(struct s3_client *c, const char *key, const char *content_type,
 	struct s3_target t;
 	struct s3_xfer x;
 	struct curl_slist *headers = NULL;
-	struct timespec t0;
+	uint64_t t0;
 	CURLcode e = CURLE_OK;
 	int r;
 
 	memset(res, 0, sizeof(*res));
 	xfer_init(&x, c, body);
+	t0 = x.last_move;
 	s3_target_init(&t);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r = s3_target_build(&t, &c->cfg.endpoint, c->virtual_hosted,
 	    c->cfg.bucket, key);
 	if (r != WGTAP_OK) {
@@ -718,7 +713,7 @@ s3_put_object(struct s3_client *c, const char *key, const char *content_type,
 		e = xfer_perform(c, &x, dynbuf_str(&t.url), headers);
 	r = put_result(c, &x, e, res);
  out:
-	res->secs = elapsed(&t0);
+	res->secs = elapsed(t0);
 	headers_free(headers);
 	dynbuf_free(&x.resp);
 	s3_target_free(&t);
@@ -732,14 +727,14 @@ s3_delete_object(struct s3_client *c, const char *key, struct s3_result *res)
 	struct s3_target t;
 	struct s3_xfer x;
 	struct curl_slist *headers = NULL;
-	struct timespec t0;
+	uint64_t t0;
 	CURLcode e = CURLE_OK;
 	int r;
 
 	memset(res, 0, sizeof(*res));
 	xfer_init(&x, c, NULL);
 	s3_target_init(&t);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = wgtap_clock_ns(CLOCK_MONOTONIC);
 	r = s3_target_build(&t, &c->cfg.endpoint, c->virtual_hosted,
 	    c->cfg.bucket, key);
 	if (r != WGTAP_OK) {
@@ -762,7 +757,7 @@ s3_delete_object(struct s3_client *c, const char *key, struct s3_result *res)
 	curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, NULL);
 	curl_easy_setopt(c->curl, CURLOPT_UPLOAD, 1L);
  out:
-	res->secs = elapsed(&t0);
+	res->secs = elapsed(t0);
 	headers_free(headers);
 	dynbuf_free(&x.resp);
 	s3_target_free(&t);
@@ -775,7 +770,7 @@ s3_connect(struct s3_client *c, struct s3_result *res,
 {
 	struct s3_target t;
 	struct s3_xfer x;
-	struct timespec t0;
+	uint64_t t0;
 	const char *ip = NULL;
 	long port = 0;
 	CURLcode e = CURLE_OK;
@@ -785,7 +780,7 @@ s3_connect(struct s3_client *c, struct s3_result *res,
 	peer[0] = '\0';
 	xfer_init(&x, c, NULL);
 	s3_target_init(&t);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = wgtap_clock_ns(CLOCK_MONOTONIC);
 	r = s3_target_build(&t, &c->cfg.endpoint, c->virtual_hosted,
 	    c->cfg.bucket, "");
 	if (r != WGTAP_OK) {
@@ -808,7 +803,7 @@ s3_connect(struct s3_client *c, struct s3_result *res,
 	/* libcurl never reuses a connect-only connection for a request. */
 	curl_easy_setopt(c->curl, CURLOPT_CONNECT_ONLY, 0L);
  out:
-	res->secs = elapsed(&t0);
+	res->secs = elapsed(t0);
 	dynbuf_free(&x.resp);
 	s3_target_free(&t);
 	return r;

@@ -13,6 +13,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
+#include "atomicio.h"
 #include "s3body.h"
 #include "wgtap.h"
 
@@ -25,7 +26,7 @@ s3_body_hash(int fd, struct s3_body *b)
 	unsigned char *buf = NULL;
 	unsigned int mlen, slen;
 	uint64_t off = 0;
-	ssize_t n;
+	size_t n;
 	int r = WGTAP_ENOMEM;
 
 	memset(b, 0, sizeof(*b));
@@ -39,21 +40,17 @@ s3_body_hash(int fd, struct s3_body *b)
 	if (EVP_DigestInit_ex(md5, EVP_md5(), NULL) != 1 ||
 	    EVP_DigestInit_ex(sha, EVP_sha256(), NULL) != 1)
 		goto out;
-	for (;;) {
-		n = pread(fd, buf, S3_READ_CHUNK, (off_t)off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
+	do {
+		if (atomicio_pread(fd, buf, S3_READ_CHUNK, (off_t)off, &n) !=
+		    WGTAP_OK) {
 			r = WGTAP_ESYS;
 			goto out;
 		}
-		if (n == 0)
-			break;
-		if (EVP_DigestUpdate(md5, buf, (size_t)n) != 1 ||
-		    EVP_DigestUpdate(sha, buf, (size_t)n) != 1)
+		if (EVP_DigestUpdate(md5, buf, n) != 1 ||
+		    EVP_DigestUpdate(sha, buf, n) != 1)
 			goto out;
-		off += (uint64_t)n;
-	}
+		off += n;
+	} while (n == S3_READ_CHUNK);	/* a short read: the end of the file */
 	if (EVP_DigestFinal_ex(md5, b->md5, &mlen) != 1 ||
 	    EVP_DigestFinal_ex(sha, b->sha256, &slen) != 1 ||
 	    mlen != S3_MD5_LEN || slen != S3_SHA256_LEN)

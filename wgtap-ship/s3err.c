@@ -83,7 +83,7 @@ xml_entity(const char *s, size_t len, char *ch)
 	}
 	if (i >= len || s[i] != ';' || i == (hex ? 3u : 2u))
 		return 0;
-	*ch = cp >= 0x20 && cp < 0x7f ? (char)cp : '?';
+	*ch = cp < 0x80 && chars_is_print((unsigned char)cp) ? (char)cp : '?';
 	return i + 1;
 }
 

@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "atomicio.h"
 #include "csv.h"
 #include "ship.h"
 #include "wgtap.h"
@@ -111,17 +112,14 @@ looks_like_segment(int fd, bool gzip)
 	unsigned char in[4096];
 	char out[CSV_HEADER_LEN];
 	z_stream zs;
-	ssize_t n;
+	size_t n;
 	bool ok = false;
 	int zr;
 
-	do {
-		n = pread(fd, in, sizeof(in), 0);
-	} while (n == -1 && errno == EINTR);
-	if (n <= 0)
+	if (atomicio_pread(fd, in, sizeof(in), 0, &n) != WGTAP_OK || n == 0)
 		return false;
 	if (!gzip)
-		return (size_t)n >= CSV_HEADER_LEN &&
+		return n >= CSV_HEADER_LEN &&
 		    memcmp(in, CSV_HEADER, CSV_HEADER_LEN) == 0;
 	memset(&zs, 0, sizeof(zs));
 	if (inflateInit2(&zs, 15 + 16) != Z_OK)

@@ -15,7 +15,7 @@
 #include "wgtap.h"
 
 #define WATCH_MASK	(IN_MOVED_TO | IN_CLOSE_WRITE | IN_CREATE | \
-	IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
+	IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
 #define WATCH_BUF	(64 * (sizeof(struct inotify_event) + NAME_MAX + 1))
 
 int
@@ -68,6 +68,8 @@ watch_map(const struct inotify_event *ie, struct watch_event *ev)
 		ev->kind = WATCH_READY;
 	else if (ie->mask & IN_CREATE)
 		ev->kind = WATCH_CREATED;
+	else if (ie->mask & IN_DELETE)
+		ev->kind = WATCH_DELETED;
 	else
 		return false;
 	return true;

@@ -2,9 +2,11 @@
 /*
  * inotify on the spool directory (SPEC section 3): names that may have
  * become shippable (moved in, or closed after writing), names that were
- * created (to report foreign entries early), a queue overflow (the caller
- * must rescan), and the spool itself going away. Nothing here decides
- * what a name is; the caller classifies it with spool_classify().
+ * created (to report foreign entries early, and for links to a complete
+ * file), names that were deleted (a temporary name gone may mean its final
+ * name is complete), a queue overflow (the caller must rescan), and the
+ * spool itself going away. Nothing here decides what a name is; the
+ * caller classifies it with spool_classify().
  *
  * Removing the directory raises IN_DELETE_SELF only once the last
  * reference to it is gone: a caller that wants to hear of it must not keep
@@ -17,14 +19,17 @@
 
 enum watch_kind {
 	WATCH_READY,		/* moved in, or closed after writing */
-	WATCH_CREATED,		/* created in place (maybe still written) */
+	WATCH_CREATED,		/* created in place (maybe still written),
+				 * or a new link to a file */
+	WATCH_DELETED,		/* removed from the directory */
 	WATCH_OVERFLOW,		/* events were lost: rescan */
 	WATCH_GONE,		/* the directory was deleted or moved */
 };
 
 struct watch_event {
 	enum watch_kind	 kind;
-	const char	*name;	/* for READY and CREATED; valid in the call */
+	const char	*name;	/* for READY, CREATED and DELETED; valid in
+				 * the call */
 };
 
 struct watch {

@@ -24,6 +24,11 @@
 #                               returns 77 if Swift is not installed
 #   swift_stop                  stop everything (by PID); idempotent
 #   swift_create_bucket NAME
+#   swift_make_bucket NAME [SECS]  create it, retrying for up to SECS (30)
+#                               while a fresh server refuses; a 409 after a
+#                               try whose answer was lost counts as made
+#   swift_usable_bucket NAME [SECS]  swift_make_bucket, then wait until a
+#                               PUT into it works (it leaves probe/ready)
 #   swift_put FILE BUCKET/KEY   upload with Content-MD5
 #   swift_get BUCKET/KEY OUTFILE
 #   swift_list BUCKET [PREFIX]  keys, one per line, all pages
@@ -32,6 +37,8 @@
 #   swift_content_md5 FILE      a Content-MD5 header value
 #   swift_put_count [--2xx] BUCKET KEY   PUTs for the key in the access log
 #   swift_put_count_2xx BUCKET KEY       same as --2xx
+#   swift_log_sync              wait until the proxy's access log holds the
+#                               lines of every request answered so far
 #   swift_kill_proxy / swift_start_proxy      SIGKILL / restart and wait
 #   swift_stop_proxy / swift_cont_proxy       SIGSTOP / SIGCONT
 #   swift_kill_object / swift_start_object    SIGKILL / restart and wait
@@ -70,6 +77,9 @@
 #   WGTAP_SWIFT_CACHE   where built rings are cached
 #                       (default /tmp/wgtap-swift-rings-$UID)
 #   SWIFT_START_TIMEOUT seconds to wait for the servers to answer (default 60)
+
+# shellcheck source=tests/lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 # The Swift servers are Python programs that need the distribution's
 # interpreter (the one python3-swift is installed for), whatever python3
@@ -227,47 +237,52 @@ swift_put() {
 	fi
 }
 
+# _swift_http_ok URL PORT: URL answers 200. A plain connect first: much
+# cheaper than running curl while the server is still importing Swift (the
+# CPU is better spent there).
+_swift_http_ok() {
+	local tls=() code
+	[[ $1 == https:* ]] && tls=(--cacert "$SWIFT_CA_FILE")
+	(exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null || return 1
+	code=$(curl -s --noproxy '*' --max-time 10 "${tls[@]}" -o /dev/null \
+		-w '%{http_code}' "$1" 2>/dev/null) || true
+	[ "$code" = 200 ]
+}
+_swift_tcp_ok() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# _swift_ready_or_dead NAME CHECK...: CHECK succeeds, or the server NAME
+# (when given) has exited, so that waiting for a dead one ends at once.
+_swift_ready_or_dead() {
+	local name=$1
+	shift
+	"$@" || { [ -n "$name" ] && ! _swift_running "$name"; }
+}
+
 # Wait until URL answers 200 (healthcheck), at most $2 seconds.  Optional $3
 # names the server, which must stay alive meanwhile (fail fast if it died).
 _swift_wait_http() {
-	local url=$1 limit=$2 name=${3:-} tls=() code deadline port
-	[[ $url == https:* ]] && tls=(--cacert "$SWIFT_CA_FILE")
+	local url=$1 limit=$2 name=${3:-} port
 	port=${url#*://*:}
 	port=${port%%/*}
-	deadline=$((SECONDS + limit))
-	while :; do
-		# A plain connect first: much cheaper than running curl while the
-		# server is still importing Swift (the CPU is better spent there).
-		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-			code=$(curl -s --noproxy '*' --max-time 10 "${tls[@]}" -o /dev/null \
-				-w '%{http_code}' "$url" 2>/dev/null) || true
-			[ "$code" = 200 ] && return 0
-		fi
-		if [ -n "$name" ] && ! _swift_running "$name"; then
-			_swift_log "$name server exited before answering $url"
-			return 1
-		fi
-		if [ "$SECONDS" -ge "$deadline" ]; then
-			_swift_log "no answer from $url within ${limit}s"
-			return 1
-		fi
-		sleep 0.1
-	done
+	wait_for "$limit" _swift_ready_or_dead "$name" _swift_http_ok "$url" "$port"
+	_swift_http_ok "$url" "$port" && return 0
+	if [ -n "$name" ] && ! _swift_running "$name"; then
+		_swift_log "$name server exited before answering $url"
+	else
+		_swift_log "no answer from $url within ${limit}s"
+	fi
+	return 1
 }
 
 _swift_wait_tcp() {
-	local port=$1 limit=$2 name=${3:-} deadline=$((SECONDS + $2))
-	while ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
-		if [ -n "$name" ] && ! _swift_running "$name"; then
-			_swift_log "$name exited before listening on $port"
-			return 1
-		fi
-		if [ "$SECONDS" -ge "$deadline" ]; then
-			_swift_log "nothing listening on 127.0.0.1:$port after ${limit}s"
-			return 1
-		fi
-		sleep 0.05
-	done
+	local port=$1 limit=$2 name=${3:-}
+	wait_for "$limit" _swift_ready_or_dead "$name" _swift_tcp_ok "$port"
+	_swift_tcp_ok "$port" && return 0
+	if [ -n "$name" ] && ! _swift_running "$name"; then
+		_swift_log "$name exited before listening on $port"
+	else
+		_swift_log "nothing listening on 127.0.0.1:$port after ${limit}s"
+	fi
+	return 1
 }
 
 _swift_dump_logs() {
@@ -479,6 +494,9 @@ pipeline = healthcheck container-server
 
 [app:container-server]
 use = egg:swift#container
+# The same for the container's updates of the account.
+conn_timeout = 2
+node_timeout = 20
 
 [filter:healthcheck]
 use = egg:swift#healthcheck
@@ -493,6 +511,13 @@ pipeline = healthcheck object-server
 
 [app:object-server]
 use = egg:swift#object
+# The object server tells the container server of each new object, but
+# waits only 1 s by default; after that it queues the update for an
+# updater this setup does not run, and the bucket's listing misses the
+# object. A loaded machine can take longer: wait as the proxy does.
+container_update_timeout = 20
+conn_timeout = 2
+node_timeout = 20
 
 [filter:healthcheck]
 use = egg:swift#healthcheck
@@ -714,13 +739,13 @@ _swift_health_url() {
 
 # Stop processes by PID: SIGCONT (a stopped process would never act on
 # SIGTERM), then SIGTERM (or the signal in $1), then SIGKILL for whatever
-# is still there after 5 s.  Signals all of them first and then waits, so
+# is still there after 3 s.  Signals all of them first and then waits, so
 # stopping everything costs one shutdown, not five.  Returns once all the
 # processes are gone.
 _swift_stop_procs() {
-	local sig=$1 name pid st i
+	local sig=$1 name pid st
 	shift
-	local -a procs=() left=()
+	local -a procs=()
 	for name in "$@"; do
 		pid=${_SWIFT_PID[$name]:-}
 		st=${_SWIFT_START[$name]:-}
@@ -733,20 +758,23 @@ _swift_stop_procs() {
 		kill "-$sig" "$pid" 2>/dev/null || true
 		procs+=("$pid:$st")
 	done
-	for ((i = 0; i < 70; i++)); do
-		left=()
-		for pid in "${procs[@]}"; do
-			if _swift_proc_alive "${pid%%:*}" "${pid#*:}"; then
-				left+=("$pid")
-				[ "$i" = 50 ] && kill -KILL "${pid%%:*}" 2>/dev/null
-			fi
-		done
-		[ "${#left[@]}" = 0 ] && return 0
-		procs=("${left[@]}")
-		sleep 0.05
+	wait_for 3 _swift_all_gone "${procs[@]}" && return 0
+	for pid in "${procs[@]}"; do
+		_swift_proc_alive "${pid%%:*}" "${pid#*:}" &&
+			kill -KILL "${pid%%:*}" 2>/dev/null
 	done
+	wait_for 10 _swift_all_gone "${procs[@]}" && return 0
 	_swift_log "could not stop ${procs[*]%%:*}"
 	return 1
+}
+
+# _swift_all_gone PID:STARTTIME...: none of them is alive.
+_swift_all_gone() {
+	local p
+	for p in "$@"; do
+		_swift_proc_alive "${p%%:*}" "${p#*:}" && return 1
+	done
+	return 0
 }
 
 # swift_start DIR [--https]
@@ -893,6 +921,30 @@ swift_create_bucket() {
 	fi
 }
 
+_swift_bucket_made() {
+	swift_create_bucket "$1" || [ "$SWIFT_HTTP_STATUS" = 409 ]
+}
+swift_make_bucket() {
+	wait_for "${2:-30}" _swift_bucket_made "$1" && return 0
+	_swift_log "create bucket $1: HTTP $SWIFT_HTTP_STATUS for ${2:-30} s"
+	return 1
+}
+
+# For some seconds after a bucket exists the proxy may still answer
+# NoSuchBucket from a cached "not found": wait until an object PUT works.
+swift_usable_bucket() {
+	local probe rc=0
+	swift_make_bucket "$1" "${2:-30}" || return 1
+	probe=$(mktemp "${TMPDIR:-/tmp}/swift-probe.XXXXXX") || return 1
+	echo probe >"$probe"
+	if ! wait_for "${2:-30}" swift_put "$probe" "$1/probe/ready"; then
+		swift_put "$probe" "$1/probe/ready"	# once more, to say why
+		rc=1
+	fi
+	rm -f "$probe"
+	return "$rc"
+}
+
 # swift_get BUCKET/KEY OUTFILE: download an object; 0 on 200.  On failure
 # OUTFILE holds the error body and SWIFT_HTTP_STATUS the status.
 swift_get() {
@@ -940,6 +992,19 @@ swift_list() {
 	done
 }
 
+# The proxy writes an access line when it has finished sending the
+# response, so a client may see its answer before the line is there. Send
+# a request of our own, with a name nobody else uses, and wait until its
+# line is in the log (at most 30 s): the lines of the requests answered
+# before it are there by then.
+swift_log_sync() {
+	local mark
+	mark=wgtap-log-sync-$BASHPID-$RANDOM$RANDOM
+	swift_curl -s -o /dev/null -I "/$mark" >/dev/null 2>&1 || true
+	wait_for 30 grep -qF -- "$mark" "$SWIFT_PROXY_LOG" ||
+		_swift_log "the proxy did not log the request for /$mark in 30 s"
+}
+
 # swift_put_count [--2xx] BUCKET KEY: how many PUT requests for BUCKET/KEY
 # the proxy has logged (any status, or only 2xx with --2xx).
 #
@@ -951,19 +1016,10 @@ swift_list() {
 # it is decoded twice before comparing with "/BUCKET/KEY"; this way the
 # count does not depend on how the client chose to escape the key.
 swift_put_count() {
-	local only2xx=0 size1 size2 i
+	local only2xx=0
 	if [ "${1:-}" = --2xx ]; then only2xx=1; shift; fi
 	[ -f "${SWIFT_PROXY_LOG:-}" ] || { echo 0; return 0; }
-	# The proxy writes an access line when it has finished sending the
-	# response, so the client may get there first: wait until the log has
-	# not grown for 0.1 s (at most 2 s).
-	size1=$(wc -c <"$SWIFT_PROXY_LOG")
-	for ((i = 0; i < 20; i++)); do
-		sleep 0.1
-		size2=$(wc -c <"$SWIFT_PROXY_LOG")
-		[ "$size1" = "$size2" ] && break
-		size1=$size2
-	done
+	swift_log_sync
 	LC_ALL=C awk -v want="/$1/$2" -v only2xx="$only2xx" '
 		BEGIN { for (i = 0; i < 256; i++) byte[sprintf("%02X", i)] = sprintf("%c", i) }
 		function unpct(s,    out, h) {

@@ -33,7 +33,8 @@
 #                            (or, called directly, see $WGT_LAST_PID)
 #   wgt_kill PID             TERM, then KILL after a grace period; waits
 #   wgt_alive PID            0 while PID is a live process (zombies are not)
-#   wgt_wait SECS CMD...     poll CMD until it succeeds, at most SECS
+#   wgt_wait SECS CMD...     the same as wait_for (common.sh)
+#   wgt_gone PID [STARTTIME] 0 once PID has ended (not wgt_alive)
 #   wgt_listening NS udp|tcp ADDR PORT   0 if something listens there
 #   wgt_dns_server [ARG...]  dnsmasq in B on 192.0.2.2/2001:db8::2 port 53
 #   wgt_if_counters NS IF    prints "rx_packets tx_packets"
@@ -43,7 +44,7 @@
 # WGT_VETH_B WGT_A4 WGT_B4 WGT_A6 WGT_B6 WGT_PID_A WGT_PID_B WGT_TMP
 # WGT_PORT_A WGT_PORT_B; after wgt_dns_server: WGT_DNS_PID WGT_DNS_NAME.
 #
-# Knobs: WGT_UP_TIMEOUT (seconds to wait for the tunnel, default 15),
+# Knobs: WGT_UP_TIMEOUT (seconds to wait for the tunnel, default 30),
 # WGT_KEEP_TMP=1 (keep the run's temp dir), WGT_BG_LOG (where wgt_bg sends
 # the command's stdout and stderr; default "$WGT_TMP/bg.log").
 #
@@ -64,6 +65,9 @@
 #
 # Error handling does not rely on `set -e`: bash ignores errexit inside a
 # function called from `if`, `||` or `!`, so every step checks for itself.
+
+# shellcheck source=tests/lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 WGT_A4=192.0.2.1
 WGT_B4=192.0.2.2
@@ -93,7 +97,7 @@ wgt__run() {
 wgt__rand() { od -An -N2 -tx2 /dev/urandom | tr -d ' \n'; }
 
 wgt__ns_exists() {
-	[ -n "${1:-}" ] && ip netns list 2>/dev/null | awk '{print $1}' | grep -qxF -- "$1"
+	[ -n "${1:-}" ] && ip netns list 2>/dev/null | awk '{print $1}' | grep -xF -- "$1" >/dev/null
 }
 
 # Prints "state starttime" of a PID from /proc/PID/stat. The start time
@@ -120,6 +124,9 @@ wgt_alive() {
 	[ -z "$want" ] || [ "$st" = "$want" ]
 }
 
+# wgt_gone PID [STARTTIME]: 0 once PID is no longer (that) live process.
+wgt_gone() { ! wgt_alive "$@"; }
+
 # Remembers a PID for wgt_down. The list lives in a file, not a variable,
 # so that PIDs recorded by wgt_bg called inside $(...) are not lost.
 wgt__track() {
@@ -138,7 +145,7 @@ wgt__tracked_start() {
 # wgt_kill PID [STARTTIME]: SIGTERM, up to 5 s grace, then SIGKILL; then
 # reaps PID if it is a child of this shell. Returns 1 only if it survives.
 wgt_kill() {
-	local pid=${1:-} st=${2:-} i
+	local pid=${1:-} st=${2:-}
 	if ! [[ $pid =~ ^[0-9]+$ ]]; then
 		wgt__err "wgt_kill: not a PID: '$pid'"
 		return 1
@@ -146,16 +153,9 @@ wgt_kill() {
 	[ -n "$st" ] || st=$(wgt__tracked_start "$pid")
 	if wgt_alive "$pid" "$st"; then
 		kill -TERM "$pid" 2>/dev/null || true
-		for ((i = 0; i < 50; i++)); do
-			wgt_alive "$pid" "$st" || break
-			sleep 0.1
-		done
-		if wgt_alive "$pid" "$st"; then
+		if ! wait_for 5 wgt_gone "$pid" "$st"; then
 			kill -KILL "$pid" 2>/dev/null || true
-			for ((i = 0; i < 50; i++)); do
-				wgt_alive "$pid" "$st" || break
-				sleep 0.1
-			done
+			wait_for 5 wgt_gone "$pid" "$st"
 		fi
 	fi
 	if wgt_alive "$pid" "$st"; then
@@ -231,21 +231,12 @@ wgt_available() {
 	return 0
 }
 
-# wgt_wait SECONDS CMD...: polls CMD (output discarded) every 0.1 s until
-# it succeeds; returns 1 if it still fails after SECONDS.
-wgt_wait() {
-	local tries=$((${1:-0} * 10))
-	shift
-	while ! "$@" >/dev/null 2>&1; do
-		tries=$((tries - 1))
-		[ "$tries" -gt 0 ] || return 1
-		sleep 0.1
-	done
-}
+# wgt_wait SECONDS CMD...: wait_for (common.sh) under this file's prefix.
+wgt_wait() { wait_for "$@"; }
 
 # wgt_listening NS udp|tcp ADDR PORT: 0 if a socket in NS is bound to
 # ADDR:PORT (ADDR "*" for any address). For waiting on servers started with
-# wgt_bg: `wgt_wait 5 wgt_listening "$WGT_NS_B" tcp "$WGT_B4" 5201`.
+# wgt_bg: `wait_for 20 wgt_listening "$WGT_NS_B" tcp "$WGT_B4" 5201`.
 wgt_listening() {
 	local ns=$1 proto=$2 addr=$3 port=$4 opt s
 	case $proto in
@@ -272,7 +263,7 @@ wgt__start_wg() { # NS IFNAME -> WGT_LAST_PID
 	# can signal it by PID. LOG_LEVEL=error keeps the log short.
 	LOG_LEVEL=${WGT_WG_LOG_LEVEL:-error} \
 		wgt__bg "wireguard-go:$ifn" "$log" "$ns" wireguard-go -f "$ifn"
-	if ! wgt_wait 5 wgt__sock_ready "$WGT_LAST_PID" "$ifn" ||
+	if ! wait_for 20 wgt__sock_ready "$WGT_LAST_PID" "$ifn" ||
 		! ip -n "$ns" link show dev "$ifn" >/dev/null 2>&1; then
 		wgt__err "wireguard-go for $ifn in $ns did not come up; its log:"
 		sed 's/^/    /' "$log" >&2
@@ -284,8 +275,14 @@ wgt__ping_ok() { # NS ADDR
 	ip netns exec "$1" ping -n -c 1 -W 1 "$2"
 }
 
+# Both families cross the tunnel, or a wireguard-go process has exited.
+wgt__up_or_dead() {
+	{ wgt__ping_ok "$WGT_NS_A" "$WGT_B4" && wgt__ping_ok "$WGT_NS_A" "$WGT_B6"; } ||
+		! wgt_alive "$WGT_PID_A" || ! wgt_alive "$WGT_PID_B"
+}
+
 wgt_up() {
-	local rid keya keyb puba pubb deadline
+	local rid keya keyb puba pubb limit=${WGT_UP_TIMEOUT:-30}
 	if [ -n "${WGT_TMP:-}" ] && [ -d "$WGT_TMP" ]; then
 		wgt__err "wgt_up: already up (call wgt_down first)"
 		return 1
@@ -366,23 +363,20 @@ wgt_up() {
 
 	# The first packet triggers the handshake; retry until both families
 	# get through, within a bound.
-	deadline=$((SECONDS + ${WGT_UP_TIMEOUT:-15}))
-	until wgt__ping_ok "$WGT_NS_A" "$WGT_B4" >/dev/null 2>&1 &&
-		wgt__ping_ok "$WGT_NS_A" "$WGT_B6" >/dev/null 2>&1; do
-		if [ "$SECONDS" -ge "$deadline" ]; then
-			wgt__err "tunnel $WGT_IF_A <-> $WGT_IF_B: no ping reply over" \
-				"IPv4 and IPv6 within ${WGT_UP_TIMEOUT:-15} s"
-			ip netns exec "$WGT_NS_A" wg show "$WGT_IF_A" 1>&2 || true
-			wgt_dump >&2
-			return 1
-		fi
-		if ! wgt_alive "$WGT_PID_A" || ! wgt_alive "$WGT_PID_B"; then
-			wgt__err "a wireguard-go process exited during wgt_up"
-			wgt_dump >&2
-			return 1
-		fi
-		sleep 0.2
-	done
+	wait_for "$limit" wgt__up_or_dead
+	if ! wgt_alive "$WGT_PID_A" || ! wgt_alive "$WGT_PID_B"; then
+		wgt__err "a wireguard-go process exited during wgt_up"
+		wgt_dump >&2
+		return 1
+	fi
+	if ! wgt__ping_ok "$WGT_NS_A" "$WGT_B4" >/dev/null 2>&1 ||
+		! wgt__ping_ok "$WGT_NS_A" "$WGT_B6" >/dev/null 2>&1; then
+		wgt__err "tunnel $WGT_IF_A <-> $WGT_IF_B: no ping reply over" \
+			"IPv4 and IPv6 within $limit s"
+		ip netns exec "$WGT_NS_A" wg show "$WGT_IF_A" 1>&2 || true
+		wgt_dump >&2
+		return 1
+	fi
 	return 0
 }
 
@@ -446,14 +440,14 @@ wgt_dns_server() {
 	WGT_DNS_PID=$WGT_LAST_PID
 	WGT_DNS_NAME=gw.example.test
 	export WGT_DNS_PID WGT_DNS_NAME
-	if ! wgt_wait 5 wgt__dns_listening; then
+	if ! wait_for 20 wgt__dns_listening; then
 		wgt__err "dnsmasq did not start listening; its log:"
 		sed 's/^/    /' "$WGT_TMP/dnsmasq.log" >&2
 		return 1
 	fi
 	# With dig at hand, also prove an answer crosses the tunnel.
 	if command -v dig >/dev/null 2>&1 &&
-		! wgt_wait 5 wgt__dns_answers gw.example.test "$WGT_B4"; then
+		! wait_for 20 wgt__dns_answers gw.example.test "$WGT_B4"; then
 		wgt__err "dnsmasq does not answer gw.example.test over the tunnel"
 		sed 's/^/    /' "$WGT_TMP/dnsmasq.log" >&2
 		return 1

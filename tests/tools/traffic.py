@@ -6,6 +6,9 @@
   traffic.py udp-send ADDR PORT N [SEQ0]     send N numbered datagrams, wait
                                              for each echo; prints the payload
                                              sizes sent, one per line
+  traffic.py udp-mark ADDR PORT SIZE         send one datagram of SIZE bytes
+                                             (a marker a test waits for in a
+                                             capture), no echo awaited
   traffic.py udp-flood ADDR PORT N [SEQ0] [PPS]
                                              send N numbered datagrams (8-byte
                                              big-endian sequence number
@@ -14,6 +17,10 @@
   traffic.py tcp-send ADDR PORT N            one connection, N round trips
   traffic.py dns ADDR NAME udp|tcp           one A query; prints the query and
                                              the response as hex, one per line
+
+Waits for an answer are long (10 s): an answer that is only late must not
+make a tool send again (one datagram more than the test counts) or give up
+on a loaded machine.
 """
 import socket
 import struct
@@ -35,7 +42,7 @@ def udp_echo(addr, port):
 
 def udp_send(addr, port, n, seq0=0):
     s = socket.socket(family(addr), socket.SOCK_DGRAM)
-    s.settimeout(2.0)
+    s.settimeout(10.0)
     s.connect((addr, port))
     for i in range(n):
         size = 16 + (i * 37) % 200
@@ -50,6 +57,11 @@ def udp_send(addr, port, n, seq0=0):
         else:
             sys.exit("no echo for datagram %d" % i)
         print(size)
+
+
+def udp_mark(addr, port, size):
+    s = socket.socket(family(addr), socket.SOCK_DGRAM)
+    s.sendto(b"m" * size, (addr, port))
 
 
 def udp_flood(addr, port, n, seq0=0, pps=0):
@@ -83,7 +95,7 @@ def tcp_echo(addr, port):
 
 
 def tcp_send(addr, port, n):
-    s = socket.create_connection((addr, port), timeout=5)
+    s = socket.create_connection((addr, port), timeout=10)
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     for i in range(n):
         msg = b"x" * (10 + i)
@@ -101,11 +113,11 @@ def dns(addr, name, proto):
     q += b"\0" + struct.pack(">HH", 1, 1)
     if proto == "udp":
         s = socket.socket(family(addr), socket.SOCK_DGRAM)
-        s.settimeout(3)
+        s.settimeout(10)
         s.sendto(q, (addr, 53))
         r = s.recv(65535)
     else:
-        s = socket.create_connection((addr, 53), timeout=3)
+        s = socket.create_connection((addr, 53), timeout=10)
         s.sendall(struct.pack(">H", len(q)) + q)
         hdr = b""
         while len(hdr) < 2:
@@ -126,6 +138,8 @@ def main(argv):
     elif cmd == "udp-send":
         udp_send(args[0], int(args[1]), int(args[2]),
                  int(args[3]) if len(args) > 3 else 0)
+    elif cmd == "udp-mark":
+        udp_mark(args[0], int(args[1]), int(args[2]))
     elif cmd == "udp-flood":
         udp_flood(args[0], int(args[1]), int(args[2]),
                   int(args[3]) if len(args) > 3 else 0,

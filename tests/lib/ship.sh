@@ -1,47 +1,35 @@
-# shellcheck shell=bash
 # SPDX-License-Identifier: MIT
+# shellcheck shell=bash
 #
-# Helpers shared by the wgtap-ship integration tests (tests/t-ship-*.sh):
-# segment files, expected keys, a shipper run in the background and
-# stopped by PID, polling, and one line per check. Each test sources this
-# file, then tests/lib/swift.sh if it needs the S3 server.
+# ship.sh: helpers for the wgtap-ship integration tests (tests/t-ship-*.sh):
+# segment files, expected keys, a shipper run in the background and stopped
+# by PID. Each test sources this file (it sources common.sh for ok, not_ok,
+# check, eq, wait_for, stop_pid and finish), then calls ship_init.
 #
 #   ship_init                 temp dir $T, EXIT trap, $WGTAP_SHIP checked
-#   ship_need_swift [--https] start Swift and create bucket $BUCKET, or
-#                             exit 77 with the reason on the last line
+#   ship_need_swift [--https] start Swift (tests/lib/swift.sh) and create
+#                             bucket $BUCKET, or exit 77 with the reason on
+#                             the last line
 #   mkseg DIR NAME [ROWS]     write a gzip'd (or plain, for .csv) segment
 #   mkseg_many DIR ORIG A B   segments A..B at once, copies in ORIG
 #   seg_name N [HOUR] [DAY]   wg0-2026-11-DAYTHOUR:MM:SS...-00000N.csv.gz
 #   key_of NAME [PREFIX] [HOST]  the documented object key of a segment
-#   ship_env                  credentials of the Swift test account
+#   keys_in_bucket            every key in $BUCKET, sorted
+#   ship_env / ship_flags     credentials and flags for the Swift server
 #   ship_bg LOG ARGS...       start wgtap-ship in the background: $SHIP_PID
 #   ship_stop PID             SIGTERM, wait, and return its exit status
-#   wait_for SECS CMD...      poll CMD every 0.05 s until it succeeds
-#   check DESC CMD... / eq DESC GOT WANT / ok / not_ok / ship_done
+#   count_files DIR / spool_empty DIR / snapshot DIR
 #   object_is NAME LOCAL [PREFIX] [HOST]  GET the object, compare bytes
+#   grep_count PATTERN FILE   matching lines (0 when none)
+#   ship_done                 look for sanitizer reports, then finish
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=tests/lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+# The tests directory, for the tools the tests run.
+here=${here:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 BUCKET=wgtap-test
 HOST_LABEL=gw1
-failed=0
 declare -ga _SHIP_PIDS=()
-
-ok() { echo "ok   - $* [${SECONDS}s]"; }
-not_ok() { echo "FAIL - $* [${SECONDS}s]"; failed=1; }
-# check DESCRIPTION CMD...: run CMD, one line saying whether it held.
-check() {
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else not_ok "$what"; fi
-}
-# eq DESCRIPTION GOT WANT: the two strings are the same.
-eq() {
-	if [ "$2" = "$3" ]; then
-		ok "$1"
-	else
-		not_ok "$1: got '$2', want '$3'"
-	fi
-}
 
 # Stop every shipper still running (by PID), then Swift, then remove $T.
 _ship_cleanup() {
@@ -77,8 +65,8 @@ ship_init() {
 }
 
 ship_need_swift() {
-	# shellcheck source=lib/swift.sh
-	. "$here/lib/swift.sh"
+	# shellcheck source=tests/lib/swift.sh
+	. "$(dirname "${BASH_SOURCE[0]}")/swift.sh"
 	if ! swift_available; then
 		echo "swift is not available: $SWIFT_UNAVAILABLE_REASON"
 		exit 77
@@ -89,17 +77,7 @@ ship_need_swift() {
 	77) echo "swift is not available: $SWIFT_UNAVAILABLE_REASON"; exit 77 ;;
 	*) echo "FAIL - swift_start"; exit 1 ;;
 	esac
-	# The first request to a fresh Swift can fail (account autocreation
-	# races the account server), and for some seconds after the bucket
-	# exists the proxy may still answer NoSuchBucket from a cached "not
-	# found". Create it, then wait until an object PUT into it works.
-	local i
-	for ((i = 0; i < 5; i++)); do
-		swift_create_bucket "$BUCKET" 2>>"$T/swift.err" && break
-		sleep 1
-	done
-	echo probe >"$T/probe"
-	if ! wait_for 20 swift_put "$T/probe" "$BUCKET/probe/ready" 2>>"$T/swift.err"; then
+	if ! swift_usable_bucket "$BUCKET" 2>>"$T/swift.err"; then
 		cat "$T/swift.err"
 		echo "FAIL - bucket $BUCKET did not become usable"
 		exit 1
@@ -190,34 +168,9 @@ ship_bg() {
 	_SHIP_PIDS+=("$SHIP_PID")
 }
 
-# ship_stop PID: SIGTERM, wait at most 10 s, return the exit status.
+# ship_stop PID: SIGTERM, wait at most 30 s, return the exit status.
 ship_stop() {
-	local pid=$1 i rc
-	kill -TERM "$pid" 2>/dev/null
-	for ((i = 0; i < 200; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.05
-	done
-	if kill -0 "$pid" 2>/dev/null; then
-		echo "  (pid $pid ignored SIGTERM for 10 s)"
-		kill -KILL "$pid" 2>/dev/null
-	fi
-	wait "$pid"
-	rc=$?
-	return "$rc"
-}
-
-# wait_for SECS CMD...: 0 as soon as CMD succeeds, 1 after SECS seconds.
-wait_for() {
-	local secs=$1 deadline
-	shift
-	deadline=$(($(date +%s%N) + secs * 1000000000))
-	until "$@"; do
-		if [ "$(date +%s%N)" -ge "$deadline" ]; then
-			return 1
-		fi
-		sleep 0.05
-	done
+	stop_pid "$1" 30
 }
 
 # Number of entries in a directory, dotfiles included.
@@ -233,20 +186,16 @@ snapshot() {
 }
 
 # object_is NAME LOCAL [PREFIX] [HOST]: the object under NAME's key holds
-# exactly the bytes of LOCAL. A GET that fails is retried for a few
-# seconds: a Swift proxy on a loaded machine sometimes answers 404 or 503
-# for a moment although the PUT was acknowledged.
+# exactly the bytes of LOCAL. A GET that fails is retried for up to 15 s: a
+# Swift proxy on a loaded machine sometimes answers 404 or 503 for a moment
+# although the PUT was acknowledged.
 object_is() {
-	local name=$1 local=$2 key i
+	local name=$1 local=$2 key
 	key=$(key_of "$name" "${3-wgtap/}" "${4:-$HOST_LABEL}")
-	for ((i = 0; i < 10; i++)); do
-		rm -f "$T/get.out"
-		if swift_get "$BUCKET/$key" "$T/get.out" 2>"$T/get.err"; then
-			cmp -s "$T/get.out" "$local"
-			return
-		fi
-		sleep 0.5
-	done
+	if wait_for 15 swift_get "$BUCKET/$key" "$T/get.out"; then
+		cmp -s "$T/get.out" "$local"
+		return
+	fi
 	echo "  GET $key: HTTP $SWIFT_HTTP_STATUS: $(head -c 300 "$T/get.out" 2>/dev/null)"
 	return 1
 }
@@ -258,8 +207,8 @@ grep_count() {
 	echo "${n:-0}"
 }
 
-# Exit with the overall result, after looking for sanitizer reports in
-# every log the test kept (SAN=1 builds).
+# Finish the test, after looking for sanitizer reports in every log it
+# kept (SAN=1 builds).
 ship_done() {
 	local bad
 	mapfile -t bad < <(grep -l -e 'Sanitizer' -e 'runtime error:' \
@@ -271,10 +220,5 @@ ship_done() {
 	else
 		ok "no sanitizer report in any log"
 	fi
-	if [ "$failed" != 0 ]; then
-		echo "FAILED"
-		exit 1
-	fi
-	echo "all passed"
-	exit 0
+	finish
 }
