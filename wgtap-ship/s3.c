@@ -678,6 +678,30 @@ xfer_perform(struct s3_client *c, struct s3_xfer *x, const char *url,
 	return e;
 }
 
+/*
+ * The URL of KEY and the signed headers of RQ; on failure, the step that
+ * failed is described in RES.
+ */
+static int
+request_prepare(struct s3_client *c, const char *key,
+    const struct s3_request *rq, struct s3_target *t,
+    struct curl_slist **headers, struct s3_result *res)
+{
+	int r;
+
+	r = s3_target_build(t, &c->cfg.endpoint, c->virtual_hosted,
+	    c->cfg.bucket, key);
+	if (r != WGTAP_OK) {
+		s3_describe(res->error, "request URL", wgtap_strerror(r));
+		return r;
+	}
+	r = request_headers(c, t, rq, headers);
+	if (r != WGTAP_OK)
+		s3_describe(res->error, "signing", c->cfg.creds ?
+		    wgtap_strerror(r) : "no credentials");
+	return r;
+}
+
 int
 s3_put_object(struct s3_client *c, const char *key, const char *content_type,
     const struct s3_body *body, struct s3_result *res)
@@ -694,18 +718,9 @@ s3_put_object(struct s3_client *c, const char *key, const char *content_type,
 	xfer_init(&x, c, body);
 	t0 = x.last_move;
 	s3_target_init(&t);
-	r = s3_target_build(&t, &c->cfg.endpoint, c->virtual_hosted,
-	    c->cfg.bucket, key);
-	if (r != WGTAP_OK) {
-		s3_describe(res->error, "request URL", wgtap_strerror(r));
+	r = request_prepare(c, key, &rq, &t, &headers, res);
+	if (r != WGTAP_OK)
 		goto out;
-	}
-	r = request_headers(c, &t, &rq, &headers);
-	if (r != WGTAP_OK) {
-		s3_describe(res->error, "signing", c->cfg.creds ?
-		    wgtap_strerror(r) : "no credentials");
-		goto out;
-	}
 	if (e == CURLE_OK)
 		e = curl_easy_setopt(c->curl, CURLOPT_INFILESIZE_LARGE,
 		    (curl_off_t)body->size);
@@ -735,18 +750,9 @@ s3_delete_object(struct s3_client *c, const char *key, struct s3_result *res)
 	xfer_init(&x, c, NULL);
 	s3_target_init(&t);
 	t0 = wgtap_clock_ns(CLOCK_MONOTONIC);
-	r = s3_target_build(&t, &c->cfg.endpoint, c->virtual_hosted,
-	    c->cfg.bucket, key);
-	if (r != WGTAP_OK) {
-		s3_describe(res->error, "request URL", wgtap_strerror(r));
+	r = request_prepare(c, key, &rq, &t, &headers, res);
+	if (r != WGTAP_OK)
 		goto out;
-	}
-	r = request_headers(c, &t, &rq, &headers);
-	if (r != WGTAP_OK) {
-		s3_describe(res->error, "signing", c->cfg.creds ?
-		    wgtap_strerror(r) : "no credentials");
-		goto out;
-	}
 	/* HTTPGET undoes UPLOAD; the method is then renamed. */
 	opt_long(c->curl, CURLOPT_HTTPGET, 1L, &e);
 	opt_ptr(c->curl, CURLOPT_CUSTOMREQUEST, "DELETE", &e);
