@@ -67,9 +67,11 @@ check "the file with another name is reported once" \
 check "the symlink and its target are left alone" \
 	test -L "$S/$link" -a "$(cat "$T/target")" = target
 
-# Published while the daemon runs: picked up within a second (the
-# daemon's "appeared" line, written before the upload, whose time depends
-# on the S3 server), then shipped. The capture renames a temporary name;
+# Published while the daemon runs: picked up by its inotify event (the
+# daemon's "appeared" line, which only the event path writes, before the
+# upload), then shipped. The event path takes milliseconds; the check
+# allows up to 10 s, so that a loaded machine cannot fail it, and still
+# tells it from the rescan a minute away. The worst time is printed. The capture renames a temporary name;
 # where rename(2) cannot refuse to replace, it links the final name to the
 # temporary one and unlinks the temporary one (ln + rm); a hard link to a
 # complete file from elsewhere counts too (two links).
@@ -102,19 +104,19 @@ for how in by_rename by_link by_hard_link; do
 		publish "$how" "$n"
 		[ "$ms" -gt "$worst" ] && worst=$ms
 	done
-	check "$how: picked up within a second (worst ${worst} ms)" \
-		test "$worst" -lt 1000
+	check "$how: picked up by its event (worst ${worst} ms)" \
+		test "$worst" -lt 10000
 done
 
 # Foreign entries that appear while the daemon runs are reported at once.
 link2=$(seg_name 94)
 ln -s "$T/target" "$S/$link2"
 mkdir "$S/newdir"
-check "a new symlink is reported within a second" \
-	wait_for 1 reported_once "$link2" symlink
+check "a new symlink is reported by its event" \
+	wait_for 10 reported_once "$link2" symlink
 # (spool_classify() says what an entry is before what it is called)
-check "a new directory is reported within a second, as a directory" \
-	wait_for 1 reported_once newdir directory
+check "a new directory is reported by its event, as a directory" \
+	wait_for 10 reported_once newdir directory
 foreign_count=$((foreign_count + 2))
 others_count=$((others_count + 2))
 
