@@ -27,6 +27,7 @@ main(void)
 		dynbuf_suite,
 		pkt_suite,
 		csv_suite,
+		dnsname_suite,
 		spool_suite,
 		opt_suite,
 		chars_suite,

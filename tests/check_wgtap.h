@@ -23,6 +23,7 @@ Suite *log_suite(void);
 Suite *dynbuf_suite(void);
 Suite *pkt_suite(void);
 Suite *csv_suite(void);
+Suite *dnsname_suite(void);
 Suite *spool_suite(void);
 Suite *capture_suite(void);
 Suite *options_suite(void);
