@@ -432,7 +432,7 @@ plausible(const char *line, size_t len)
 
 	ck_assert_ptr_nonnull(b);
 	memcpy(b, line, len);
-	r = csv_row_plausible(b, len);
+	r = csv_row_plausible(b, len, CSV_V1);
 	free(b);
 	return r;
 }
@@ -499,7 +499,7 @@ END_TEST
 START_TEST(test_csv_row_plausible_empty)
 {
 	ck_assert_int_eq(plausible("", 0), 0);
-	ck_assert_int_eq(csv_row_plausible("1,2,3,4,5,6,7,8", 0), 0);
+	ck_assert_int_eq(csv_row_plausible("1,2,3,4,5,6,7,8", 0, CSV_V1), 0);
 }
 END_TEST
 

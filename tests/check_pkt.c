@@ -2165,7 +2165,7 @@ row_shape_ok(const struct res *r)
 		if (r->line[i] == ',')
 			commas++;
 	}
-	return commas == 7 && csv_row_plausible(r->line, r->n - 1);
+	return commas == 7 && csv_row_plausible(r->line, r->n - 1, CSV_V1);
 }
 
 START_TEST(test_pkt_parse_random)

@@ -27,6 +27,7 @@
 #include <stdint.h>
 #include <zlib.h>
 
+#include "csv.h"
 #include "pkt.h"
 #include "spool.h"
 
@@ -38,6 +39,7 @@ struct segment_cfg {
 	bool		gzip;		/* else plain CSV */
 	int		level;		/* zlib level, 1..9 */
 	uint64_t	cap_bytes;	/* spool cap, 0 = none */
+	enum csv_format	format;		/* CSV_V1 (also when 0) or CSV_V2 */
 	/* bytes used in the spool by everything but the open segment */
 	const uint64_t	*spool_used;
 };
