@@ -34,6 +34,7 @@ main(void)
 		wgtap_suite,
 		/* wgtap-capture/ */
 		capture_suite,
+		attrib_suite,
 		options_suite,
 		source_suite,
 		segment_suite,

@@ -26,6 +26,7 @@ Suite *csv_suite(void);
 Suite *dnsname_suite(void);
 Suite *spool_suite(void);
 Suite *capture_suite(void);
+Suite *attrib_suite(void);
 Suite *options_suite(void);
 Suite *source_suite(void);
 Suite *segment_suite(void);
