@@ -8,7 +8,9 @@
 # dot, a comma, a quote, a backslash, a space, a byte 0xff) and of their
 # answers are the exact presentation text, type and rcode, and agree with
 # tshark's dns.qry.name, dns.qry.type and dns.flags.rcode on a witness
-# capture of the same interface. Needs root.
+# capture of the same interface. Offline, -r --format v2 of a LINUX_SLL2
+# capture of the same traffic (tcpdump on "any") gives the same rows, and
+# of a RAW capture the same rows with the direction empty. Needs root.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/common.sh"
@@ -52,12 +54,18 @@ done
 WGT_BG_LOG=$T/witness.log wgt_bg "$WGT_NS_A" tcpdump -i "$WGT_IF_A" -n -U \
 	-B 16384 --time-stamp-precision=nano -w "$T/witness.pcap" >/dev/null
 witness=$WGT_LAST_PID
+ifindex=$(ns_a cat "/sys/class/net/$WGT_IF_A/ifindex")
+WGT_BG_LOG=$T/witness-any.log wgt_bg "$WGT_NS_A" tcpdump -i any -y LINUX_SLL2 \
+	-n -U -B 16384 --time-stamp-precision=nano -w "$T/any.pcap" \
+	"ifindex $ifindex" >/dev/null
+witness_any=$WGT_LAST_PID
 WGT_BG_LOG=$T/capture.log wgt_bg "$WGT_NS_A" "$WGTAP_CAPTURE" --format v2 \
 	--iface "$WGT_IF_A" --spool-dir "$spool" -t 1h >/dev/null
 cap=$WGT_LAST_PID
 log_has "$T/capture.log" "capturing on $WGT_IF_A through any" 30 ||
 	not_ok "capture started"
 log_has "$T/witness.log" "listening on" 30 || not_ok "witness started"
+log_has "$T/witness-any.log" "listening on" 30 || not_ok "witness on any started"
 check "link type LINUX_SLL2 reported" grep -q "link type LINUX_SLL2" "$T/capture.log"
 
 # Traffic, each kind with sizes of its own.
@@ -98,12 +106,20 @@ capture_has_end() {
 	spool_rows "$spool" |
 		grep "^$WGT_A4,7999,$WGT_B4,[0-9]*,UDP,928," >/dev/null
 }
+witness_any_has_end() {
+	tcpdump -r "$T/any.pcap" -n "src host $WGT_A4 and src port 7999" \
+		2>/dev/null | grep "UDP, length 900$" >/dev/null
+}
 check "the witness holds the marker's echo" wait_for 30 witness_has_end
+check "the witness on any holds the marker's echo" wait_for 30 witness_any_has_end
 check "wgtap-capture holds the marker's echo" wait_for 30 capture_has_end
 stop_pid "$cap" 30
 eq "exit status after SIGTERM" "$?" 0
 stop_pid "$witness" 30 INT
+stop_pid "$witness_any" 30 INT
 check "the witness lost no packet" grep -q '^0 packets dropped by kernel' "$T/witness.log"
+check "the witness on any lost no packet" grep -q '^0 packets dropped by kernel' \
+	"$T/witness-any.log"
 
 for seg in $(seg_names "$spool"); do
 	eq "$seg: v2 header" "$(zcat "$spool/$seg" | head -1)" \
@@ -209,4 +225,22 @@ eq "tshark's dns.qry.name, dns.qry.type, dns.flags.rcode agree" \
 	"$(tail -n 1 "$T/compare.txt")" \
 	"compared $(($(wc -l <"$T/questions") * 2)) disagreements 0"
 [ "$T_FAILED" = 0 ] || head -20 "$T/compare.txt"
+
+# Offline: the LINUX_SLL2 file gives the live rows (its size counts the
+# 20-byte header, as SPEC's pcap length does); the RAW file the same rows
+# without a direction.
+convert() { # FILE DIR
+	mkdir -m 0750 "$2" && "$WGTAP_CAPTURE" -r "$1" --format v2 -i wgx \
+		--spool-dir "$2" -t 1h 2>>"$T/convert.log" && seg_rows "$2"
+}
+upto() { awk -F, -v end="${end_ns:-0}" '$7 <= end' ; }
+convert "$T/any.pcap" "$T/off-any" | upto >"$T/off-any.csv" || not_ok "convert any.pcap"
+convert "$T/witness.pcap" "$T/off-raw" | upto >"$T/off-raw.csv" || not_ok "convert witness.pcap"
+eq "-r of the LINUX_SLL2 file: the live rows" \
+	"$(awk -F, -v OFS=, '{$6 -= 20; print}' "$T/off-any.csv" | sort | md5sum)" \
+	"$(sort "$T/mine.csv" | md5sum)"
+eq "-r of the RAW file: the live rows, direction empty" \
+	"$(sort "$T/off-raw.csv" | md5sum)" \
+	"$(awk -F, -v OFS=, '{$10 = ""; print}' "$T/mine.csv" | sort | md5sum)"
+eq "rows of the RAW file" "$(wc -l <"$T/off-raw.csv")" "$(wc -l <"$T/mine.csv")"
 finish
