@@ -8,7 +8,9 @@
 # mode with an ifindex filter; tcpdump -w /dev/null), drive the tunnel for
 # BENCH_SECONDS (default 20) and report: packets/s through the tunnel
 # (the interface's own counters), what the capturer saw and dropped, its
-# CPU share (user+system seconds / wall seconds) and its peak RSS.
+# CPU share (user+system seconds / wall seconds), its CPU time per packet
+# seen (microseconds; comparable across capturers whatever rate the
+# tunnel reached in a run) and its peak RSS.
 # Runs alternate wgtap / wgtap-v2 / tcpdump, RUNS times each (default 3);
 # medians.
 # Needs root.
@@ -33,7 +35,7 @@ hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 tun_pkts() { wgt_if_counters "$WGT_NS_A" "$WGT_IF_A" | awk '{print $1 + $2}'; }
 HZ=$(getconf CLK_TCK)
 
-# one LOAD TOOL: prints "pps_tunnel seen dropped cpu_share rss_mb"
+# one LOAD TOOL: prints "pps_tunnel seen dropped cpu_share rss_mb us_per_pkt"
 one() {
 	local load=$1 tool=$2 pid spool=$T/spool c0 c1 p0 p1 t0 t1 seen drop rss
 	rm -rf "$spool"; mkdir "$spool"
@@ -74,13 +76,14 @@ one() {
 	awk -v p=$((p1 - p0)) -v c=$((c1 - c0)) -v hz="$HZ" -v t0="$t0" -v t1="$t1" \
 		-v seen="${seen:-0}" -v drop="${drop:-0}" -v rss="$rss" 'BEGIN {
 		w = (t1 - t0) / 1e9;
-		printf "%.0f %d %d %.3f %.1f\n", p / w, seen, drop, c / hz / w, rss / 1024 }'
+		printf "%.0f %d %d %.3f %.1f %.3f\n", p / w, seen, drop, c / hz / w,
+			rss / 1024, seen ? c / hz / seen * 1e6 : 0 }'
 }
 
 median_col() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 echo "## tunnel: ${SECS}s per run, $RUNS runs each, $(nproc) cores, $(date -u +%F)"
-echo "load tool tunnel_pps_median seen_median dropped_max cpu_share_median peak_rss_MB_median"
+echo "load tool tunnel_pps_median seen_median dropped_max cpu_share_median peak_rss_MB_median cpu_us_per_packet_median"
 for load in tcp udp64; do
 	: >"$T/r.wgtap"; : >"$T/r.wgtap-v2"; : >"$T/r.tcpdump"
 	for ((r = 0; r < RUNS; r++)); do
@@ -90,11 +93,12 @@ for load in tcp udp64; do
 	done
 	for tool in wgtap wgtap-v2 tcpdump; do
 		f=$T/r.$tool
-		printf '%s %s %s %s %s %s %s\n' "$load" "$tool" \
+		printf '%s %s %s %s %s %s %s %s\n' "$load" "$tool" \
 			"$(cut -d' ' -f1 "$f" | median_col)" \
 			"$(cut -d' ' -f2 "$f" | median_col)" \
 			"$(cut -d' ' -f3 "$f" | sort -g | tail -1)" \
 			"$(cut -d' ' -f4 "$f" | median_col)" \
-			"$(cut -d' ' -f5 "$f" | median_col)"
+			"$(cut -d' ' -f5 "$f" | median_col)" \
+			"$(cut -d' ' -f6 "$f" | median_col)"
 	done
 done
