@@ -5,7 +5,9 @@
 # (tests/tshark_compare.py). Inputs: the crafted fixtures of tests/data/pcap
 # (disagreements allowed only in the classes of tests/TSHARK.md) and a
 # capture made now by bench/mkpcap.py (20000 packets, default seed), where
-# every field of every row must agree.
+# every field of every row must agree. Each once more in format v2, which
+# adds the direction and the DNS question; in v2 also a LINUX_SLL2 capture
+# of DNS questions with awkward names (tests/tools/mkfleet.py), strictly.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=${WGTAP_TOP:-$(dirname "$here")}
@@ -26,7 +28,7 @@ convert() {
 	rm -rf "$spool"
 	mkdir "$spool"
 	"$cap" -r "$1" --iface t0 --spool-dir "$spool" --compress none \
-	    2>"$tmp/err"
+	    --format "${FORMAT:-v1}" 2>"$tmp/err"
 	if ! ls "$spool"/*.csv >/dev/null 2>&1; then
 		echo "FAIL: $1: no segment ($(cat "$tmp/err"))"
 		fails=$((fails + 1))
@@ -58,6 +60,29 @@ python3 "$top/bench/mkpcap.py" -q "$tmp/mk.pcap" 20000 ||
 convert "$tmp/mk.pcap" "$tmp/mk.csv"
 python3 "$here/tshark_compare.py" --strict "$tmp/mk.pcap" "$tmp/mk.csv" ||
     { echo "FAIL: mkpcap capture"; fails=$((fails + 1)); }
+
+# Format v2: the fixtures and the mkpcap capture again, and mkfleet's.
+args=()
+n=0
+for f in "$data"/*.pcap "$data"/*.pcapng; do
+	[ -f "${f%.*}.csv" ] || continue
+	case $(basename "$f") in
+	cut-record.pcap | bad-time.pcap | ng-bad-time.pcapng) continue ;;
+	esac
+	n=$((n + 1))
+	FORMAT=v2 convert "$f" "$tmp/v2rows$n.csv"
+	args+=("$f" "$tmp/v2rows$n.csv")
+done
+python3 "$here/tshark_compare.py" "${args[@]}" ||
+    { echo "FAIL: fixtures, v2"; fails=$((fails + 1)); }
+FORMAT=v2 convert "$tmp/mk.pcap" "$tmp/mk2.csv"
+python3 "$here/tshark_compare.py" --strict "$tmp/mk.pcap" "$tmp/mk2.csv" ||
+    { echo "FAIL: mkpcap capture, v2"; fails=$((fails + 1)); }
+python3 "$here/tools/mkfleet.py" "$tmp/fleet.pcap" "$tmp/fleet.truth" 7 \
+    1767347760 300 || { echo "FAIL: mkfleet.py"; exit 1; }
+FORMAT=v2 convert "$tmp/fleet.pcap" "$tmp/fleet.csv"
+python3 "$here/tshark_compare.py" --strict "$tmp/fleet.pcap" "$tmp/fleet.csv" ||
+    { echo "FAIL: mkfleet capture, v2"; fails=$((fails + 1)); }
 
 echo "t-tshark: $fails failed"
 [ $fails -eq 0 ]

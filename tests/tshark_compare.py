@@ -26,6 +26,17 @@ frame is dissected on its own, as wgtap sees it. Per frame:
              prefix, prefix-length bytes)
 A frame gives a tshark row when both outer addresses were dissected.
 Frames and wgtap rows are paired in order by timestamp and size.
+
+Rows of format v2 (thirteen fields) are compared on four more columns:
+  direction  sll.pkttype (LINUX_SLL or LINUX_SLL2): 0-3 "in", 4 "out";
+             empty for other link types
+  dns_qname  where tshark has the whole message (as for dns): the first
+             dns.qry.name, against wgtap's name with its RFC 1035 escapes
+             undone (tshark prints a label's bytes as they are, a byte
+             that is not UTF-8 as U+FFFD, the root as "<Root>")
+  dns_qtype  dns.qry.type, against the number behind wgtap's mnemonic
+  dns_rcode  dns.flags.rcode when dns.flags.response is set, else empty
+(The peer column is not compared: tshark knows no peers.)
 """
 
 import base64
@@ -45,6 +56,8 @@ FIELDS = [
     "tcp.srcport", "tcp.dstport", "udp.srcport", "udp.dstport",
     "sctp.srcport", "sctp.dstport", "dccp.srcport", "dccp.dstport",
     "udp.length", "udp.payload", "tcp.payload",
+    "sll.pkttype", "dns.qry.name", "dns.qry.type", "dns.flags.response",
+    "dns.flags.rcode",
 ]
 EXT = {0: "ipv6.hopopts.nxt", 43: "ipv6.routing.nxt", 44: "ipv6.fraghdr.nxt",
        60: "ipv6.dstopts.nxt"}
@@ -54,6 +67,49 @@ PORT_FIELDS = {"tcp": "tcp", "udp": "udp", "udplite": "udp", "sctp": "sctp",
 NAMES = {6: "TCP", 17: "UDP", 1: "ICMP", 58: "ICMPv6", 2: "IGMP", 47: "GRE",
          50: "ESP", 51: "AH", 132: "SCTP", 136: "UDPLite", 33: "DCCP"}
 COLUMNS = ["src", "sport", "dst", "dport", "proto", "size", "ts", "dns"]
+COLUMNS_V2 = ["direction", "qname", "qtype", "rcode"]
+# The DNS types and rcodes behind wgtap's mnemonics (IANA registry).
+QTYPES = {"A": 1, "NS": 2, "CNAME": 5, "SOA": 6, "PTR": 12, "HINFO": 13,
+          "MX": 15, "TXT": 16, "AAAA": 28, "SRV": 33, "NAPTR": 35, "DS": 43,
+          "RRSIG": 46, "NSEC": 47, "DNSKEY": 48, "TLSA": 52, "SVCB": 64,
+          "HTTPS": 65, "ANY": 255, "CAA": 257}
+RCODES = {"NOERROR": 0, "FORMERR": 1, "SERVFAIL": 2, "NXDOMAIN": 3,
+          "NOTIMP": 4, "REFUSED": 5, "YXDOMAIN": 6, "YXRRSET": 7,
+          "NXRRSET": 8, "NOTAUTH": 9, "NOTZONE": 10, "DSOTYPENI": 11}
+
+
+def unescape(name):
+    """wgtap's presentation name back to the text tshark prints."""
+    if name == ".":
+        return "<Root>"
+    raw, i = b"", 0
+    while i < len(name):
+        if name[i] == "\\" and name[i + 1:i + 4].isdigit():
+            raw += bytes([int(name[i + 1:i + 4])])
+            i += 4
+        elif name[i] == "\\":
+            raw += name[i + 1].encode()
+            i += 2
+        else:
+            raw += name[i].encode()
+            i += 1
+    return raw.decode("utf-8", "replace")
+
+
+def v2_values(c):
+    """The v2 columns of a wgtap row, in tshark's terms."""
+    qtype = None
+    if c[11].startswith("TYPE") and c[11][4:].isdigit():
+        qtype = int(c[11][4:])
+    elif c[11]:
+        qtype = QTYPES.get(c[11], c[11])
+    rcode = None
+    if c[12].startswith("RCODE") and c[12][5:].isdigit():
+        rcode = int(c[12][5:])
+    elif c[12]:
+        rcode = RCODES.get(c[12], c[12])
+    return {"direction": c[9], "qname": unescape(c[10]) if c[10] else None,
+            "qtype": qtype, "rcode": rcode}
 
 
 def epoch_ns(text):
@@ -176,7 +232,19 @@ def tshark_row(fr):
         msg, whole = captured_message(fr, transport)
         if whole:
             dns = msg
+    ptype = first(fr, "sll.pkttype")
+    direction = ""
+    if ptype is not None and ptype.isdigit():
+        direction = "in" if int(ptype) <= 3 else "out" if int(ptype) == 4 else ""
+    qname = qtype = rcode = None
+    if dns is not None and fr["dns.qry.name"]:
+        qname = fr["dns.qry.name"][0]
+        qtype = int(fr["dns.qry.type"][0]) if fr["dns.qry.type"] else None
+    if dns is not None and first(fr, "dns.flags.response") in ("1", "True"):
+        rcode = int(first(fr, "dns.flags.rcode"))
     return {
+        "direction": direction, "qname": qname, "qtype": qtype,
+        "rcode": rcode,
         "src": src, "dst": dst, "sport": sport, "dport": dport,
         "proto": NAMES.get(proto, str(proto)),
         "size": int(first(fr, "frame.len")),
@@ -198,15 +266,15 @@ def wgtap_rows(path):
             if not line or line.startswith("src,"):
                 continue
             c = line.split(",")
-            if len(c) != 8:
+            if len(c) not in (8, 13):
                 sys.exit("%s: bad row %r" % (path, line))
-            rows.append({
+            rows.append(dict(v2_values(c) if len(c) == 13 else {}, **{
                 "src": c[0], "sport": int(c[1]) if c[1] else None,
                 "dst": c[2], "dport": int(c[3]) if c[3] else None,
                 "proto": c[4], "size": int(c[5]), "ts": int(c[6]),
                 "dns": base64.b64decode(c[7], validate=True) if c[7] else None,
                 "text": line,
-            })
+            }))
     return rows
 
 
@@ -226,6 +294,10 @@ def classify(field, fr, w, t):
     if field in ("sport", "dport") and w["proto"] == "AH" and \
             w[field] is None and t["transport"] == "ah":
         return "ah-not-walked"
+    if field in ("qname", "qtype", "rcode") and t["dns"] is None and \
+            w["dns"] is not None:
+        # no whole, valid message in tshark: the dns field's own class
+        return classify("dns", fr, w, t)
     if field != "dns":
         return None
     if w["dns"] is not None and t["dns"] is None:
@@ -249,7 +321,9 @@ def classify(field, fr, w, t):
 
 def compare(name, frames, rows, strict):
     """Print the summary for one capture; returns the number of failures."""
-    agree = {c: 0 for c in COLUMNS}
+    v2 = bool(rows) and "qname" in rows[0]
+    columns = COLUMNS + (COLUMNS_V2 if v2 else [])
+    agree = {c: 0 for c in columns}
     classes = {}
     bad = []
     byts = {}
@@ -290,7 +364,7 @@ def compare(name, frames, rows, strict):
         paired += 1
         ndns[0] += w["dns"] is not None
         ndns[1] += t["dns"] is not None
-        for c in COLUMNS:
+        for c in columns:
             if w[c] == t[c]:
                 agree[c] += 1
                 continue
@@ -308,7 +382,7 @@ def compare(name, frames, rows, strict):
     print("%s: %d frames, %d wgtap rows, %d paired; DNS in %d wgtap rows, "
           "%d complete in tshark" % (name, len(frames), len(rows), paired,
                                      ndns[0], ndns[1]))
-    print("  agree: " + " ".join("%s=%d" % (c, agree[c]) for c in COLUMNS))
+    print("  agree: " + " ".join("%s=%d" % (c, agree[c]) for c in columns))
     for cls in sorted(classes):
         print("  documented disagreement %s: %d (frames %s)" % (
             cls, len(classes[cls]), " ".join(classes[cls][:8])))
