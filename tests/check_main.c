@@ -31,12 +31,14 @@ main(void)
 		opt_suite,
 		chars_suite,
 		wgtap_suite,
+		notify_suite,
 		/* wgtap-capture/ */
 		capture_suite,
 		options_suite,
 		source_suite,
 		segment_suite,
 		recover_suite,
+		report_suite,
 		/* wgtap-ship/ */
 		sigv4_suite,
 		s3name_suite,
@@ -57,6 +59,7 @@ main(void)
 		creds_suite,
 		renew_suite,
 		preflight_suite,
+		shipstat_suite,
 	};
 	SRunner *sr;
 	size_t i;

@@ -26,13 +26,24 @@
 
 #include "capture.h"
 #include "log.h"
+#include "notify.h"
 #include "options.h"
 #include "recover.h"
+#include "report.h"
 #include "source.h"
 #include "wgtap.h"
 
+#define STATUS_EVERY_NS	5000000000ULL	/* a status line every 5 s */
+
 static volatile sig_atomic_t got_term;
 static volatile sig_atomic_t got_hup;
+
+/* What the loops' turns report to the service manager. */
+struct turns {
+	struct capture		*c;
+	struct notify_dog	 dog;
+	uint64_t		 next_status;	/* monotonic ns */
+};
 
 static void
 on_signal(int sig)
@@ -152,6 +163,51 @@ signals_setup(sigset_t *wait_mask)
 	sigprocmask(SIG_BLOCK, &block, wait_mask);
 }
 
+/* Send the status line now. */
+static void
+send_status(struct capture *c)
+{
+	char line[NOTIFY_STATUS_MAX];
+
+	if (c->cfg.refresh_stats)
+		c->cfg.refresh_stats(c->cfg.ctx, &c->st);
+	report_status(c, line, sizeof(line));
+	notify_status("%s", line);
+}
+
+/*
+ * One turn of the source's loop: the loop is making progress, so feed the
+ * watchdog; and every few seconds, the status line.
+ */
+static void
+on_turn(void *arg)
+{
+	struct turns *t = arg;
+	uint64_t now = wgtap_clock_ns(CLOCK_MONOTONIC);
+
+	notify_dog_pet(&t->dog, now);
+	if (now >= t->next_status) {
+		t->next_status = now + STATUS_EVERY_NS;
+		send_status(t->c);
+	}
+}
+
+/*
+ * Recovery is done and the source is capturing: tell the service manager
+ * (READY=1), and set up the turns that keep it informed.
+ */
+static void
+announce_ready(struct capture *c, struct turns *t, struct source_ctl *ctl)
+{
+	memset(t, 0, sizeof(*t));
+	t->c = c;
+	notify_dog_init(&t->dog);
+	ctl->turn = on_turn;
+	ctl->turn_arg = t;
+	notify_send("READY=1");
+	on_turn(t);
+}
+
 /* Feed the capture from the source until the input ends or a stop. */
 static int
 run(struct source *src, struct capture *c, const struct options *o,
@@ -168,7 +224,8 @@ run(struct source *src, struct capture *c, const struct options *o,
 int
 main(int argc, char **argv)
 {
-	struct source_ctl ctl = { &got_term, &got_hup, NULL };
+	struct source_ctl ctl = { &got_term, &got_hup, NULL, NULL, NULL };
+	struct turns turns;
 	sigset_t wait_mask;
 	struct options o;
 	struct capture c;
@@ -220,7 +277,9 @@ main(int argc, char **argv)
 		goto out;
 	}
 
+	announce_ready(&c, &turns, &ctl);
 	r = run(&src, &c, &o, &ctl);
+	notify_send("STOPPING=1");
 	if (capture_finish(&c, got_term ? "exit" : "end of input") !=
 	    WGTAP_OK)
 		r = WGTAP_ESYS;

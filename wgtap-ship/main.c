@@ -34,15 +34,29 @@
 #include "creds.h"
 #include "daemon.h"
 #include "log.h"
+#include "notify.h"
 #include "pace.h"
 #include "preflight.h"
 #include "s3.h"
 #include "ship.h"
+#include "shipstat.h"
 #include "wgtap.h"
 
 enum exit_code { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
+#define STATUS_EVERY_NS	5000000000ULL	/* a status line every 5 s */
+
 static volatile sig_atomic_t got_term;
+
+/* What the daemon's turns report to the service manager. */
+struct turns {
+	struct shipstat		 stats;
+	struct notify_dog	 dog;
+	bool			 ready_sent;
+	uint64_t		 next_status;	/* monotonic ns */
+};
+
+static struct turns turns;
 
 static void
 on_term(int sig)
@@ -67,6 +81,43 @@ stop_cb(void *arg)
 		return 0;
 	return sigismember(&set, SIGTERM) == 1 ||
 	    sigismember(&set, SIGINT) == 1;
+}
+
+/*
+ * The S3 client's abort callback: a transfer that is still running (curl
+ * calls this at least once a second, and ends a transfer on which no byte
+ * moves for --timeout) feeds the watchdog; then the stop check.
+ */
+static int
+abort_cb(void *arg)
+{
+	notify_dog_pet(&turns.dog, wgtap_clock_ns(CLOCK_MONOTONIC));
+	return stop_cb(arg);
+}
+
+/*
+ * One turn of the daemon's loop: feed the watchdog; READY=1 once the first
+ * scan is done with the inotify watch in place; every few seconds, the
+ * status line.
+ */
+static void
+on_turn(void *arg)
+{
+	struct turns *t = arg;
+	char line[NOTIFY_STATUS_MAX];
+	uint64_t now = wgtap_clock_ns(CLOCK_MONOTONIC);
+
+	notify_dog_pet(&t->dog, now);
+	if (t->stats.ready && !t->ready_sent) {
+		t->ready_sent = true;
+		notify_send("READY=1");
+		t->next_status = 0;
+	}
+	if (now >= t->next_status) {
+		t->next_status = now + STATUS_EVERY_NS;
+		shipstat_status(&t->stats, line, sizeof(line));
+		notify_status("%s", line);
+	}
 }
 
 /*
@@ -132,7 +183,7 @@ client_open(const struct config *cfg, const struct creds *creds,
 	cf.region = cfg->region;
 	cf.ca_file = cfg->ca_file;
 	cf.timeout = cfg->timeout;
-	cf.abort_cb = stop_cb;
+	cf.abort_cb = abort_cb;
 	cf.abort_arg = NULL;
 	r = s3_client_new(&cf, out);
 	if (r == WGTAP_OK)
@@ -152,9 +203,15 @@ static int
 run(const struct config *cfg, struct s3_client *s3, struct creds *creds,
     const sigset_t *waitmask)
 {
-	const struct pace p = { waitmask, stop_cb, NULL };
+	struct pace p = { waitmask, stop_cb, NULL, &turns.stats, NULL, NULL };
 	struct ship_config sc;
 	bool ok;
+
+	notify_dog_init(&turns.dog);
+	if (!cfg->once && cfg->nfiles == 0) {
+		p.turn_cb = on_turn;
+		p.turn_arg = &turns;
+	}
 
 	memset(&sc, 0, sizeof(sc));
 	sc.s3 = s3;
@@ -169,6 +226,7 @@ run(const struct config *cfg, struct s3_client *s3, struct creds *creds,
 		ok = batch_spool(cfg, &sc, &p);
 	else
 		ok = daemon_run(cfg, &sc, &p);
+	notify_send("STOPPING=1");
 	return ok ? EXIT_OK : EXIT_FAIL;
 }
 
