@@ -32,6 +32,7 @@ main(void)
 		chars_suite,
 		wgtap_suite,
 		notify_suite,
+		metrics_suite,
 		/* wgtap-capture/ */
 		capture_suite,
 		options_suite,

@@ -34,6 +34,7 @@ Suite *opt_suite(void);
 Suite *chars_suite(void);
 Suite *wgtap_suite(void);
 Suite *notify_suite(void);
+Suite *metrics_suite(void);
 Suite *sigv4_suite(void);
 Suite *s3name_suite(void);
 Suite *s3err_suite(void);

@@ -26,6 +26,7 @@
 
 #include "capture.h"
 #include "log.h"
+#include "metrics.h"
 #include "notify.h"
 #include "options.h"
 #include "recover.h"
@@ -34,15 +35,20 @@
 #include "wgtap.h"
 
 #define STATUS_EVERY_NS	5000000000ULL	/* a status line every 5 s */
+#define METRICS_EVERY_NS	5000000000ULL	/* the metrics file too */
 
 static volatile sig_atomic_t got_term;
 static volatile sig_atomic_t got_hup;
 
-/* What the loops' turns report to the service manager. */
+/* What the loops' turns report to the service manager and the file. */
 struct turns {
 	struct capture		*c;
+	const struct options	*o;
 	struct notify_dog	 dog;
 	uint64_t		 next_status;	/* monotonic ns */
+	uint64_t		 next_metrics;	/* monotonic ns */
+	double			 start_s;	/* wall clock at start */
+	bool			 metrics_failed;	/* logged once */
 };
 
 static void
@@ -175,9 +181,36 @@ send_status(struct capture *c)
 	notify_status("%s", line);
 }
 
+/* Rewrite --metrics-file (if given); a failure is logged once. */
+static void
+write_metrics(struct turns *t)
+{
+	struct metrics m;
+	char host[256];
+	int r;
+
+	if (!t->o->metrics_file)
+		return;
+	if (t->c->cfg.refresh_stats)
+		t->c->cfg.refresh_stats(t->c->cfg.ctx, &t->c->st);
+	if (gethostname(host, sizeof(host)) == -1)
+		host[0] = '\0';
+	host[sizeof(host) - 1] = '\0';
+	metrics_init(&m);
+	metrics_label(&m, "iface", t->o->iface);
+	metrics_label(&m, "host", host);
+	report_metrics(t->c, t->start_s, &m);
+	r = metrics_write(&m, t->o->metrics_file);
+	metrics_free(&m);
+	if (r != WGTAP_OK && !t->metrics_failed)
+		log_warn("--metrics-file %s: %s (not said again)",
+		    t->o->metrics_file, wgtap_strerror(r));
+	t->metrics_failed = t->metrics_failed || r != WGTAP_OK;
+}
+
 /*
  * One turn of the source's loop: the loop is making progress, so feed the
- * watchdog; and every few seconds, the status line.
+ * watchdog; and every few seconds, the status line and the metrics file.
  */
 static void
 on_turn(void *arg)
@@ -190,6 +223,10 @@ on_turn(void *arg)
 		t->next_status = now + STATUS_EVERY_NS;
 		send_status(t->c);
 	}
+	if (now >= t->next_metrics) {
+		t->next_metrics = now + METRICS_EVERY_NS;
+		write_metrics(t);
+	}
 }
 
 /*
@@ -199,7 +236,6 @@ on_turn(void *arg)
 static void
 announce_ready(struct capture *c, struct turns *t, struct source_ctl *ctl)
 {
-	memset(t, 0, sizeof(*t));
 	t->c = c;
 	notify_dog_init(&t->dog);
 	ctl->turn = on_turn;
@@ -234,6 +270,9 @@ main(int argc, char **argv)
 	bool cap_live = false;
 	int r, status = 1, dirfd = -1;
 
+	memset(&turns, 0, sizeof(turns));
+	turns.start_s = (double)wgtap_clock_ns(CLOCK_REALTIME) / 1e9;
+	turns.o = &o;
 	log_init(OPTIONS_PROG);
 	r = options_parse(argc, argv, &o);
 	if (r != OPTIONS_RUN)
@@ -284,6 +323,7 @@ main(int argc, char **argv)
 	    WGTAP_OK)
 		r = WGTAP_ESYS;
 	status = r == WGTAP_OK ? 0 : 1;
+	write_metrics(&turns);
  out:
 	if (cap_live)
 		capture_free(&c);

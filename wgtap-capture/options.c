@@ -31,7 +31,7 @@
 
 enum {
 	OPT_COMPRESS = 256, OPT_LEVEL, OPT_FILTER, OPT_CAP, OPT_SYNC,
-	OPT_USER, OPT_SNAPLEN, OPT_BUFFER,
+	OPT_USER, OPT_SNAPLEN, OPT_BUFFER, OPT_METRICS,
 };
 
 static const struct option longopts[] = {
@@ -48,6 +48,7 @@ static const struct option longopts[] = {
 	{ "user", required_argument, NULL, OPT_USER },
 	{ "snaplen", required_argument, NULL, OPT_SNAPLEN },
 	{ "buffer-size", required_argument, NULL, OPT_BUFFER },
+	{ "metrics-file", required_argument, NULL, OPT_METRICS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -80,6 +81,8 @@ usage(FILE *f)
 "      --user NAME                drop to this user once the capture is open\n"
 "      --snaplen N                bytes kept per packet (default 65535)\n"
 "      --buffer-size SIZE         kernel capture buffer (default 16M)\n"
+"      --metrics-file PATH        write metrics (Prometheus text format)\n"
+"                                 to PATH every 5 s and at exit\n"
 "  -v, --verbose                  more log lines\n"
 "  -h, --help                     this text\n"
 "  -V, --version                  the version\n"
@@ -186,6 +189,11 @@ take_value(struct options *o, int ch, const char *arg)
 		return true;
 	case OPT_FILTER:
 		o->filter = arg;
+		return true;
+	case OPT_METRICS:
+		if (!*arg)
+			return bad_value("--metrics-file", arg, "empty path");
+		o->metrics_file = arg;
 		return true;
 	case OPT_USER:
 		o->user = arg;

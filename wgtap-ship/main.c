@@ -21,11 +21,13 @@
  * the same check as a callback, stop_cb(), the way the S3 client does.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -34,17 +36,20 @@
 #include "creds.h"
 #include "daemon.h"
 #include "log.h"
+#include "metrics.h"
 #include "notify.h"
 #include "pace.h"
 #include "preflight.h"
 #include "s3.h"
 #include "ship.h"
 #include "shipstat.h"
+#include "spool.h"
 #include "wgtap.h"
 
 enum exit_code { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
 #define STATUS_EVERY_NS	5000000000ULL	/* a status line every 5 s */
+#define METRICS_EVERY_NS	5000000000ULL	/* the metrics file too */
 
 static volatile sig_atomic_t got_term;
 
@@ -54,6 +59,10 @@ struct turns {
 	struct notify_dog	 dog;
 	bool			 ready_sent;
 	uint64_t		 next_status;	/* monotonic ns */
+	uint64_t		 next_metrics;	/* monotonic ns */
+	const struct config	*cfg;
+	double			 start_s;	/* wall clock at start */
+	bool			 metrics_failed;	/* logged once */
 };
 
 static struct turns turns;
@@ -96,9 +105,42 @@ abort_cb(void *arg)
 }
 
 /*
+ * Rewrite --metrics-file (if given), with the spool scanned for the
+ * segments waiting; a failure is logged once.
+ */
+static void
+write_metrics(struct turns *t)
+{
+	const struct config *cfg = t->cfg;
+	struct spool_list list = { NULL, 0, 0 };
+	struct metrics m;
+	bool scanned = false;
+	int r, dirfd;
+
+	if (!cfg || !cfg->metrics_file)
+		return;
+	dirfd = open(cfg->spool_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd != -1) {
+		scanned = spool_scan(dirfd, &list) == WGTAP_OK;
+		close(dirfd);
+	}
+	metrics_init(&m);
+	metrics_label(&m, "host", cfg->host);
+	shipstat_metrics(&t->stats, scanned ? &list : NULL,
+	    (double)wgtap_clock_ns(CLOCK_REALTIME) / 1e9, t->start_s, &m);
+	r = metrics_write(&m, cfg->metrics_file);
+	metrics_free(&m);
+	spool_list_free(&list);
+	if (r != WGTAP_OK && !t->metrics_failed)
+		log_warn("--metrics-file %s: %s (not said again)",
+		    cfg->metrics_file, wgtap_strerror(r));
+	t->metrics_failed = t->metrics_failed || r != WGTAP_OK;
+}
+
+/*
  * One turn of the daemon's loop: feed the watchdog; READY=1 once the first
  * scan is done with the inotify watch in place; every few seconds, the
- * status line.
+ * status line and the metrics file.
  */
 static void
 on_turn(void *arg)
@@ -117,6 +159,10 @@ on_turn(void *arg)
 		t->next_status = now + STATUS_EVERY_NS;
 		shipstat_status(&t->stats, line, sizeof(line));
 		notify_status("%s", line);
+	}
+	if (now >= t->next_metrics) {
+		t->next_metrics = now + METRICS_EVERY_NS;
+		write_metrics(t);
 	}
 }
 
@@ -227,6 +273,7 @@ run(const struct config *cfg, struct s3_client *s3, struct creds *creds,
 	else
 		ok = daemon_run(cfg, &sc, &p);
 	notify_send("STOPPING=1");
+	write_metrics(&turns);
 	return ok ? EXIT_OK : EXIT_FAIL;
 }
 
@@ -239,6 +286,8 @@ main(int argc, char **argv)
 	sigset_t waitmask;
 	int code;
 
+	turns.start_s = (double)wgtap_clock_ns(CLOCK_REALTIME) / 1e9;
+	turns.cfg = &cfg;
 	log_init(CONFIG_PROG);
 	/*
 	 * The secret key may be in our environment and, once read, is in our

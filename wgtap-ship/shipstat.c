@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "shipstat.h"
+#include "wgtap.h"
 
 static const char *
 shipstat_net_name(enum s3_net net)
@@ -144,4 +145,77 @@ shipstat_status(const struct shipstat *s, char *buf, size_t cap)
 		return;
 	snprintf(buf + n, cap - (size_t)n, "last error: %s",
 	    s->last_error[0] ? s->last_error : "none");
+}
+
+/* A family with one sample. */
+static void
+shipstat_one(struct metrics *m, const char *name, const char *type,
+    const char *help, double v)
+{
+	metrics_family(m, name, type, help);
+	metrics_double(m, name, NULL, NULL, v);
+}
+
+/* The segments waiting in the spool as scanned: how many, bytes, oldest. */
+static void
+shipstat_waiting(const struct spool_list *l, double now_s, struct metrics *m)
+{
+	uint64_t n = 0, bytes = 0;
+	double age = 0;
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		const struct spool_entry *e = &l->v[i];
+		double start = (double)e->parsed.start_ns / 1e9;
+
+		if (e->kind != SPOOL_SEGMENT)
+			continue;
+		if (n == 0 || now_s - start > age)
+			age = now_s - start;
+		n++;
+		bytes += e->bytes;
+	}
+	if (age < 0)
+		age = 0;
+	shipstat_one(m, "wgtap_ship_waiting_segments", "gauge",
+	    "Segments in the spool waiting to be shipped.", (double)n);
+	shipstat_one(m, "wgtap_ship_waiting_bytes", "gauge",
+	    "Bytes of the segments waiting in the spool.", (double)bytes);
+	shipstat_one(m, "wgtap_ship_oldest_waiting_segment_age_seconds",
+	    "gauge", "Seconds since the first row of the oldest segment "
+	    "waiting in the spool was captured (0 when none waits).", age);
+}
+
+void
+shipstat_metrics(const struct shipstat *s, const struct spool_list *l,
+    double now_s, double start_s, struct metrics *m)
+{
+	size_t i;
+
+	metrics_family(m, "wgtap_ship_build_info", "gauge",
+	    "Version of wgtap-ship, as the label version; always 1.");
+	metrics_u64(m, "wgtap_ship_build_info", "version", WGTAP_VERSION, 1);
+	shipstat_one(m, "wgtap_ship_start_time_seconds", "gauge",
+	    "When the process started, in Unix seconds.", start_s);
+	metrics_family(m, "wgtap_ship_uploads_total", "counter",
+	    "Segments stored in the bucket.");
+	metrics_u64(m, "wgtap_ship_uploads_total", NULL, NULL, s->uploads);
+	metrics_family(m, "wgtap_ship_uploaded_bytes_total", "counter",
+	    "Bytes of the segments stored in the bucket.");
+	metrics_u64(m, "wgtap_ship_uploaded_bytes_total", NULL, NULL,
+	    s->bytes);
+	metrics_family(m, "wgtap_ship_upload_failures_total", "counter",
+	    "Failed uploads, by reason: the S3 error code, else http_STATUS, "
+	    "else transport_KIND; local for a file that cannot be shipped.");
+	for (i = 0; i < s->nwhy; i++)
+		metrics_u64(m, "wgtap_ship_upload_failures_total", "reason",
+		    s->why[i].reason, s->why[i].n);
+	metrics_family(m, "wgtap_ship_retries_total", "counter",
+	    "Failed uploads that are tried again.");
+	metrics_u64(m, "wgtap_ship_retries_total", NULL, NULL, s->retries);
+	shipstat_one(m, "wgtap_ship_last_success_time_seconds", "gauge",
+	    "When the last upload was stored, in Unix seconds (0: none yet).",
+	    (double)s->last_ok_s);
+	if (l)
+		shipstat_waiting(l, now_s, m);
 }

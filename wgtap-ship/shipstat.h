@@ -4,7 +4,7 @@
  * the books of the uploads (counted by their result, failures by their
  * reason), kept by the run modes through struct pace, and the STATUS=
  * line systemctl status shows (queue length, the last upload, the last
- * error). The metrics file is written from these books (shipmetrics.c).
+ * error), and the metrics for --metrics-file (Prometheus text format).
  * Nothing here prints or reads the clock.
  */
 #ifndef WGTAP_SHIPSTAT_H
@@ -14,9 +14,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "metrics.h"
 #include "outcome.h"
 #include "s3.h"
 #include "ship.h"
+#include "spool.h"
 
 /* Distinct failure reasons counted; later ones count as "other". */
 #define SHIPSTAT_REASONS	16
@@ -65,5 +67,15 @@ void shipstat_record(struct shipstat *s, enum ship_status st,
  * last error: TEXT" (with "none yet" where nothing happened). Cut to cap.
  */
 void shipstat_status(const struct shipstat *s, char *buf, size_t cap);
+
+/*
+ * The shipper's metrics into m, whose common labels are set: uploads,
+ * bytes uploaded, failures by reason, retries, the last success, the
+ * segments and bytes waiting in the spool and the age of the oldest of
+ * them (from the scan l, at wall-clock time now_s; without l, none of
+ * these three), build information and start_s, the process's start time.
+ */
+void shipstat_metrics(const struct shipstat *s, const struct spool_list *l,
+    double now_s, double start_s, struct metrics *m);
 
 #endif
