@@ -244,16 +244,21 @@ announce_ready(struct capture *c, struct turns *t, struct source_ctl *ctl)
 	on_turn(t);
 }
 
-/* Feed the capture from the source until the input ends or a stop. */
+/*
+ * Feed the capture from the source until the input ends or a stop; READY=1
+ * once it has begun.
+ */
 static int
 run(struct source *src, struct capture *c, const struct options *o,
-    const struct source_ctl *ctl)
+    struct source_ctl *ctl, struct turns *t)
 {
+	if (src->live)
+		log_info("capturing on %s (link type %s, %s timestamps) into "
+		    "%s", o->iface, source_dlt_name(src),
+		    src->nano ? "nanosecond" : "microsecond", o->spool_dir);
+	announce_ready(c, t, ctl);
 	if (!src->live)
 		return source_run_file(src, c, ctl);
-	log_info("capturing on %s (link type %s, %s timestamps) into %s",
-	    o->iface, source_dlt_name(src),
-	    src->nano ? "nanosecond" : "microsecond", o->spool_dir);
 	return source_run_live(src, c, ctl);
 }
 
@@ -316,8 +321,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 
-	announce_ready(&c, &turns, &ctl);
-	r = run(&src, &c, &o, &ctl);
+	r = run(&src, &c, &o, &ctl, &turns);
 	notify_send("STOPPING=1");
 	if (capture_finish(&c, got_term ? "exit" : "end of input") !=
 	    WGTAP_OK)
