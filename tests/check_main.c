@@ -32,6 +32,8 @@ main(void)
 		opt_suite,
 		chars_suite,
 		wgtap_suite,
+		notify_suite,
+		metrics_suite,
 		/* wgtap-capture/ */
 		capture_suite,
 		attrib_suite,
@@ -39,6 +41,7 @@ main(void)
 		source_suite,
 		segment_suite,
 		recover_suite,
+		report_suite,
 		/* wgtap-ship/ */
 		sigv4_suite,
 		s3name_suite,
@@ -59,6 +62,7 @@ main(void)
 		creds_suite,
 		renew_suite,
 		preflight_suite,
+		shipstat_suite,
 	};
 	SRunner *sr;
 	size_t i;

@@ -36,7 +36,7 @@ END_TEST
 
 START_TEST(test_pace_wait_readable)
 {
-	const struct pace p = { NULL, NULL, NULL };
+	const struct pace p = { NULL, NULL, NULL, NULL, NULL, NULL };
 	uint64_t t0;
 	int fds[2];
 
@@ -52,7 +52,7 @@ END_TEST
 
 START_TEST(test_pace_wait_timeout)
 {
-	const struct pace p = { NULL, NULL, NULL };
+	const struct pace p = { NULL, NULL, NULL, NULL, NULL, NULL };
 	uint64_t t0;
 	int fds[2];
 
@@ -87,7 +87,7 @@ START_TEST(test_pace_wait_signal)
 {
 	struct sigaction sa, old_sa;
 	sigset_t block, old, waitmask, now;
-	struct pace p = { &waitmask, NULL, NULL };
+	struct pace p = { &waitmask, NULL, NULL, NULL, NULL, NULL };
 	uint64_t t0;
 
 	memset(&sa, 0, sizeof(sa));
@@ -124,8 +124,8 @@ count_cb(void *arg)
 START_TEST(test_pace_stop_callback)
 {
 	int calls = 0;
-	const struct pace none = { NULL, NULL, NULL };
-	const struct pace p = { NULL, count_cb, &calls };
+	const struct pace none = { NULL, NULL, NULL, NULL, NULL, NULL };
+	const struct pace p = { NULL, count_cb, &calls, NULL, NULL, NULL };
 
 	ck_assert(!pace_stop(&none));
 	ck_assert(!pace_stop(&p));

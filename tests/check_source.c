@@ -37,7 +37,7 @@ static struct capture_stats last_st;
 static uint64_t last_reads;
 /* convert(): set term_flag between the open and the run. */
 static bool term_before_run;
-static const struct source_ctl ctl = { &term_flag, &hup_flag, NULL };
+static const struct source_ctl ctl = { &term_flag, &hup_flag, NULL, NULL, NULL };
 
 static const char *
 fixture(const char *name)

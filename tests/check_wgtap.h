@@ -31,9 +31,12 @@ Suite *options_suite(void);
 Suite *source_suite(void);
 Suite *segment_suite(void);
 Suite *recover_suite(void);
+Suite *report_suite(void);
 Suite *opt_suite(void);
 Suite *chars_suite(void);
 Suite *wgtap_suite(void);
+Suite *notify_suite(void);
+Suite *metrics_suite(void);
 Suite *sigv4_suite(void);
 Suite *s3name_suite(void);
 Suite *s3err_suite(void);
@@ -53,6 +56,7 @@ Suite *imds_suite(void);
 Suite *creds_suite(void);
 Suite *renew_suite(void);
 Suite *preflight_suite(void);
+Suite *shipstat_suite(void);
 
 /* Directory of test fixtures (tests/data), from WGTAP_TESTDATA or ".". */
 const char *check_datadir(void);

@@ -235,7 +235,7 @@ daemon_start() {
 	env -i PATH="$PATH" HOME="$T/home" ASAN_OPTIONS="${ASAN_OPTIONS:-}" \
 		UBSAN_OPTIONS="${UBSAN_OPTIONS:-}" AWS_EC2_METADATA_DISABLED=true \
 		"$@" "$WGTAP_SHIP" "${flags[@]}" --spool-dir "$T/spool" \
-		--backoff-max 1 \
+		--backoff-max 1 --metrics-file "$T/$name.prom" \
 		> >(while IFS= read -r l; do
 			printf '%s %s\n' "$EPOCHREALTIME" "$l"
 		done >>"$T/$name.log") 2>&1 &
@@ -275,6 +275,20 @@ no_secret_in_proc() {
 	ok "$name: no secret in /proc/PID/{$(echo "$@" | tr ' ' ,)}"
 }
 
+# no_secret_in_metrics NAME: the daemon's --metrics-file, once written,
+# holds no key id and no secret.
+no_secret_in_metrics() {
+	local f=$T/$1.prom s
+	wait_for 10 test -s "$f" || { not_ok "$1: no metrics file"; return; }
+	for s in "$K1" "$K2" "$S1" "$S2" wgtapIMDS-period; do
+		if grep -qF -- "$s" "$f"; then
+			not_ok "$1: the metrics file holds a key"
+			return
+		fi
+	done
+	ok "$1: no key in the metrics file"
+}
+
 # uploaded SEG LOG: the daemon logged the upload of SEG.
 uploaded() { grep -q "info: uploaded $1 " "$2"; }
 
@@ -282,6 +296,7 @@ uploaded() { grep -q "info: uploaded $1 " "$2"; }
 ini "$T/cred/aws-credentials" default "$K1" "$S1"
 daemon_start sd CREDENTIALS_DIRECTORY="$T/cred"
 no_secret_in_proc "systemd credential" "$DPID" cmdline environ
+no_secret_in_metrics sd
 daemon_stop sd
 eq "systemd credential: the daemon stops with 0" "$?" 0
 
@@ -289,6 +304,7 @@ eq "systemd credential: the daemon stops with 0" "$?" 0
 ini "$T/rot" default "$K1" "$S1"
 daemon_start rot AWS_SHARED_CREDENTIALS_FILE="$T/rot"
 no_secret_in_proc "credentials file" "$DPID" cmdline environ
+no_secret_in_metrics rot
 n=$((n + 1)); a=$(seg_name "$n"); mkseg "$T/spool" "$a"
 check "rotation: the first segment is shipped" wait_for 20 uploaded "$a" "$T/rot.log"
 eq "rotation: with the first keys" "$(account_of "$a")" 1
@@ -320,6 +336,7 @@ imds_start rotating --key "$K1" "$S1" --key "$K2" "$S2" --period "$PERIOD" \
 daemon_start roll AWS_EC2_METADATA_DISABLED= \
 	AWS_EC2_METADATA_SERVICE_ENDPOINT="$IMDS_URL"
 no_secret_in_proc "instance role" "$DPID" cmdline environ
+no_secret_in_metrics roll
 first=$((n + 1))
 end=$((SECONDS + 5 * PERIOD + 2))
 while [ "$SECONDS" -lt "$end" ]; do

@@ -121,10 +121,15 @@ eq "capture bounding set: CAP_NET_RAW CAP_NET_ADMIN only" \
 	"$(val wgtap-capture@.service CapabilityBoundingSet)" "CAP_NET_RAW CAP_NET_ADMIN"
 eq "capture ambient set: CAP_NET_RAW CAP_NET_ADMIN only" \
 	"$(val wgtap-capture@.service AmbientCapabilities)" "CAP_NET_RAW CAP_NET_ADMIN"
-eq "capture sockets: packet and netlink only" \
-	"$(val wgtap-capture@.service RestrictAddressFamilies)" "AF_PACKET AF_NETLINK"
+eq "capture sockets: packet, netlink and sd_notify only" \
+	"$(val wgtap-capture@.service RestrictAddressFamilies)" "AF_PACKET AF_NETLINK AF_UNIX"
 eq "ship sockets: IP and local only" \
 	"$(val wgtap-ship.service RestrictAddressFamilies)" "AF_UNIX AF_INET AF_INET6"
+for u in wgtap-ship.service wgtap-capture@.service; do
+	eq "$u: Type=notify" "$(val "$u" Type)" notify
+	eq "$u: NotifyAccess=main" "$(val "$u" NotifyAccess)" main
+	eq "$u: WatchdogSec=30s" "$(val "$u" WatchdogSec)" 30s
+done
 for u in wgtap-ship.service wgtap-capture@.service wgtap-backfill.service; do
 	eq "$u: NoNewPrivileges" "$(val "$u" NoNewPrivileges)" yes
 	eq "$u: ProtectSystem=strict" "$(val "$u" ProtectSystem)" strict

@@ -150,6 +150,7 @@ capture_rotate(struct capture *c, const char *why)
 		return r;
 	}
 	c->st.segments++;
+	c->st.bytes += c->seg.written;
 	c->spool_used += c->seg.written;
 	snprintf(what, sizeof(what), "closed %s: %llu rows (%s)", final,
 	    (unsigned long long)rows, why);

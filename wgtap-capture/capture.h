@@ -40,6 +40,7 @@ struct capture_stats {
 	uint64_t	skipped[PKT_NSTATUS];	/* by reason; [PKT_ROW] unused */
 	uint64_t	dropped_full;		/* dropped at the spool cap */
 	uint64_t	segments;		/* published */
+	uint64_t	bytes;			/* in them (file sizes) */
 	/* libpcap's counters, filled in by the live source */
 	uint64_t	pcap_recv, pcap_drop, pcap_ifdrop;
 	bool		have_pcap_stats;

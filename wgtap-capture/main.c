@@ -26,13 +26,30 @@
 
 #include "capture.h"
 #include "log.h"
+#include "metrics.h"
+#include "notify.h"
 #include "options.h"
 #include "recover.h"
+#include "report.h"
 #include "source.h"
 #include "wgtap.h"
 
+#define STATUS_EVERY_NS	5000000000ULL	/* a status line every 5 s */
+#define METRICS_EVERY_NS	5000000000ULL	/* the metrics file too */
+
 static volatile sig_atomic_t got_term;
 static volatile sig_atomic_t got_hup;
+
+/* What the loops' turns report to the service manager and the file. */
+struct turns {
+	struct capture		*c;
+	const struct options	*o;
+	struct notify_dog	 dog;
+	uint64_t		 next_status;	/* monotonic ns */
+	uint64_t		 next_metrics;	/* monotonic ns */
+	double			 start_s;	/* wall clock at start */
+	bool			 metrics_failed;	/* logged once */
+};
 
 static void
 on_signal(int sig)
@@ -153,24 +170,106 @@ signals_setup(sigset_t *wait_mask)
 	sigprocmask(SIG_BLOCK, &block, wait_mask);
 }
 
-/* Feed the capture from the source until the input ends or a stop. */
+/* Send the status line now. */
+static void
+send_status(struct capture *c)
+{
+	char line[NOTIFY_STATUS_MAX];
+
+	if (c->cfg.refresh_stats)
+		c->cfg.refresh_stats(c->cfg.ctx, &c->st);
+	report_status(c, line, sizeof(line));
+	notify_status("%s", line);
+}
+
+/* Rewrite --metrics-file (if given); a failure is logged once. */
+static void
+write_metrics(struct turns *t)
+{
+	struct metrics m;
+	char host[256];
+	int r;
+
+	if (!t->o->metrics_file)
+		return;
+	if (t->c->cfg.refresh_stats)
+		t->c->cfg.refresh_stats(t->c->cfg.ctx, &t->c->st);
+	if (gethostname(host, sizeof(host)) == -1)
+		host[0] = '\0';
+	host[sizeof(host) - 1] = '\0';
+	metrics_init(&m);
+	metrics_label(&m, "iface", t->o->iface);
+	metrics_label(&m, "host", host);
+	report_metrics(t->c, t->start_s, &m);
+	r = metrics_write(&m, t->o->metrics_file);
+	metrics_free(&m);
+	if (r != WGTAP_OK && !t->metrics_failed)
+		log_warn("--metrics-file %s: %s (not said again)",
+		    t->o->metrics_file, wgtap_strerror(r));
+	t->metrics_failed = t->metrics_failed || r != WGTAP_OK;
+}
+
+/*
+ * One turn of the source's loop: the loop is making progress, so feed the
+ * watchdog; and every few seconds, the status line and the metrics file.
+ */
+static void
+on_turn(void *arg)
+{
+	struct turns *t = arg;
+	uint64_t now = wgtap_clock_ns(CLOCK_MONOTONIC);
+
+	notify_dog_pet(&t->dog, now);
+	if (now >= t->next_status) {
+		t->next_status = now + STATUS_EVERY_NS;
+		send_status(t->c);
+	}
+	if (now >= t->next_metrics) {
+		t->next_metrics = now + METRICS_EVERY_NS;
+		write_metrics(t);
+	}
+}
+
+/*
+ * Recovery is done and the source is capturing: tell the service manager
+ * (READY=1), and set up the turns that keep it informed.
+ */
+static void
+announce_ready(struct capture *c, struct turns *t, struct source_ctl *ctl)
+{
+	t->c = c;
+	notify_dog_init(&t->dog);
+	ctl->turn = on_turn;
+	ctl->turn_arg = t;
+	notify_send("READY=1");
+	on_turn(t);
+}
+
+/*
+ * Feed the capture from the source until the input ends or a stop; READY=1
+ * once it has begun.
+ */
 static int
 run(struct source *src, struct capture *c, const struct options *o,
-    const struct source_ctl *ctl)
+    struct source_ctl *ctl, struct turns *t)
 {
+	if (src->live)
+		log_info("capturing on %s%s (link type %s, %s timestamps, "
+		    "format v%d) into %s", o->iface,
+		    src->ifindex ? " through any" : "", source_dlt_name(src),
+		    src->nano ? "nanosecond" : "microsecond", o->format,
+		    o->spool_dir);
+	announce_ready(c, t, ctl);
 	if (!src->live)
 		return source_run_file(src, c, ctl);
-	log_info("capturing on %s%s (link type %s, %s timestamps, format "
-	    "v%d) into %s", o->iface, src->ifindex ? " through any" : "",
-	    source_dlt_name(src), src->nano ? "nanosecond" : "microsecond",
-	    o->format, o->spool_dir);
 	return source_run_live(src, c, ctl);
 }
 
 int
 main(int argc, char **argv)
 {
-	struct source_ctl ctl = { &got_term, &got_hup, NULL };
+	struct source_ctl ctl = { &got_term, &got_hup, NULL, NULL, NULL };
+	struct turns turns;
 	sigset_t wait_mask;
 	struct options o;
 	struct capture c;
@@ -179,6 +278,9 @@ main(int argc, char **argv)
 	bool cap_live = false;
 	int r, status = 1, dirfd = -1;
 
+	memset(&turns, 0, sizeof(turns));
+	turns.start_s = (double)wgtap_clock_ns(CLOCK_REALTIME) / 1e9;
+	turns.o = &o;
 	log_init(OPTIONS_PROG);
 	r = options_parse(argc, argv, &o);
 	if (r != OPTIONS_RUN)
@@ -226,11 +328,13 @@ main(int argc, char **argv)
 		goto out;
 	}
 
-	r = run(&src, &c, &o, &ctl);
+	r = run(&src, &c, &o, &ctl, &turns);
+	notify_send("STOPPING=1");
 	if (capture_finish(&c, got_term ? "exit" : "end of input") !=
 	    WGTAP_OK)
 		r = WGTAP_ESYS;
 	status = r == WGTAP_OK ? 0 : 1;
+	write_metrics(&turns);
  out:
 	if (cap_live)
 		capture_free(&c);

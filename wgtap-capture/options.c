@@ -31,7 +31,7 @@
 
 enum {
 	OPT_COMPRESS = 256, OPT_LEVEL, OPT_FILTER, OPT_CAP, OPT_SYNC,
-	OPT_USER, OPT_SNAPLEN, OPT_BUFFER, OPT_FORMAT,
+	OPT_USER, OPT_SNAPLEN, OPT_BUFFER, OPT_FORMAT, OPT_METRICS,
 };
 
 static const struct option longopts[] = {
@@ -49,6 +49,7 @@ static const struct option longopts[] = {
 	{ "snaplen", required_argument, NULL, OPT_SNAPLEN },
 	{ "buffer-size", required_argument, NULL, OPT_BUFFER },
 	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "metrics-file", required_argument, NULL, OPT_METRICS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -85,6 +86,8 @@ usage(FILE *f)
 "                                 direction, dns_qname, dns_qtype, dns_rcode\n"
 "                                 and captures live through the 'any' device\n"
 "                                 to learn each packet's direction\n"
+"      --metrics-file PATH        write metrics (Prometheus text format)\n"
+"                                 to PATH every 5 s and at exit\n"
 "  -v, --verbose                  more log lines\n"
 "  -h, --help                     this text\n"
 "  -V, --version                  the version\n"
@@ -199,6 +202,11 @@ take_value(struct options *o, int ch, const char *arg)
 		return true;
 	case OPT_FILTER:
 		o->filter = arg;
+		return true;
+	case OPT_METRICS:
+		if (!*arg)
+			return bad_value("--metrics-file", arg, "empty path");
+		o->metrics_file = arg;
 		return true;
 	case OPT_USER:
 		o->user = arg;

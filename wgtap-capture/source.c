@@ -222,6 +222,11 @@ input_duties(struct source *src, uint64_t *wait)
 	if (r != WGTAP_OK)
 		return r;
 	*wait = capture_file_wait_ns(src->cap, mono);
+	if (src->ctl->turn) {
+		src->ctl->turn(src->ctl->turn_arg);
+		if (*wait > NS_PER_S)
+			*wait = NS_PER_S;
+	}
 	return WGTAP_OK;
 }
 
@@ -535,6 +540,8 @@ source_run_live(struct source *src, struct capture *c,
 			    wgtap_clock_ns(CLOCK_MONOTONIC));
 		if (r != WGTAP_OK)
 			break;
+		if (ctl->turn)
+			ctl->turn(ctl->turn_arg);
 	}
 	if (*ctl->term && r == WGTAP_OK) {
 		/* Packets in a ring block not yet handed over: wait it out. */
@@ -595,6 +602,8 @@ file_loop(struct source *src, struct capture *c,
 			r = rotate_on_hup(c, ctl);
 		if (r != WGTAP_OK)
 			return r;
+		if (ctl->turn)
+			ctl->turn(ctl->turn_arg);
 	}
 	return WGTAP_OK;
 }

@@ -32,6 +32,15 @@ struct source_ctl {
 	 * inside a wait and no wake-up is lost.
 	 */
 	const sigset_t		*wait_mask;
+	/*
+	 * Called at every turn of the loops (after each wait of a live
+	 * source, between the packets of a file and in each wait for its
+	 * input), so only while the loop makes progress: the watchdog, the
+	 * status and the metrics file. NULL: none. With it, no wait for the
+	 * input of a file is longer than a second.
+	 */
+	void			(*turn)(void *arg);
+	void			*turn_arg;
 };
 
 struct source {

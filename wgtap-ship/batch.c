@@ -17,6 +17,7 @@
 #include "log.h"
 #include "outcome.h"
 #include "renew.h"
+#include "shipstat.h"
 #include "spool.h"
 #include "wgtap.h"
 
@@ -56,6 +57,8 @@ batch_ship(const struct batch *b, int dirfd, const char *name,
 		t.rnd = pace_random();
 		outcome_decide(st, &rep, &t, &o);
 		outcome_log(&o);
+		shipstat_record(b->pace->stats, st, &rep, &o,
+		    (int64_t)(wgtap_clock_ns(CLOCK_REALTIME) / 1000000000ULL));
 		if (o.next != OUTCOME_RETRY)
 			return o.next;
 		if (st == SHIP_BUSY)

@@ -67,6 +67,8 @@ config_usage(FILE *f)
 "  --timeout SEC             connect timeout; a transfer on which no byte\n"
 "                            moves for SEC seconds is aborted (default %d)\n"
 "  --backoff-max SEC         longest wait between retries (default %d)\n"
+"  --metrics-file PATH       write metrics (Prometheus text format) to PATH\n"
+"                            every 5 s (daemon) and at exit\n"
 "  -v, --verbose             debug lines\n"
 "  -h, --help                this text\n"
 "  -V, --version             the version\n"
@@ -113,7 +115,7 @@ scope_text_ok(const char *s, size_t max)
 
 enum {
 	OPT_SPOOL = 256, OPT_BUCKET, OPT_ENDPOINT, OPT_REGION, OPT_ADDRESSING,
-	OPT_PREFIX, OPT_HOST, OPT_ONCE, OPT_KEEP, OPT_CA, OPT_ATTEMPTS,
+	OPT_METRICS, OPT_PREFIX, OPT_HOST, OPT_ONCE, OPT_KEEP, OPT_CA, OPT_ATTEMPTS,
 	OPT_TIMEOUT, OPT_BACKOFF, OPT_CHECK,
 };
 
@@ -125,6 +127,7 @@ static const struct option long_opts[] = {
 	{ "storage-addressing", required_argument, NULL, OPT_ADDRESSING },
 	{ "key-prefix", required_argument, NULL, OPT_PREFIX },
 	{ "host-label", required_argument, NULL, OPT_HOST },
+	{ "metrics-file", required_argument, NULL, OPT_METRICS },
 	{ "once", no_argument, NULL, OPT_ONCE },
 	{ "check", no_argument, NULL, OPT_CHECK },
 	{ "keep", no_argument, NULL, OPT_KEEP },
@@ -189,6 +192,9 @@ one_flag(struct config *cfg, int c, const char *arg, char **argv)
 		break;
 	case OPT_HOST:
 		cfg->host_label = arg;
+		break;
+	case OPT_METRICS:
+		cfg->metrics_file = arg;
 		break;
 	case OPT_ONCE:
 		cfg->once = true;

@@ -33,6 +33,7 @@ struct config {
 	const char		*key_prefix;	/* as given */
 	const char		*host_label;	/* as given, or NULL */
 	const char		*ca_file;
+	const char		*metrics_file;	/* NULL: none */
 	bool			 once, keep, verbose;
 	bool			 check;		/* --check */
 	unsigned		 max_attempts;

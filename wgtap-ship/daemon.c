@@ -28,12 +28,14 @@
 #include "outcome.h"
 #include "queue.h"
 #include "renew.h"
+#include "shipstat.h"
 #include "spool.h"
 #include "watch.h"
 #include "wgtap.h"
 
 #define RESCAN_MS		(60 * 1000)	/* safety-net full scan */
 #define BUSY_RESCAN_MS		(5 * 1000)	/* after a file was locked */
+#define TURN_MS			1000	/* longest wait with a turn_cb */
 
 /* State of the watching daemon. */
 struct daemon {
@@ -267,6 +269,8 @@ daemon_ship_one(struct daemon *d)
 	t.reported = queue_names_has(&d->unshippable, name);
 	outcome_decide(st, &rep, &t, &o);
 	outcome_log(&o);
+	shipstat_record(d->pace->stats, st, &rep, &o,
+	    (int64_t)(wgtap_clock_ns(CLOCK_REALTIME) / 1000000000ULL));
 	switch (o.next) {
 	case OUTCOME_SHIPPED:
 		d->failures = 0;
@@ -349,6 +353,8 @@ daemon_turn(struct daemon *d)
 		if (!daemon_open_or_log(d) || daemon_scan(d) != WGTAP_OK)
 			return false;
 		daemon_close(d);
+		if (d->pace->stats)
+			d->pace->stats->ready = true;	/* watching, scanned */
 	}
 	if (d->pending.n > 0 && now >= d->next_try) {
 		if (!daemon_open_or_log(d))
@@ -360,6 +366,13 @@ daemon_turn(struct daemon *d)
 		wait = d->next_scan - now;
 		if (d->pending.n > 0 && d->next_try - now < wait)
 			wait = d->next_try - now;
+	}
+	if (d->pace->stats)
+		d->pace->stats->queued = d->pending.n;
+	if (d->pace->turn_cb) {
+		d->pace->turn_cb(d->pace->turn_arg);
+		if (wait > TURN_MS)
+			wait = TURN_MS;
 	}
 	ready = pace_wait(d->pace, d->watch.fd, wait);
 	if (ready == -1) {

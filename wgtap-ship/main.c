@@ -21,11 +21,13 @@
  * the same check as a callback, stop_cb(), the way the S3 client does.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -34,15 +36,36 @@
 #include "creds.h"
 #include "daemon.h"
 #include "log.h"
+#include "metrics.h"
+#include "notify.h"
 #include "pace.h"
 #include "preflight.h"
 #include "s3.h"
 #include "ship.h"
+#include "shipstat.h"
+#include "spool.h"
 #include "wgtap.h"
 
 enum exit_code { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
+#define STATUS_EVERY_NS	5000000000ULL	/* a status line every 5 s */
+#define METRICS_EVERY_NS	5000000000ULL	/* the metrics file too */
+
 static volatile sig_atomic_t got_term;
+
+/* What the daemon's turns report to the service manager. */
+struct turns {
+	struct shipstat		 stats;
+	struct notify_dog	 dog;
+	bool			 ready_sent;
+	uint64_t		 next_status;	/* monotonic ns */
+	uint64_t		 next_metrics;	/* monotonic ns */
+	const struct config	*cfg;
+	double			 start_s;	/* wall clock at start */
+	bool			 metrics_failed;	/* logged once */
+};
+
+static struct turns turns;
 
 static void
 on_term(int sig)
@@ -67,6 +90,80 @@ stop_cb(void *arg)
 		return 0;
 	return sigismember(&set, SIGTERM) == 1 ||
 	    sigismember(&set, SIGINT) == 1;
+}
+
+/*
+ * The S3 client's abort callback: a transfer that is still running (curl
+ * calls this at least once a second, and ends a transfer on which no byte
+ * moves for --timeout) feeds the watchdog; then the stop check.
+ */
+static int
+abort_cb(void *arg)
+{
+	notify_dog_pet(&turns.dog, wgtap_clock_ns(CLOCK_MONOTONIC));
+	return stop_cb(arg);
+}
+
+/*
+ * Rewrite --metrics-file (if given), with the spool scanned for the
+ * segments waiting; a failure is logged once.
+ */
+static void
+write_metrics(struct turns *t)
+{
+	const struct config *cfg = t->cfg;
+	struct spool_list list = { NULL, 0, 0 };
+	struct metrics m;
+	bool scanned = false;
+	int r, dirfd;
+
+	if (!cfg || !cfg->metrics_file)
+		return;
+	dirfd = open(cfg->spool_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd != -1) {
+		scanned = spool_scan(dirfd, &list) == WGTAP_OK;
+		close(dirfd);
+	}
+	metrics_init(&m);
+	metrics_label(&m, "host", cfg->host);
+	shipstat_metrics(&t->stats, scanned ? &list : NULL,
+	    (double)wgtap_clock_ns(CLOCK_REALTIME) / 1e9, t->start_s, &m);
+	r = metrics_write(&m, cfg->metrics_file);
+	metrics_free(&m);
+	spool_list_free(&list);
+	if (r != WGTAP_OK && !t->metrics_failed)
+		log_warn("--metrics-file %s: %s (not said again)",
+		    cfg->metrics_file, wgtap_strerror(r));
+	t->metrics_failed = t->metrics_failed || r != WGTAP_OK;
+}
+
+/*
+ * One turn of the daemon's loop: feed the watchdog; READY=1 once the first
+ * scan is done with the inotify watch in place; every few seconds, the
+ * status line and the metrics file.
+ */
+static void
+on_turn(void *arg)
+{
+	struct turns *t = arg;
+	char line[NOTIFY_STATUS_MAX];
+	uint64_t now = wgtap_clock_ns(CLOCK_MONOTONIC);
+
+	notify_dog_pet(&t->dog, now);
+	if (t->stats.ready && !t->ready_sent) {
+		t->ready_sent = true;
+		notify_send("READY=1");
+		t->next_status = 0;
+	}
+	if (now >= t->next_status) {
+		t->next_status = now + STATUS_EVERY_NS;
+		shipstat_status(&t->stats, line, sizeof(line));
+		notify_status("%s", line);
+	}
+	if (now >= t->next_metrics) {
+		t->next_metrics = now + METRICS_EVERY_NS;
+		write_metrics(t);
+	}
 }
 
 /*
@@ -132,7 +229,7 @@ client_open(const struct config *cfg, const struct creds *creds,
 	cf.region = cfg->region;
 	cf.ca_file = cfg->ca_file;
 	cf.timeout = cfg->timeout;
-	cf.abort_cb = stop_cb;
+	cf.abort_cb = abort_cb;
 	cf.abort_arg = NULL;
 	r = s3_client_new(&cf, out);
 	if (r == WGTAP_OK)
@@ -152,9 +249,15 @@ static int
 run(const struct config *cfg, struct s3_client *s3, struct creds *creds,
     const sigset_t *waitmask)
 {
-	const struct pace p = { waitmask, stop_cb, NULL };
+	struct pace p = { waitmask, stop_cb, NULL, &turns.stats, NULL, NULL };
 	struct ship_config sc;
 	bool ok;
+
+	notify_dog_init(&turns.dog);
+	if (!cfg->once && cfg->nfiles == 0) {
+		p.turn_cb = on_turn;
+		p.turn_arg = &turns;
+	}
 
 	memset(&sc, 0, sizeof(sc));
 	sc.s3 = s3;
@@ -169,6 +272,8 @@ run(const struct config *cfg, struct s3_client *s3, struct creds *creds,
 		ok = batch_spool(cfg, &sc, &p);
 	else
 		ok = daemon_run(cfg, &sc, &p);
+	notify_send("STOPPING=1");
+	write_metrics(&turns);
 	return ok ? EXIT_OK : EXIT_FAIL;
 }
 
@@ -181,6 +286,8 @@ main(int argc, char **argv)
 	sigset_t waitmask;
 	int code;
 
+	turns.start_s = (double)wgtap_clock_ns(CLOCK_REALTIME) / 1e9;
+	turns.cfg = &cfg;
 	log_init(CONFIG_PROG);
 	/*
 	 * The secret key may be in our environment and, once read, is in our

@@ -14,10 +14,22 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct shipstat;
+
 struct pace {
 	const sigset_t	*waitmask;	/* mask while waiting; NULL: as is */
 	int		(*stop_cb)(void *arg);	/* non-zero: stop now */
 	void		*stop_arg;
+	/*
+	 * The books the modes keep (shipstat.h); NULL: none. And the
+	 * daemon's turn callback, called once per turn of its loop (so
+	 * only while the loop makes progress: the watchdog, the status
+	 * line, the metrics file); with it, no wait of the daemon is longer
+	 * than a second. NULL: none.
+	 */
+	struct shipstat	*stats;
+	void		(*turn_cb)(void *arg);
+	void		*turn_arg;
 };
 
 /* Milliseconds on the monotonic clock. */
