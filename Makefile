@@ -37,8 +37,8 @@ CAPTURE_BIN := wgtap-capture/wgtap-capture
 SHIP_BIN := wgtap-ship/wgtap-ship
 endif
 
-CAPTURE_PKGS := libpcap zlib
-SHIP_PKGS := libcurl openssl zlib
+CAPTURE_PKGS := libpcap zlib libzstd
+SHIP_PKGS := libcurl openssl zlib libzstd
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(CAPTURE_PKGS) $(SHIP_PKGS) 2>/dev/null)
 CAPTURE_LIBS := $(shell $(PKG_CONFIG) --libs $(CAPTURE_PKGS) 2>/dev/null)
 SHIP_LIBS := $(shell $(PKG_CONFIG) --libs $(SHIP_PKGS) 2>/dev/null)

@@ -119,6 +119,8 @@ make_capture_cfg(const struct options *o, struct source *src, int dirfd,
 	cfg->seg.dirfd = dirfd;
 	cfg->seg.gzip = o->gzip;
 	cfg->seg.level = (int)o->level;
+	cfg->seg.zstd = o->zstd;
+	cfg->seg.zstd_level = (int)o->zstd_level;
 	cfg->seg.cap_bytes = o->cap;
 	if (src->live) {
 		cfg->refresh_stats = source_stats;

@@ -27,7 +27,11 @@ struct options {
 	uint64_t	 snaplen;
 	uint64_t	 buffer;
 	uint64_t	 level;		/* zlib level, 1..9 */
-	bool		 gzip;
+	uint64_t	 zstd_level;	/* zstd level, 1..19 */
+	uint64_t	 any_level;	/* --level, for the chosen codec */
+	const char	*any_level_arg;	/* --level as given; NULL: none */
+	bool		 gzip;		/* gzip, unless zstd */
+	bool		 zstd;
 	bool		 verbose;
 };
 

@@ -2,12 +2,14 @@
 /*
  * Segment writer: temporary file, streaming zlib, sync points, publish.
  *
- * Rows are formatted into `in`; a full `in` goes through deflate into
- * `out` (for plain CSV, `in` is written directly); a full `out` is
- * written to the file. A sync (SPEC: at --sync-interval) is a
+ * Rows are formatted into `in`; a full `in` goes through deflate (or
+ * zstd) into `out` (for plain CSV, `in` is written directly); a full
+ * `out` is written to the file. A sync (SPEC: at --sync-interval) is a
  * Z_SYNC_FLUSH, which ends the compressed data on a byte boundary so a
- * reader can inflate every row up to it, then fdatasync(). The gzip
- * trailer is written only at close; recovery copes with its absence.
+ * reader can inflate every row up to it (for zstd, ZSTD_e_flush, which
+ * ends a block, so a reader decodes every row up to it), then
+ * fdatasync(). The gzip trailer (the zstd frame's last block and
+ * checksum) is written only at close; recovery copes with its absence.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -199,12 +201,59 @@ flush_out(struct segment *s)
  * error, `in` holds what deflate has not taken yet and `out` what was not
  * written, so that a later call goes on where this one stopped.
  */
+/* The zstd directive for a zlib flush mode. */
+static ZSTD_EndDirective
+zstd_mode(int flush)
+{
+	if (flush == Z_FINISH)
+		return ZSTD_e_end;
+	return flush == Z_SYNC_FLUSH ? ZSTD_e_flush : ZSTD_e_continue;
+}
+
+/* drain_in() for zstd: the same contract. */
+static int
+drain_in_zstd(struct segment *s, int flush)
+{
+	ZSTD_EndDirective mode = zstd_mode(flush);
+	ZSTD_inBuffer ib = { s->in, s->in_len, 0 };
+	ZSTD_outBuffer ob;
+	size_t left;
+	int r = WGTAP_OK;
+
+	for (;;) {
+		ob.dst = s->out;
+		ob.size = OUT_CAP;
+		ob.pos = s->out_len;
+		left = ZSTD_compressStream2(s->zc, &ob, &ib, mode);
+		if (ZSTD_isError(left)) {
+			r = fail(s, WGTAP_EZLIB);
+			break;
+		}
+		s->out_len = ob.pos;
+		if (ob.pos == OUT_CAP) {
+			r = flush_out(s);
+			if (r != WGTAP_OK)
+				break;
+			continue;
+		}
+		/* Room left over: all input taken, and the flush done. */
+		if (ib.pos == ib.size && (mode == ZSTD_e_continue || left == 0))
+			break;
+	}
+	if (ib.pos > 0 && ib.pos < ib.size)
+		memmove(s->in, s->in + ib.pos, ib.size - ib.pos);
+	s->in_len = ib.size - ib.pos;
+	return r;
+}
+
 static int
 drain_in(struct segment *s, int flush)
 {
 	z_stream *zs = &s->zs;
 	int r = WGTAP_OK, zr;
 
+	if (s->zc)
+		return drain_in_zstd(s, flush);
 	if (!s->cfg->gzip)
 		return write_buf(s, s->in, &s->in_len);
 	zs->next_in = (Bytef *)s->in;
@@ -336,6 +385,24 @@ create_locked(int dirfd, const char *name)
 	return fd;
 }
 
+/*
+ * A zstd stream for a new segment: the configured level, a checksum of
+ * the content at the end of the frame.
+ */
+static int
+zstd_start(struct segment *s)
+{
+	s->zc = ZSTD_createCCtx();
+	if (!s->zc)
+		return WGTAP_ENOMEM;
+	if (ZSTD_isError(ZSTD_CCtx_setParameter(s->zc,
+	    ZSTD_c_compressionLevel, s->cfg->zstd_level)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(s->zc, ZSTD_c_checksumFlag,
+	    1)))
+		return WGTAP_EZLIB;
+	return WGTAP_OK;
+}
+
 int
 segment_open(struct segment *s, const struct spool_name *name, bool recovery)
 {
@@ -343,7 +410,8 @@ segment_open(struct segment *s, const struct spool_name *name, bool recovery)
 	int i, r = WGTAP_ESYS;
 
 	s->name = *name;
-	s->name.gzip = cfg->gzip;
+	s->name.zstd = cfg->zstd;
+	s->name.gzip = cfg->gzip && !cfg->zstd;
 	s->in_len = s->out_len = 0;
 	s->rows = s->written = s->reserved = 0;
 	s->dirty = s->zero_fill = s->closing = s->finished = false;
@@ -368,7 +436,11 @@ segment_open(struct segment *s, const struct spool_name *name, bool recovery)
 	r = WGTAP_ESYS;
 	if (s->fd == -1)
 		goto out;
-	if (cfg->gzip) {
+	if (cfg->zstd) {
+		r = zstd_start(s);
+		if (r != WGTAP_OK)
+			goto out;
+	} else if (cfg->gzip) {
 		memset(&s->zs, 0, sizeof(s->zs));
 		if (deflateInit2(&s->zs, cfg->level, Z_DEFLATED, GZIP_WBITS, 8,
 		    Z_DEFAULT_STRATEGY) != Z_OK) {
@@ -417,6 +489,8 @@ close_stream(struct segment *s)
 	if (s->zs_live)
 		deflateEnd(&s->zs);
 	s->zs_live = false;
+	ZSTD_freeCCtx(s->zc);	/* NULL is fine */
+	s->zc = NULL;
 	if (s->fd != -1)
 		close(s->fd);
 	s->fd = -1;
@@ -475,7 +549,7 @@ finish(struct segment *s)
 	int r;
 
 	s->closing = true;
-	r = drain_in(s, s->cfg->gzip ? Z_FINISH : Z_NO_FLUSH);
+	r = drain_in(s, s->cfg->gzip || s->zc ? Z_FINISH : Z_NO_FLUSH);
 	if (r == WGTAP_OK)
 		r = flush_out(s);
 	if (r == WGTAP_OK)

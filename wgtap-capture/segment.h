@@ -2,9 +2,9 @@
 /*
  * The segment being written (SPEC section 2): a temporary file in the
  * spool that receives the header and CSV rows through a streaming gzip
- * (or plain) writer, is made crash-safe at each sync, and is published
+ * or zstd (or plain) writer, is made crash-safe at each sync, and is published
  * under its final name by an fsync and an atomic rename. Memory use is
- * fixed (two buffers and one zlib stream) whatever the segment size.
+ * fixed (two buffers and one zlib or zstd stream) whatever the segment size.
  *
  * Disk space is reserved ahead of the writes and counted against the
  * spool cap, always keeping enough headroom to finish the open segment:
@@ -26,17 +26,22 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include "pkt.h"
 #include "spool.h"
 
 /* Free space a segment needs to start: its first reservation. */
 #define SEGMENT_MIN_SPACE	(2u * 1024 * 1024)
+/* zstd's level when none is configured (--level): see BENCHMARKS.md. */
+#define SEGMENT_ZSTD_LEVEL	1
 
 struct segment_cfg {
 	int		dirfd;		/* the spool directory */
-	bool		gzip;		/* else plain CSV */
+	bool		gzip;		/* else plain CSV (unless zstd) */
+	bool		zstd;		/* zstd; wins over gzip */
 	int		level;		/* zlib level, 1..9 */
+	int		zstd_level;	/* zstd level, 1..19 */
 	uint64_t	cap_bytes;	/* spool cap, 0 = none */
 	/* bytes used in the spool by everything but the open segment */
 	const uint64_t	*spool_used;
@@ -49,6 +54,7 @@ struct segment {
 	int		fd;		/* -1: no segment open */
 	z_stream	zs;
 	bool		zs_live;
+	ZSTD_CCtx	*zc;		/* the zstd stream, NULL: none */
 	char		*in;		/* CSV text not yet compressed */
 	size_t		in_len;
 	unsigned char	*out;		/* file bytes not yet written */
@@ -113,7 +119,8 @@ int segment_add_row(struct segment *s, const struct pkt_row *row);
 int segment_add_line(struct segment *s, const char *line, size_t len);
 
 /*
- * Make every row so far durable and decodable: a zlib sync flush, the
+ * Make every row so far durable and decodable: a zlib sync flush (for
+ * zstd, the end of a block: ZSTD_e_flush), the
  * write, fdatasync. A no-op when nothing changed, or once segment_close()
  * began. WGTAP_OK, WGTAP_ENOSPACE (the write met a full filesystem;
  * nothing is lost, the segment should be closed), or an error;

@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include "atomicio.h"
 #include "csv.h"
@@ -99,16 +100,41 @@ open_locked(int dirfd, const char *name, int *fdp, struct ship_report *rep)
 	return st;
 }
 
+/* Whether the zstd bytes in[0..n) start with the v1 CSV header. */
+static bool
+zstd_starts_with_header(const unsigned char *in, size_t n)
+{
+	char out[CSV_HEADER_LEN];
+	ZSTD_inBuffer ib = { in, n, 0 };
+	ZSTD_outBuffer ob = { out, sizeof(out), 0 };
+	ZSTD_DCtx *dc;
+	size_t zr;
+	bool ok = false;
+
+	dc = ZSTD_createDCtx();
+	if (!dc)
+		return false;
+	do {
+		zr = ZSTD_decompressStream(dc, &ob, &ib);
+	} while (!ZSTD_isError(zr) && zr != 0 && ob.pos < ob.size &&
+	    ib.pos < ib.size);
+	if (!ZSTD_isError(zr) && ob.pos == ob.size)
+		ok = memcmp(out, CSV_HEADER, CSV_HEADER_LEN) == 0;
+	ZSTD_freeDCtx(dc);
+	return ok;
+}
+
 /*
  * Whether fd starts like a wgtap segment: its first line (after gunzip for
- * a .csv.gz name) is the v1 CSV header. The capture is the only writer of
+ * a .csv.gz name, zstd for .csv.zst) is the v1 CSV header. The capture is the only writer of
  * final names, so anything else is someone's file that only looks like a
  * segment, and shipping it would put unreadable rows into the bucket. Only
  * the first bytes are read.
  */
 static bool
-looks_like_segment(int fd, bool gzip)
+looks_like_segment(int fd, const struct spool_name *sn)
 {
+	bool gzip = sn->gzip;
 	unsigned char in[4096];
 	char out[CSV_HEADER_LEN];
 	z_stream zs;
@@ -118,6 +144,8 @@ looks_like_segment(int fd, bool gzip)
 
 	if (atomicio_pread(fd, in, sizeof(in), 0, &n) != WGTAP_OK || n == 0)
 		return false;
+	if (sn->zstd)
+		return zstd_starts_with_header(in, n);
 	if (!gzip)
 		return n >= CSV_HEADER_LEN &&
 		    memcmp(in, CSV_HEADER, CSV_HEADER_LEN) == 0;
@@ -154,7 +182,7 @@ ship_file(const struct ship_config *cfg, int dirfd, const char *name,
 	if (st != SHIP_DONE)
 		goto out;
 	st = SHIP_LOCAL;
-	if (!looks_like_segment(fd, sn->gzip)) {
+	if (!looks_like_segment(fd, sn)) {
 		s3_describe(rep->why, "not a wgtap segment (its first line is "
 		    "not the CSV header), not shipped", NULL);
 		goto out;
