@@ -10,6 +10,7 @@
  */
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -273,6 +274,30 @@ START_TEST(test_ship_file_zstd)
 		ZSTD_freeCCtx(cc);
 	}
 	ck_assert_int_eq(ship(&sc, t.fd, name, &rep), SHIP_FAILED);
+	/* a first block far longer than one read: rows that hardly compress */
+	{
+		static char big[200000];
+		static unsigned char zbig[210000];
+		uint32_t x = 12345;
+		size_t len = 0, k;
+
+		len += (size_t)snprintf(big, sizeof(big), "%s", CSV_HEADER);
+		while (len < sizeof(big) - 200) {
+			len += (size_t)snprintf(big + len, sizeof(big) - len,
+			    "192.0.2.1,53,192.0.2.2,53,UDP,90,1795000000000000000,");
+			for (k = 0; k < 60; k++) {
+				x = x * 1103515245u + 12345u;
+				big[len++] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[(x >> 16) & 63];
+			}
+			big[len++] = '\n';
+		}
+		n = ZSTD_compress(zbig, sizeof(zbig), big, len, 1);
+		ck_assert(!ZSTD_isError(n));
+		ck_assert_uint_gt(n, 65536);
+		put_bytes(t.fd, name, zbig, n);
+		ck_assert_int_eq(ship(&sc, t.fd, name, &rep), SHIP_FAILED);
+		ck_assert_uint_eq(rep.bytes, n);
+	}
 	/* zstd, but of something else */
 	n = ZSTD_compress(z, sizeof(z), "a,b,c\n1,2,3\n", 12, 1);
 	ck_assert(!ZSTD_isError(n));

@@ -100,28 +100,44 @@ open_locked(int dirfd, const char *name, int *fdp, struct ship_report *rep)
 	return st;
 }
 
-/* Whether the zstd bytes in[0..n) start with the v1 CSV header. */
+/*
+ * The bytes of fd read to find the header in a zstd segment: the first
+ * block (at most 128 KiB) decodes only once it is whole.
+ */
+#define ZSTD_HEAD_MAX	(ZSTD_BLOCKSIZE_MAX + 4096)
+
+/* Whether fd, zstd, starts with the v1 CSV header. */
 static bool
-zstd_starts_with_header(const unsigned char *in, size_t n)
+zstd_starts_with_header(int fd)
 {
+	unsigned char in[16384];
 	char out[CSV_HEADER_LEN];
-	ZSTD_inBuffer ib = { in, n, 0 };
 	ZSTD_outBuffer ob = { out, sizeof(out), 0 };
+	ZSTD_inBuffer ib;
 	ZSTD_DCtx *dc;
-	size_t zr;
-	bool ok = false;
+	size_t zr = 1, n;
+	off_t off = 0;
 
 	dc = ZSTD_createDCtx();
 	if (!dc)
 		return false;
-	do {
-		zr = ZSTD_decompressStream(dc, &ob, &ib);
-	} while (!ZSTD_isError(zr) && zr != 0 && ob.pos < ob.size &&
-	    ib.pos < ib.size);
-	if (!ZSTD_isError(zr) && ob.pos == ob.size)
-		ok = memcmp(out, CSV_HEADER, CSV_HEADER_LEN) == 0;
+	while (ob.pos < ob.size && zr != 0 && !ZSTD_isError(zr) &&
+	    off < ZSTD_HEAD_MAX) {
+		if (atomicio_pread(fd, in, sizeof(in), off, &n) != WGTAP_OK ||
+		    n == 0)
+			break;
+		off += (off_t)n;
+		ib.src = in;
+		ib.size = n;
+		ib.pos = 0;
+		do {
+			zr = ZSTD_decompressStream(dc, &ob, &ib);
+		} while (!ZSTD_isError(zr) && zr != 0 && ob.pos < ob.size &&
+		    ib.pos < ib.size);
+	}
 	ZSTD_freeDCtx(dc);
-	return ok;
+	return !ZSTD_isError(zr) && ob.pos == ob.size &&
+	    memcmp(out, CSV_HEADER, CSV_HEADER_LEN) == 0;
 }
 
 /*
@@ -129,7 +145,7 @@ zstd_starts_with_header(const unsigned char *in, size_t n)
  * a .csv.gz name, zstd for .csv.zst) is the v1 CSV header. The capture is the only writer of
  * final names, so anything else is someone's file that only looks like a
  * segment, and shipping it would put unreadable rows into the bucket. Only
- * the first bytes are read.
+ * the first bytes are read (for zstd, up to the end of the first block).
  */
 static bool
 looks_like_segment(int fd, const struct spool_name *sn)
@@ -145,7 +161,7 @@ looks_like_segment(int fd, const struct spool_name *sn)
 	if (atomicio_pread(fd, in, sizeof(in), 0, &n) != WGTAP_OK || n == 0)
 		return false;
 	if (sn->zstd)
-		return zstd_starts_with_header(in, n);
+		return zstd_starts_with_header(fd);
 	if (!gzip)
 		return n >= CSV_HEADER_LEN &&
 		    memcmp(in, CSV_HEADER, CSV_HEADER_LEN) == 0;
