@@ -25,6 +25,7 @@ enum wgtap_err {
 	WGTAP_ENET = -8,	/* the transfer failed (connect, TLS, timeout) */
 	WGTAP_EZLIB = -9,	/* the compressor (zlib, zstd) failed */
 	WGTAP_ENOSPACE = -10,	/* spool cap reached or filesystem full */
+	WGTAP_EBUSY = -11,	/* the writer thread's queue is full */
 };
 
 /*

@@ -121,6 +121,8 @@ make_capture_cfg(const struct options *o, struct source *src, int dirfd,
 	cfg->seg.level = (int)o->level;
 	cfg->seg.zstd = o->zstd;
 	cfg->seg.zstd_level = (int)o->zstd_level;
+	cfg->seg.threads = (int)o->threads;
+	cfg->seg.drop_when_busy = src->live;	/* -r waits instead */
 	cfg->seg.cap_bytes = o->cap;
 	if (src->live) {
 		cfg->refresh_stats = source_stats;

@@ -33,7 +33,7 @@
 
 enum {
 	OPT_COMPRESS = 256, OPT_LEVEL, OPT_FILTER, OPT_CAP, OPT_SYNC,
-	OPT_USER, OPT_SNAPLEN, OPT_BUFFER, OPT_ANY_LEVEL,
+	OPT_USER, OPT_SNAPLEN, OPT_BUFFER, OPT_ANY_LEVEL, OPT_THREADS,
 };
 
 static const struct option longopts[] = {
@@ -45,6 +45,7 @@ static const struct option longopts[] = {
 	{ "compress", required_argument, NULL, OPT_COMPRESS },
 	{ "gzip-level", required_argument, NULL, OPT_LEVEL },
 	{ "level", required_argument, NULL, OPT_ANY_LEVEL },
+	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "filter", required_argument, NULL, OPT_FILTER },
 	{ "spool-max-bytes", required_argument, NULL, OPT_CAP },
 	{ "sync-interval", required_argument, NULL, OPT_SYNC },
@@ -76,6 +77,8 @@ usage(FILE *f)
 "      --level N                  level of the chosen compression: gzip\n"
 "                                 1-9 (default 1), zstd 1-19 (default 1)\n"
 "      --gzip-level N             zlib level 1-9 (default 1)\n"
+"      --threads 1|2              2 (default): compression and writes on a\n"
+"                                 thread of their own; 1: all on one\n"
 "      --filter EXPR              a pcap filter expression\n"
 "      --spool-max-bytes SIZE     spool cap (K, M, G suffixes; default 1G;\n"
 "                                 0 = no cap but the filesystem's)\n"
@@ -107,6 +110,7 @@ set_defaults(struct options *o)
 	o->buffer = DEFAULT_BUFFER;
 	o->level = DEFAULT_LEVEL;
 	o->zstd_level = DEFAULT_ZSTD_LEVEL;
+	o->threads = 2;
 	o->gzip = true;
 }
 
@@ -145,6 +149,10 @@ take_number(struct options *o, int ch, const char *arg)
 			return bad_value("--level", arg, "1 to 9 for gzip, "
 			    "1 to 19 for zstd");
 		o->any_level_arg = arg;
+		return true;
+	case OPT_THREADS:
+		if (opt_u64(arg, 1, 2, &o->threads))
+			return bad_value("--threads", arg, "1 or 2");
 		return true;
 	case OPT_CAP:
 		if (opt_size(arg, UINT64_MAX / 2, &o->cap) ||

@@ -28,6 +28,7 @@ struct options {
 	uint64_t	 buffer;
 	uint64_t	 level;		/* zlib level, 1..9 */
 	uint64_t	 zstd_level;	/* zstd level, 1..19 */
+	uint64_t	 threads;	/* 1 or 2 (a writer thread) */
 	uint64_t	 any_level;	/* --level, for the chosen codec */
 	const char	*any_level_arg;	/* --level as given; NULL: none */
 	bool		 gzip;		/* gzip, unless zstd */

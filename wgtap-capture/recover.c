@@ -438,6 +438,7 @@ recover_file(const struct segment_cfg *cfg, const char *tmpname,
 	if (rcfg.zstd_level < 1)
 		rcfg.zstd_level = SEGMENT_ZSTD_LEVEL;
 	rcfg.cap_bytes = 0;	/* the rows are on disk already */
+	rcfg.threads = 1;	/* one copy at a time, on this thread */
 	r = segment_init(&seg, &rcfg);
 	if (r != WGTAP_OK)
 		goto out;

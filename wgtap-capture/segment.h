@@ -26,10 +26,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <zlib.h>
+#include <stdatomic.h>
 #include <zstd.h>
 
 #include "pkt.h"
 #include "spool.h"
+
+struct handover;
 
 /* Free space a segment needs to start: its first reservation. */
 #define SEGMENT_MIN_SPACE	(2u * 1024 * 1024)
@@ -42,6 +45,14 @@ struct segment_cfg {
 	bool		zstd;		/* zstd; wins over gzip */
 	int		level;		/* zlib level, 1..9 */
 	int		zstd_level;	/* zstd level, 1..19 */
+	/*
+	 * 2: compression and writes on a thread of their own, fed full row
+	 * buffers through a bounded queue (handover.h); 0 or 1: all on the
+	 * caller's thread. With a full queue a row waits for room, or with
+	 * drop_when_busy is refused (WGTAP_EBUSY).
+	 */
+	int		threads;
+	bool		drop_when_busy;
 	uint64_t	cap_bytes;	/* spool cap, 0 = none */
 	/* bytes used in the spool by everything but the open segment */
 	const uint64_t	*spool_used;
@@ -55,6 +66,9 @@ struct segment {
 	z_stream	zs;
 	bool		zs_live;
 	ZSTD_CCtx	*zc;		/* the zstd stream, NULL: none */
+	struct handover	*ho;		/* the writer thread, NULL: none */
+	/* written + out_len, as the writer thread last left them */
+	_Atomic uint64_t produced;
 	char		*in;		/* CSV text not yet compressed */
 	size_t		in_len;
 	unsigned char	*out;		/* file bytes not yet written */
@@ -71,7 +85,7 @@ struct segment {
 	 * known to be what was written, so it is never published; recovery
 	 * takes what decodes. fail_errno is the error.
 	 */
-	bool		failed;
+	_Atomic bool	failed;		/* set by the writer thread too */
 	int		fail_errno;
 };
 
@@ -144,6 +158,13 @@ int segment_sync(struct segment *s);
  * published even so (only the directory's fsync failed).
  */
 int segment_close(struct segment *s, char final[static SPOOL_MAX_NAME]);
+
+/*
+ * With a writer thread: wait for it to write everything handed over so
+ * far (an error of that shows in s->failed, or comes back from the next
+ * call). A no-op without one.
+ */
+void segment_settle(struct segment *s);
 
 /*
  * Close the file and leave it under its temporary name for recovery at
