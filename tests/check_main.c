@@ -37,6 +37,7 @@ main(void)
 		source_suite,
 		segment_suite,
 		recover_suite,
+		handover_suite,
 		/* wgtap-ship/ */
 		sigv4_suite,
 		s3name_suite,
