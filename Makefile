@@ -37,17 +37,17 @@ CAPTURE_BIN := wgtap-capture/wgtap-capture
 SHIP_BIN := wgtap-ship/wgtap-ship
 endif
 
-CAPTURE_PKGS := libpcap zlib
-SHIP_PKGS := libcurl openssl zlib
+CAPTURE_PKGS := libpcap zlib libzstd
+SHIP_PKGS := libcurl openssl zlib libzstd
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(CAPTURE_PKGS) $(SHIP_PKGS) 2>/dev/null)
 CAPTURE_LIBS := $(shell $(PKG_CONFIG) --libs $(CAPTURE_PKGS) 2>/dev/null)
 SHIP_LIBS := $(shell $(PKG_CONFIG) --libs $(SHIP_PKGS) 2>/dev/null)
 CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 
-ALL_CFLAGS := $(WFLAGS) $(CFLAGS) $(SANFLAGS) -Icommon -Iwgtap-capture \
+ALL_CFLAGS := $(WFLAGS) $(CFLAGS) $(SANFLAGS) -pthread -Icommon -Iwgtap-capture \
 	-Iwgtap-ship $(PKG_CFLAGS)
-ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS)
+ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS) -pthread
 
 COMMON_SRC := $(sort $(wildcard common/*.c))
 CAPTURE_SRC := $(sort $(filter-out wgtap-capture/main.c,$(wildcard wgtap-capture/*.c)))
@@ -180,7 +180,7 @@ uninstall:
 # copy of its corpus; FUZZ_SECONDS=600 for a long run.
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 20
-FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
+FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -pthread -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -Icommon -Iwgtap-capture -Iwgtap-ship $(PKG_CFLAGS)
 FUZZ_TARGETS := pkt names recover s3err ini imdsjson dnsname
 FUZZ_LIB_SRC := $(COMMON_SRC) $(CAPTURE_SRC) $(SHIP_SRC)

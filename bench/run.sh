@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# bench/run.sh [capture|sync|levels|ship|tunnel|all]: the benchmarks behind
+# bench/run.sh [capture|sync|levels|threads|ship|tunnel|all]: the benchmarks behind
 # BENCHMARKS.md. Results go to stdout and to bench/results/.
 #
 #   capture  wgtap-capture -r on a 2,000,000-packet pcap from mkpcap.py
@@ -8,7 +8,12 @@
 #            user would pick instead (bench/run_peers.sh: tcpdump, tshark,
 #            pmacct, softflowd, nfpcapd, argus), in one interleaved run
 #   sync     the cost of --sync-interval (1 s, the default) against 0 (off)
-#   levels   zlib level and strategy: rows per second against bytes shipped
+#   levels   zlib level and strategy: rows per second against bytes shipped;
+#            zstd's levels against gzip level 1, CPU and bytes per row
+#            (bench/codecs.c)
+#   threads  the writer thread: wgtap-capture -r with --threads 2 (the
+#            default) and 1, gzip and zstd, beside tcpdump -nn -tt, in one
+#            interleaved run (same-run ratios, medians)
 #   ship     wgtap-ship against a local Swift S3 (bench/ship.sh)
 #   tunnel   live capture at the full rate of a WireGuard tunnel
 #            (bench/tunnel.sh)
@@ -88,21 +93,91 @@ bench_levels() {
 		-n 100000000 2>/dev/null
 	echo "## zlib level and strategy on the CSV of $N rows (one core, compression only)"
 	python3 "$top/bench/zlevels.py" "$spool"/*.csv | tee "$out/levels.txt"
+	echo "## zstd levels against gzip level 1 (one core, compression only, medians of $RUNS)"
+	cc -std=c11 -D_GNU_SOURCE -O2 -o "$DIR/codecs" "$top/bench/codecs.c" \
+		-lz -lzstd
+	"$DIR/codecs" "$spool"/*.csv "$RUNS" | tee "$out/codecs.txt"
 	rm -rf "$spool"
+}
+
+# one_run NAME CMD...: one run of CMD under GNU time into $DIR/t.NAME:
+# "wall_s cpu_s peak_rss_kb"
+one_run() {
+	local name=$1 t0 t1
+	shift
+	t0=$(date +%s%N)
+	/usr/bin/time -f '%U %S %M' -o "$DIR/time.$name" "$@" >/dev/null 2>&1
+	t1=$(date +%s%N)
+	read -r u s m <"$DIR/time.$name"
+	awk -v a="$t0" -v b="$t1" -v u="$u" -v s="$s" -v m="$m" \
+		'BEGIN {printf "%.3f %.2f %d\n", (b - a) / 1e9, u + s, m}'
+}
+
+# The writer thread (issue 15): every run does each variant once, in turn;
+# the ratios are taken within a run, then their median.
+bench_threads() {
+	make_pcap
+	local spool=$DIR/spool-threads r v
+	local -a variants=(gz2 gz1 zst2 zst1 tcpdump)
+	local -A cmd=(
+		[gz2]="$CAPTURE -r $pcap --iface b0 --spool-dir $spool"
+		[gz1]="$CAPTURE -r $pcap --iface b0 --spool-dir $spool --threads 1"
+		[zst2]="$CAPTURE -r $pcap --iface b0 --spool-dir $spool --compress zstd"
+		[zst1]="$CAPTURE -r $pcap --iface b0 --spool-dir $spool --compress zstd --threads 1"
+		[tcpdump]="tcpdump -nn -tt --time-stamp-precision=nano -r $pcap"
+	)
+	echo "## threads: $N packets, RUNS=$RUNS, $(nproc) cores, $(date -u +%F)"
+	: >"$DIR/threads.raw"
+	for ((r = 0; r < RUNS; r++)); do
+		for v in "${variants[@]}"; do
+			rm -rf "$spool"; mkdir "$spool"
+			# shellcheck disable=SC2086
+			echo "$r $v $(one_run "$v" ${cmd[$v]})" >>"$DIR/threads.raw"
+		done
+	done
+	rm -rf "$spool"
+	awk -v n="$N" '
+	function med(a, k,   i, j, t) {
+		for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++)
+			if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+		return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
+	}
+	{ w[$1, $2] = $3; c[$1, $2] = $4; m[$1, $2] = $5; runs = $1 + 1 }
+	END {
+		split("gz2 gz1 zst2 zst1 tcpdump", vs, " ")
+		printf "%-8s %10s %9s %12s %8s\n", "variant", "pps", "wall_s", "cpu_ns/row", "rss_MB"
+		for (i = 1; i <= 5; i++) {
+			v = vs[i]
+			for (r = 0; r < runs; r++) {
+				a[r + 1] = w[r, v]; b[r + 1] = c[r, v]; d[r + 1] = m[r, v]
+			}
+			W = med(a, runs); C = med(b, runs); M = med(d, runs)
+			printf "%-8s %10.0f %9.3f %12.0f %8.1f\n", v, n / W, W, C / n * 1e9, M / 1024
+		}
+		split("gz2/gz1 gz2/tcpdump zst2/zst1 zst2/tcpdump zst2/gz2", rs, " ")
+		print "same-run pps ratios (median over runs):"
+		for (i = 1; i <= 5; i++) {
+			split(rs[i], p, "/")
+			for (r = 0; r < runs; r++) a[r + 1] = w[r, p[2]] / w[r, p[1]]
+			printf "  %-14s %.2fx\n", rs[i], med(a, runs)
+		}
+	}' "$DIR/threads.raw" | tee "$out/threads.txt"
 }
 
 case $what in
 capture) bench_capture ;;
 sync) bench_sync ;;
 levels) bench_levels ;;
+threads) bench_threads ;;
 ship) bash "$top/bench/ship.sh" | tee "$out/ship.txt" ;;
 tunnel) bash "$top/bench/tunnel.sh" | tee "$out/tunnel.txt" ;;
 all)
 	bench_capture
 	bench_sync
 	bench_levels
+	bench_threads
 	[ -f "$top/bench/ship.sh" ] && bash "$top/bench/ship.sh" | tee "$out/ship.txt"
 	[ -f "$top/bench/tunnel.sh" ] && bash "$top/bench/tunnel.sh" | tee "$out/tunnel.txt"
 	;;
-*) echo "usage: $0 [capture|sync|levels|ship|tunnel|all]" >&2; exit 2 ;;
+*) echo "usage: $0 [capture|sync|levels|threads|ship|tunnel|all]" >&2; exit 2 ;;
 esac

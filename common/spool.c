@@ -39,6 +39,14 @@ spool_iface_ok(const char *s)
 	return true;
 }
 
+const char *
+spool_name_ext(const struct spool_name *n)
+{
+	if (n->zstd)
+		return ".zst";
+	return n->gzip ? ".gz" : "";
+}
+
 /*
  * The final name of n; with a suffix, a hidden name: '.', the final name,
  * the suffix.
@@ -63,7 +71,7 @@ name_format(const struct spool_name *n, const char *suffix,
 	    suffix ? "." : "", n->iface, tm.tm_year + 1900, tm.tm_mon + 1,
 	    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
 	    (long long)(n->start_ns % NS_PER_S), (unsigned)n->seq,
-	    n->gzip ? ".gz" : "", suffix ? suffix : "");
+	    spool_name_ext(n), suffix ? suffix : "");
 	if (len < 0 || len >= SPOOL_MAX_NAME) {
 		buf[0] = '\0';
 		return WGTAP_ETOOBIG;
@@ -152,6 +160,9 @@ spool_name_parse(const char *s, struct spool_name *n)
 	if (len > 7 && memcmp(s + len - 7, ".csv.gz", 7) == 0) {
 		ext = 7;
 		n->gzip = true;
+	} else if (len > 8 && memcmp(s + len - 8, ".csv.zst", 8) == 0) {
+		ext = 8;
+		n->zstd = true;
 	} else if (len > 4 && memcmp(s + len - 4, ".csv", 4) == 0) {
 		ext = 4;
 	} else {
@@ -222,7 +233,9 @@ spool_name_cmp(const struct spool_name *a, const struct spool_name *b)
 		return c;
 	if (a->seq != b->seq)
 		return a->seq < b->seq ? -1 : 1;
-	return (int)a->gzip - (int)b->gzip;
+	if (a->gzip != b->gzip)
+		return (int)a->gzip - (int)b->gzip;
+	return (int)a->zstd - (int)b->zstd;
 }
 
 static bool

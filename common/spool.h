@@ -4,7 +4,7 @@
  * names, the temporary names the shipper never touches, and the
  * oldest-first scan.
  *
- * A final name is  IFACE-YYYYMMDDTHHMMSS.NNNNNNNNNZ-SEQ.csv[.gz]
+ * A final name is  IFACE-YYYYMMDDTHHMMSS.NNNNNNNNNZ-SEQ.csv[.gz|.zst]
  * e.g. wg0-20261124T140231.123456789Z-000042.csv.gz: the capture time of
  * the segment's first row (UTC, nanoseconds) and a sequence number, so
  * names sort by time and are unique across restarts. A temporary name is
@@ -30,6 +30,7 @@ struct spool_name {
 	int64_t		start_ns;	/* capture time of the first row */
 	uint32_t	seq;		/* 0..SPOOL_SEQ_MAX */
 	bool		gzip;		/* ".csv.gz" rather than ".csv" */
+	bool		zstd;		/* ".csv.zst" (never with gzip) */
 };
 
 /*
@@ -37,6 +38,9 @@ struct spool_name {
  * bytes of [A-Za-z0-9_.-], not starting with '.' or '-'.
  */
 bool spool_iface_ok(const char *s);
+
+/* The compression suffix after ".csv": "", ".gz" or ".zst". */
+const char *spool_name_ext(const struct spool_name *n);
 
 /*
  * Write the final name of n into buf. Returns WGTAP_OK, or WGTAP_EFORMAT

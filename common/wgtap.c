@@ -36,6 +36,8 @@ wgtap_strerror(int err)
 		return "compression failed";
 	case WGTAP_ENOSPACE:
 		return "no space left in the spool";
+	case WGTAP_EBUSY:
+		return "the writer thread is behind";
 	}
 	return "unknown error";
 }

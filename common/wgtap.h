@@ -23,8 +23,9 @@ enum wgtap_err {
 	WGTAP_EHTTP = -6,	/* the server answered with an error */
 	WGTAP_ECRYPTO = -7,	/* OpenSSL failed */
 	WGTAP_ENET = -8,	/* the transfer failed (connect, TLS, timeout) */
-	WGTAP_EZLIB = -9,	/* zlib failed */
+	WGTAP_EZLIB = -9,	/* the compressor (zlib, zstd) failed */
 	WGTAP_ENOSPACE = -10,	/* spool cap reached or filesystem full */
+	WGTAP_EBUSY = -11,	/* the writer thread's queue is full */
 };
 
 /*

@@ -42,6 +42,7 @@ main(void)
 		segment_suite,
 		recover_suite,
 		report_suite,
+		handover_suite,
 		/* wgtap-ship/ */
 		sigv4_suite,
 		s3name_suite,

@@ -13,6 +13,7 @@
 #include "check_wgtap.h"
 #include "log.h"
 #include "options.h"
+#include "segment.h"
 #include "wgtap.h"
 
 #define NS	1000000000ULL
@@ -146,6 +147,36 @@ START_TEST(test_options_parse_short_flags)
 }
 END_TEST
 
+/* --compress zstd with --level; --level for gzip; the defaults. */
+START_TEST(test_options_parse_levels)
+{
+	static const char *const zstd[] = { "--level", "12", "--compress",
+	    "zstd", NULL };
+	static const char *const gz[] = { "--compress", "gzip", "--level",
+	    "6", NULL };
+	static const char *const zdef[] = { "--compress", "zstd", NULL };
+	struct options o;
+	char err[256];
+
+	ck_assert_int_eq(parse(zstd, STDERR_FILENO, err, sizeof(err), &o),
+	    OPTIONS_RUN);
+	ck_assert_str_eq(err, "");
+	ck_assert(o.zstd);
+	ck_assert(!o.gzip);
+	ck_assert_uint_eq(o.zstd_level, 12);
+	ck_assert_uint_eq(o.level, 1);
+	ck_assert_int_eq(parse(gz, STDERR_FILENO, err, sizeof(err), &o),
+	    OPTIONS_RUN);
+	ck_assert(o.gzip);
+	ck_assert(!o.zstd);
+	ck_assert_uint_eq(o.level, 6);
+	ck_assert_int_eq(parse(zdef, STDERR_FILENO, err, sizeof(err), &o),
+	    OPTIONS_RUN);
+	ck_assert(o.zstd);
+	ck_assert_uint_eq(o.zstd_level, SEGMENT_ZSTD_LEVEL);
+}
+END_TEST
+
 #define INTERVAL_WHAT	"(minutes, or a number with ms, s, m or h such as " \
 	"2.5, 90s or 1.5h, from 1s to 24h)"
 #define SYNC_WHAT	"(seconds, or a number with ms, s, m or h such as " \
@@ -229,7 +260,7 @@ static const char *const bad[][5] = {
 	{ "-t", "99999999999999999999", NULL, NULL, "bad value for "
 	    "--packet-log-interval: '99999999999999999999' " INTERVAL_WHAT },
 	{ "--compress", "bz2", NULL, NULL,
-	    "bad value for --compress: 'bz2' (gzip or none)" },
+	    "bad value for --compress: 'bz2' (gzip, zstd or none)" },
 	{ "--gzip-level", "10", NULL, NULL,
 	    "bad value for --gzip-level: '10' (1 to 9)" },
 	{ "--gzip-level", "0", NULL, NULL,
@@ -284,6 +315,15 @@ static const char *const bad[][5] = {
 	    "bad value for --snaplen: '1' (128 to 262144)" },
 	{ "--gzip-level", "0", "--compress", "zip",
 	    "bad value for --gzip-level: '0' (1 to 9)" },
+	/* --level: the range is the chosen compression's */
+	{ "--level", "20", "--compress", "zstd", "bad value for --level: "
+	    "'20' (1 to 9 for gzip, 1 to 19 for zstd)" },
+	{ "--level", "0", NULL, NULL, "bad value for --level: "
+	    "'0' (1 to 9 for gzip, 1 to 19 for zstd)" },
+	{ "--level", "10", NULL, NULL,
+	    "bad value for --level: '10' (1 to 9 for gzip)" },
+	{ "--level", "3", "--compress", "none",
+	    "bad value for --level: '3' (no level with --compress none)" },
 };
 
 START_TEST(test_options_parse_bad)
@@ -344,6 +384,7 @@ options_suite(void)
 	tcase_add_test(tc, test_options_parse_defaults);
 	tcase_add_test(tc, test_options_parse_long_flags);
 	tcase_add_test(tc, test_options_parse_short_flags);
+	tcase_add_test(tc, test_options_parse_levels);
 	tcase_add_loop_test(tc, test_options_parse_durations, 0,
 	    (int)(sizeof(durations) / sizeof(durations[0])));
 	tcase_add_loop_test(tc, test_options_parse_bad, 0,

@@ -29,13 +29,19 @@
 #define ROW	"192.0.2.1,7,198.51.100.2,9,UDP,36,1764000000000000000,\n"
 #define NAME	"wgt-20251124T160000.000000000Z-000003.csv"
 
+/* The codec of a leftover: 0 plain, 1 gzip (true), 2 zstd. */
+#define ZSTD	2
+#define EXT(c)	((c) == ZSTD ? ".zst" : (c) ? ".gz" : "")
+
 static void
-seg_cfg(struct segment_cfg *cfg, int dirfd, bool gzip)
+seg_cfg(struct segment_cfg *cfg, int dirfd, int codec)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->dirfd = dirfd;
-	cfg->gzip = gzip;
+	cfg->gzip = codec == 1;
+	cfg->zstd = codec == ZSTD;
 	cfg->level = 1;
+	cfg->zstd_level = 1;
 }
 
 /*
@@ -44,8 +50,10 @@ seg_cfg(struct segment_cfg *cfg, int dirfd, bool gzip)
  * appended, and the writer gone without closing.
  */
 static void
-make_leftover(int dirfd, bool gzip, int rows, const void *tail, size_t tlen)
+make_leftover(int dirfd, int gzip, int rows, const void *tail, size_t tlen)
 {
+	char name[SPOOL_MAX_NAME];
+
 	uint8_t pkt[CHECK_UDP4_LEN];
 	struct segment_cfg cfg;
 	struct spool_name n;
@@ -55,8 +63,8 @@ make_leftover(int dirfd, bool gzip, int rows, const void *tail, size_t tlen)
 
 	seg_cfg(&cfg, dirfd, gzip);
 	ck_assert_int_eq(segment_init(&s, &cfg), WGTAP_OK);
-	ck_assert_int_eq(spool_name_parse(gzip ? NAME ".gz" : NAME, &n),
-	    WGTAP_OK);
+	snprintf(name, sizeof(name), "%s%s", NAME, EXT(gzip));
+	ck_assert_int_eq(spool_name_parse(name, &n), WGTAP_OK);
 	ck_assert_int_eq(segment_open(&s, &n, false), WGTAP_OK);
 	ck_assert_int_eq(check_udp4(pkt, 7), sizeof(pkt));
 	ck_assert_int_eq(pkt_parse(DLT_RAW, pkt, sizeof(pkt), sizeof(pkt), T0,
@@ -448,6 +456,129 @@ START_TEST(test_recover_file_already_published)
 }
 END_TEST
 
+/*
+ * zstd, as SIGKILL leaves it: garbage after the last sync. Every synced
+ * row comes back, under the name with ".zst", in a frame that ends.
+ */
+START_TEST(test_recover_file_zstd_with_garbage_tail)
+{
+	static const char *const after[] = { NAME ".zst" };
+	struct segment_cfg cfg;
+	struct recover_result res;
+	struct tdir t;
+	char garbage[3000];
+	size_t i;
+
+	tdir_make(&t);
+	for (i = 0; i < sizeof(garbage); i++)
+		garbage[i] = (char)(i * 131 + 7);
+	make_leftover(t.fd, ZSTD, 5000, garbage, sizeof(garbage));
+	seg_cfg(&cfg, t.fd, 1);	/* the leftover's name decides */
+	ck_assert_int_eq(recover_file(&cfg, "." NAME ".zst.part", &res),
+	    WGTAP_OK);
+	ck_assert_uint_eq(res.rows, 5000);
+	ck_assert_str_eq(res.final, NAME ".zst");
+	assert_spool(t.fd, after, 1);
+	assert_rows(t.fd, NAME ".zst", 5000);
+	tdir_remove(&t);
+}
+END_TEST
+
+/*
+ * zstd ending in zeros (a writer without fallocate reserved space by
+ * writing them), with or without a piece of a row before them: every
+ * synced row is kept.
+ */
+START_TEST(test_recover_file_zstd_zero_tail)
+{
+	static const char torn[] = "192.0.2.1,7,198.51.100.2,9,UD";
+	struct segment_cfg cfg;
+	struct recover_result res;
+	struct tdir t;
+	char tail[8192 + sizeof(torn)];
+
+	tdir_make(&t);
+	memset(tail, 0, sizeof(tail));
+	if (_i)
+		memcpy(tail, torn, sizeof(torn) - 1);
+	make_leftover(t.fd, ZSTD, 50, tail, sizeof(tail));
+	seg_cfg(&cfg, t.fd, ZSTD);
+	ck_assert_int_eq(recover_file(&cfg, "." NAME ".zst.part", &res),
+	    WGTAP_OK);
+	ck_assert_uint_eq(res.rows, 50);
+	assert_rows(t.fd, NAME ".zst", 50);
+	tdir_remove(&t);
+}
+END_TEST
+
+/*
+ * zstd cut at every byte (a power loss): two syncs, of 40 and then 25
+ * rows. A cut before the first sync's end keeps nothing; from there to
+ * the second's end, exactly the 40 rows; the whole file, all 65. Whole
+ * rows only, never a row twice.
+ */
+START_TEST(test_recover_file_zstd_every_cut)
+{
+	uint8_t pkt[CHECK_UDP4_LEN];
+	struct segment_cfg cfg;
+	struct recover_result res;
+	struct spool_name n;
+	struct pkt_row row;
+	struct segment s;
+	struct tdir t;
+	char *full;
+	uint64_t sync1;
+	size_t len, want;
+	int fd, i;
+	off_t cut;
+
+	tdir_make(&t);
+	seg_cfg(&cfg, t.fd, ZSTD);
+	ck_assert_int_eq(segment_init(&s, &cfg), WGTAP_OK);
+	ck_assert_int_eq(spool_name_parse(NAME ".zst", &n), WGTAP_OK);
+	ck_assert_int_eq(segment_open(&s, &n, false), WGTAP_OK);
+	ck_assert_int_eq(check_udp4(pkt, 7), sizeof(pkt));
+	ck_assert_int_eq(pkt_parse(DLT_RAW, pkt, sizeof(pkt), sizeof(pkt), T0,
+	    &row), PKT_ROW);
+	for (i = 0; i < 40; i++)
+		ck_assert_int_eq(segment_add_row(&s, &row), WGTAP_OK);
+	ck_assert_int_eq(segment_sync(&s), WGTAP_OK);
+	sync1 = s.written;
+	for (i = 0; i < 25; i++)
+		ck_assert_int_eq(segment_add_row(&s, &row), WGTAP_OK);
+	ck_assert_int_eq(segment_sync(&s), WGTAP_OK);
+	len = (size_t)s.written;
+	full = malloc(len);
+	ck_assert_ptr_nonnull(full);
+	fd = openat(t.fd, "." NAME ".zst.part", O_RDONLY);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(pread(fd, full, len, 0), (ssize_t)len);
+	close(fd);
+	close(s.fd);
+	s.fd = -1;
+	segment_free(&s);
+	for (cut = 0; cut <= (off_t)len; cut++) {
+		fd = openat(t.fd, "." NAME ".zst.part", O_WRONLY | O_CREAT |
+		    O_TRUNC, 0600);
+		ck_assert_int_eq(write(fd, full, (size_t)cut), cut);
+		close(fd);
+		ck_assert_int_eq(recover_file(&cfg, "." NAME ".zst.part", &res),
+		    WGTAP_OK);
+		want = cut == (off_t)len ? 65 : (uint64_t)cut >= sync1 ? 40 : 0;
+		ck_assert_msg(res.rows == want, "cut at %lld of %zu: %llu rows, "
+		    "want %zu", (long long)cut, len,
+		    (unsigned long long)res.rows, want);
+		if (want) {
+			assert_rows(t.fd, NAME ".zst", want);
+			ck_assert_int_eq(unlinkat(t.fd, NAME ".zst", 0), 0);
+		}
+		assert_spool(t.fd, NULL, 0);
+	}
+	free(full);
+	tdir_remove(&t);
+}
+END_TEST
+
 /* Every prefix of a synced leftover recovers to whole rows only. */
 START_TEST(test_recover_file_every_cut)
 {
@@ -508,6 +639,9 @@ recover_suite(void)
 	tcase_add_test(tc, test_recover_file_empty_and_garbage);
 	tcase_add_test(tc, test_recover_file_already_published);
 	tcase_add_test(tc, test_recover_file_every_cut);
+	tcase_add_test(tc, test_recover_file_zstd_with_garbage_tail);
+	tcase_add_loop_test(tc, test_recover_file_zstd_zero_tail, 0, 2);
+	tcase_add_test(tc, test_recover_file_zstd_every_cut);
 	tcase_add_test(tc, test_recover_file_stale_copy);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("recover_spool");

@@ -240,6 +240,9 @@ START_TEST(test_s3_content_type_names)
 	ck_assert_int_eq(spool_name_parse(
 	    "wg0-20261124T140231.123456789Z-000042.csv", &sn), WGTAP_OK);
 	ck_assert_str_eq(s3_content_type(&sn), "text/csv; charset=utf-8");
+	ck_assert_int_eq(spool_name_parse(
+	    "wg0-20261124T140231.123456789Z-000042.csv.zst", &sn), WGTAP_OK);
+	ck_assert_str_eq(s3_content_type(&sn), "application/zstd");
 }
 END_TEST
 

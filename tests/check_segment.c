@@ -18,6 +18,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <zstd.h>
+
 #include <pcap/dlt.h>
 
 #include "check_wgtap.h"
@@ -189,6 +191,113 @@ START_TEST(test_segment_close_gzip_equals_plain)
 	segment_free(&sp);
 	tdir_remove(&tg);
 	tdir_remove(&tp);
+}
+END_TEST
+
+/*
+ * zstd: the same rows as plain CSV, under the name with ".zst", in one
+ * frame that ends (slurp() checks the frame's end and its checksum), at
+ * most 0.6 of the plain bytes on these rows; at level 1 and at 9.
+ */
+START_TEST(test_segment_close_zstd_equals_plain)
+{
+	char zname[SPOOL_MAX_NAME], pname[SPOOL_MAX_NAME];
+	struct segment_cfg zcfg, pcfg;
+	struct segment sz, sp;
+	struct tdir tz, tp;
+	struct stat stz, stp;
+	size_t la, lb;
+	char *a, *b;
+
+	tdir_make(&tz);
+	tdir_make(&tp);
+	seg_cfg(&zcfg, tz.fd, true);	/* zstd wins over gzip */
+	zcfg.zstd = true;
+	zcfg.zstd_level = _i ? 9 : 1;
+	seg_cfg(&pcfg, tp.fd, false);
+	ck_assert_int_eq(segment_init(&sz, &zcfg), WGTAP_OK);
+	ck_assert_int_eq(segment_init(&sp, &pcfg), WGTAP_OK);
+	write_rows(&sz, 0, 60000, zname);
+	write_rows(&sp, 0, 60000, pname);
+	ck_assert_str_eq(zname, "wgt-20251124T160000.000000000Z-000000.csv.zst");
+	a = slurp(tz.fd, zname, &la);
+	b = slurp(tp.fd, pname, &lb);
+	ck_assert_uint_eq(la, lb);
+	ck_assert_int_eq(memcmp(a, b, la), 0);
+	ck_assert_uint_eq(check_count_lines(a), 60001);
+	ck_assert_int_eq(fstatat(tz.fd, zname, &stz, 0), 0);
+	ck_assert_int_eq(fstatat(tp.fd, pname, &stp, 0), 0);
+	ck_assert_int_lt(stz.st_size * 10, stp.st_size * 6);
+	free(a);
+	free(b);
+	segment_free(&sz);
+	segment_free(&sp);
+	tdir_remove(&tz);
+	tdir_remove(&tp);
+}
+END_TEST
+
+/*
+ * zstd: after each sync the temporary file decodes (without the frame's
+ * end) to every row so far: the sync ends a block.
+ */
+START_TEST(test_segment_sync_decodable_zstd)
+{
+	struct segment_cfg cfg;
+	struct spool_name n;
+	struct pkt_row row;
+	struct segment s;
+	struct tdir t;
+	char *buf, *out;
+	size_t cap = 1 << 22, zr;
+	ssize_t got;
+	int fd, i, k;
+
+	tdir_make(&t);
+	seg_cfg(&cfg, t.fd, false);
+	cfg.zstd = true;
+	cfg.zstd_level = 1;
+	ck_assert_int_eq(segment_init(&s, &cfg), WGTAP_OK);
+	name_at(&n, HOUR0);
+	ck_assert_int_eq(segment_open(&s, &n, false), WGTAP_OK);
+	udp_row(&row, 7, HOUR0);
+	buf = malloc(cap);
+	out = malloc(cap);
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_ptr_nonnull(out);
+	for (k = 1; k <= 3; k++) {
+		for (i = 0; i < 7000; i++)
+			ck_assert_int_eq(segment_add_row(&s, &row), WGTAP_OK);
+		ck_assert_int_eq(segment_sync(&s), WGTAP_OK);
+		fd = openat(t.fd,
+		    ".wgt-20251124T160000.000000000Z-000000.csv.zst.part",
+		    O_RDONLY);
+		ck_assert_int_ne(fd, -1);
+		got = pread(fd, buf, cap, 0);
+		close(fd);
+		ck_assert_int_eq(got, (ssize_t)s.written);
+		{
+			ZSTD_DCtx *dc = ZSTD_createDCtx();
+			ZSTD_inBuffer ib = { buf, (size_t)got, 0 };
+			ZSTD_outBuffer ob = { out, cap, 0 };
+
+			zr = ZSTD_decompressStream(dc, &ob, &ib);
+			ck_assert(!ZSTD_isError(zr));
+			ck_assert_uint_ne(zr, 0);	/* the frame goes on */
+			ck_assert_uint_eq(ib.pos, ib.size);
+			ck_assert_uint_eq(ob.pos, CSV_HEADER_LEN +
+			    (size_t)k * 7000 * strlen(ROW7));
+			ck_assert_int_eq(memcmp(out, CSV_HEADER,
+			    CSV_HEADER_LEN), 0);
+			ck_assert_int_eq(memcmp(out + ob.pos - strlen(ROW7),
+			    ROW7, strlen(ROW7)), 0);
+			ZSTD_freeDCtx(dc);
+		}
+	}
+	free(buf);
+	free(out);
+	segment_free(&s);	/* aborts */
+	tdir_remove(&t);
 }
 END_TEST
 
@@ -614,6 +723,7 @@ segment_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("segment_sync");
 	tcase_add_test(tc, test_segment_sync_decodable);
+	tcase_add_test(tc, test_segment_sync_decodable_zstd);
 	tcase_add_test(tc, test_segment_sync_failed_never_published);
 	tcase_add_loop_test(tc, test_segment_sync_full_then_room, 0, 2);
 	suite_add_tcase(s, tc);
@@ -621,6 +731,7 @@ segment_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_segment_close_no_final_name_before_complete);
 	tcase_add_test(tc, test_segment_close_gzip_equals_plain);
+	tcase_add_loop_test(tc, test_segment_close_zstd_equals_plain, 0, 2);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("segment_abort");
 	tcase_add_test(tc, test_segment_abort_leaves_nothing);

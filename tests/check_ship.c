@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include "check_wgtap.h"
 #include "csv.h"
@@ -301,6 +302,97 @@ START_TEST(test_ship_file_v2_header)
 }
 END_TEST
 
+/* Write len bytes at data as name in dirfd. */
+static void
+put_bytes(int dirfd, const char *name, const void *data, size_t len)
+{
+	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(write(fd, data, len), (ssize_t)len);
+	close(fd);
+}
+
+/*
+ * A .csv.zst segment passes the header check after zstd (also when its
+ * frame is not finished, as a sync leaves it) and gets its key; zstd of
+ * other text, a gzip file and plain CSV under a .csv.zst name do not.
+ */
+START_TEST(test_ship_file_zstd)
+{
+	const char *name = "wg0-20261124T150000.000000000Z-000008.csv.zst";
+	const char *text = CSV_HEADER
+	    "192.0.2.1,,192.0.2.2,,ICMP,84,1795000000000000000,\n";
+	struct s3_client *c = tclient_new(REFUSED);
+	unsigned char z[512];
+	struct ship_config sc;
+	struct ship_report rep;
+	struct tdir t;
+	size_t n;
+
+	tdir_make(&t);
+	tship_config(&sc, c);
+	n = ZSTD_compress(z, sizeof(z), text, strlen(text), 1);
+	ck_assert(!ZSTD_isError(n));
+	put_bytes(t.fd, name, z, n);
+	ck_assert_int_eq(ship(&sc, t.fd, name, &rep), SHIP_FAILED);
+	ck_assert_str_eq(rep.key, "wgtap/host=gw1/dt=2026-11-24/hour=15/"
+	    "wg0-20261124T150000.000000000Z-000008.csv.zst");
+	ck_assert_uint_eq(rep.bytes, n);
+	/* a frame not ended, as a sync leaves it: the header block is whole */
+	{
+		ZSTD_CCtx *cc = ZSTD_createCCtx();
+		ZSTD_inBuffer ib = { text, strlen(text), 0 };
+		ZSTD_outBuffer ob = { z, sizeof(z), 0 };
+
+		ck_assert_ptr_nonnull(cc);
+		ck_assert_uint_eq(ZSTD_compressStream2(cc, &ob, &ib,
+		    ZSTD_e_flush), 0);
+		put_bytes(t.fd, name, z, ob.pos);
+		ZSTD_freeCCtx(cc);
+	}
+	ck_assert_int_eq(ship(&sc, t.fd, name, &rep), SHIP_FAILED);
+	/* a first block far longer than one read: rows that hardly compress */
+	{
+		static char big[200000];
+		static unsigned char zbig[210000];
+		uint32_t x = 12345;
+		size_t len = 0, k;
+
+		len += (size_t)snprintf(big, sizeof(big), "%s", CSV_HEADER);
+		while (len < sizeof(big) - 200) {
+			len += (size_t)snprintf(big + len, sizeof(big) - len,
+			    "192.0.2.1,53,192.0.2.2,53,UDP,90,1795000000000000000,");
+			for (k = 0; k < 60; k++) {
+				x = x * 1103515245u + 12345u;
+				big[len++] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[(x >> 16) & 63];
+			}
+			big[len++] = '\n';
+		}
+		n = ZSTD_compress(zbig, sizeof(zbig), big, len, 1);
+		ck_assert(!ZSTD_isError(n));
+		ck_assert_uint_gt(n, 65536);
+		put_bytes(t.fd, name, zbig, n);
+		ck_assert_int_eq(ship(&sc, t.fd, name, &rep), SHIP_FAILED);
+		ck_assert_uint_eq(rep.bytes, n);
+	}
+	/* zstd, but of something else */
+	n = ZSTD_compress(z, sizeof(z), "a,b,c\n1,2,3\n", 12, 1);
+	ck_assert(!ZSTD_isError(n));
+	put_bytes(t.fd, name, z, n);
+	ck_assert_int_eq(ship(&sc, t.fd, name, &rep), SHIP_LOCAL);
+	ck_assert_ptr_nonnull(strstr(rep.why, "not a wgtap segment"));
+	/* the header as it is, and gzip bytes, under a .zst name */
+	put_bytes(t.fd, name, text, strlen(text));
+	ck_assert_int_eq(ship(&sc, t.fd, name, &rep), SHIP_LOCAL);
+	put_bytes(t.fd, name, "\x1f\x8b\x08\x00\x00\x00\x00\x00", 8);
+	ck_assert_int_eq(ship(&sc, t.fd, name, &rep), SHIP_LOCAL);
+	ck_assert(tfile_exists(t.fd, name));
+	tdir_remove(&t);
+	tclient_free(c);
+}
+END_TEST
+
 Suite *
 ship_suite(void)
 {
@@ -317,6 +409,7 @@ ship_suite(void)
 	tcase_add_test(tc, test_ship_file_not_a_segment_inside);
 	tcase_add_test(tc, test_ship_file_plain_csv);
 	tcase_add_test(tc, test_ship_file_v2_header);
+	tcase_add_test(tc, test_ship_file_zstd);
 	suite_add_tcase(s, tc);
 	return s;
 }

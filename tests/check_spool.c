@@ -42,6 +42,48 @@ START_TEST(test_spool_name_format_example)
 }
 END_TEST
 
+/* zstd: ".csv.zst" in every form, parsed back; never with ".gz". */
+START_TEST(test_spool_name_zstd)
+{
+	static const char *const bad[] = {
+		"wg0-20251124T160231.123456789Z-000042.csv.zs",
+		"wg0-20251124T160231.123456789Z-000042.csv.gz.zst",
+		"wg0-20251124T160231.123456789Z-000042.zst",
+		"wg0-20251124T160231.123456789Z-000042.csv.zstd",
+	};
+	struct spool_name n = mkname("wg0", T0, 42, false), p;
+	char buf[SPOOL_MAX_NAME];
+	size_t i;
+
+	n.zstd = true;
+	ck_assert_int_eq(spool_name_format(&n, buf), WGTAP_OK);
+	ck_assert_str_eq(buf, "wg0-20251124T160231.123456789Z-000042.csv.zst");
+	ck_assert_str_eq(spool_name_ext(&n), ".zst");
+	ck_assert_int_eq(spool_name_parse(buf, &p), WGTAP_OK);
+	ck_assert(p.zstd);
+	ck_assert(!p.gzip);
+	ck_assert_uint_eq(p.seq, 42);
+	ck_assert_int_eq(p.start_ns, T0);
+	ck_assert_int_eq(spool_name_cmp(&n, &p), 0);
+	ck_assert_int_eq(spool_name_format_temp(&n, buf), WGTAP_OK);
+	ck_assert_str_eq(buf,
+	    ".wg0-20251124T160231.123456789Z-000042.csv.zst.part");
+	ck_assert_int_eq(spool_name_parse_temp(buf, &p), WGTAP_OK);
+	ck_assert(p.zstd);
+	ck_assert_int_eq(spool_name_format_recovery(&n, buf), WGTAP_OK);
+	ck_assert_str_eq(buf,
+	    ".wg0-20251124T160231.123456789Z-000042.csv.zst.rec.part");
+	ck_assert_int_eq(spool_name_parse_recovery(buf, &p), WGTAP_OK);
+	ck_assert(p.zstd);
+	/* the same name but gzip sorts apart from it */
+	p.zstd = false;
+	p.gzip = true;
+	ck_assert_int_ne(spool_name_cmp(&n, &p), 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_int_eq(spool_name_parse(bad[i], &p), WGTAP_EFORMAT);
+}
+END_TEST
+
 START_TEST(test_spool_name_format_recovery_example)
 {
 	struct spool_name n = mkname("wg0", T0, 42, true);
@@ -354,6 +396,7 @@ spool_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("spool_name_format_recovery");
 	tcase_add_test(tc, test_spool_name_format_recovery_example);
+	tcase_add_test(tc, test_spool_name_zstd);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("spool_name_parse");
 	tcase_add_test(tc, test_spool_name_parse_roundtrip);

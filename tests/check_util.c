@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Helpers shared by the unit tests: a scratch spool directory, a scratch
- * file, reading a segment back whole (gzip'd or not), the spool's final
+ * file, reading a segment back whole (gzip'd, zstd'd or not), the spool's final
  * names, a test packet, and reference encoders written independently of
  * the code under test.
  */
@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include "check_wgtap.h"
 #include "wgtap.h"
@@ -48,6 +49,50 @@ tdir_remove(struct tdir *t)
 	ck_assert_int_eq(rmdir(t->path), 0);
 }
 
+/* slurp() for a zstd file: every frame, decoded whole. */
+static char *
+slurp_zstd(int fd, size_t *len)
+{
+	ZSTD_DCtx *dc = ZSTD_createDCtx();
+	char *buf = NULL, in[65536];
+	size_t cap = 0, n = 0, zr = 0;
+	ssize_t got;
+	ZSTD_inBuffer ib;
+	ZSTD_outBuffer ob;
+
+	ck_assert_ptr_nonnull(dc);
+	while ((got = read(fd, in, sizeof(in))) > 0) {
+		ib.src = in;
+		ib.size = (size_t)got;
+		ib.pos = 0;
+		do {
+			if (cap - n < 65536) {
+				cap = cap ? cap * 2 : 131072;
+				buf = realloc(buf, cap);
+				ck_assert_ptr_nonnull(buf);
+			}
+			ob.dst = buf + n;
+			ob.size = cap - n - 1;
+			ob.pos = 0;
+			zr = ZSTD_decompressStream(dc, &ob, &ib);
+			ck_assert_msg(!ZSTD_isError(zr), "zstd: %s",
+			    ZSTD_getErrorName(zr));
+			n += ob.pos;
+		} while (ib.pos < ib.size || ob.pos == ob.size);
+	}
+	ck_assert_int_eq(got, 0);
+	ck_assert_msg(zr == 0, "zstd: the frame does not end");
+	ZSTD_freeDCtx(dc);
+	close(fd);
+	if (!buf) {
+		buf = malloc(1);
+		ck_assert_ptr_nonnull(buf);
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
 char *
 slurp(int dirfd, const char *name, size_t *len)
 {
@@ -58,6 +103,10 @@ slurp(int dirfd, const char *name, size_t *len)
 
 	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
 	ck_assert_int_ne(fd, -1);
+	n = strlen(name);
+	if (n > 4 && strcmp(name + n - 4, ".zst") == 0)
+		return slurp_zstd(fd, len);
+	n = 0;
 	gz = gzdopen(fd, "rb");
 	ck_assert_ptr_nonnull(gz);
 	for (;;) {

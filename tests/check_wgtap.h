@@ -32,6 +32,7 @@ Suite *source_suite(void);
 Suite *segment_suite(void);
 Suite *recover_suite(void);
 Suite *report_suite(void);
+Suite *handover_suite(void);
 Suite *opt_suite(void);
 Suite *chars_suite(void);
 Suite *wgtap_suite(void);

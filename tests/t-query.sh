@@ -4,7 +4,8 @@
 # engine. Two synthetic captures (bench/mkpcap.py) that cross midnight UTC
 # are converted with `wgtap-capture -r`, shipped with `wgtap-ship --once` to
 # a real S3 server (Swift with s3api) under two host labels, and the bucket
-# is downloaded with its key layout. DuckDB (@duckdb/node-api, pinned by
+# is downloaded with its key layout: gw1's segments gzip'd, gw2's zstd'd,
+# side by side in the partition of the day they share. DuckDB (@duckdb/node-api, pinned by
 # package-lock.json) then reads it with Hive partitioning
 # (tests/tools/query.mjs), and the test checks: rows and bytes per (host,
 # dt) against counts taken from the pcaps and from the segments; every row
@@ -70,13 +71,14 @@ declare -A start=([gw1]=1767311940 [gw2]=1767398370)
 declare -A npkt=([gw1]=3000 [gw2]=1200)
 declare -A pps=([gw1]=20 [gw2]=30)
 declare -A seed=([gw1]=11 [gw2]=12)
+declare -A compress=([gw1]=gzip [gw2]=zstd)
 for h in "${hosts[@]}"; do
 	"$py" "$top/bench/mkpcap.py" -q "$T/$h.pcap" "${npkt[$h]}" \
 		--seed "${seed[$h]}" --flows 200 --start "${start[$h]}" \
 		--pps "${pps[$h]}" || { not_ok "$h: mkpcap.py"; finish; }
 	mkdir -p "$T/spool/$h" "$T/seg/$h"
 	"$cap" -r "$T/$h.pcap" --iface wg0 --spool-dir "$T/spool/$h" -t 1m \
-		2>"$T/$h.capture.log"
+		--compress "${compress[$h]}" 2>"$T/$h.capture.log"
 	rc=$?
 	eq "$h: wgtap-capture -r exits 0" "$rc" 0
 	cp "$T/spool/$h"/* "$T/seg/$h/"
@@ -161,6 +163,12 @@ done | sort >"$T/keys.want"
 swift_list "$BUCKET" "$PREFIX" | sort >"$T/keys"
 check "the bucket holds exactly the documented keys ($(wc -l <"$T/keys") objects)" \
 	cmp -s "$T/keys" "$T/keys.want"
+check "dt=2026-01-02 holds gzip (gw1) and zstd (gw2) segments side by side" \
+	test "$(grep /dt=2026-01-02/ "$T/keys" | grep -c '^wgtap/host=gw1/.*\.csv\.gz$')" -gt 0 -a \
+	"$(grep /dt=2026-01-02/ "$T/keys" | grep -c '^wgtap/host=gw2/.*\.csv\.zst$')" -gt 0
+eq "no key of another kind" "$(grep -vc -e 'host=gw1/.*\.csv\.gz$' \
+	-e 'host=gw2/.*\.csv\.zst$' -e 'host=gw-[abc]/.*\.csv\.gz$' \
+	"$T/keys")" 0
 fetch() {	# fetch KEY: into $T/bucket/KEY, retried (Swift may 404 briefly)
 	mkdir -p "$(dirname "$T/bucket/$1")"
 	wait_for 15 swift_get "$BUCKET/$1" "$T/bucket/$1"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # wgtap-ship against a real S3 server (Swift with s3api): --once uploads
-# several segments (gzip'd and plain, from several hours and days), each
+# several segments (gzip'd, zstd'd and plain, from several hours and days), each
 # object reads back byte for byte under the documented key with the right
 # Content-Type, nothing else is in the bucket, and the spool is empty.
 # --keep uploads and leaves the spool as it was; FILE... ships exactly the
@@ -24,6 +24,9 @@ names=("$(seg_name 1 14 24)" "$(seg_name 2 14 24)" "$(seg_name 3 15 24)"
 plain=$(seg_name 5 23 24)
 plain=${plain%.gz}
 names+=("$plain")
+zst=$(seg_name 7 22 24)
+zst=${zst%.gz}.zst
+names+=("$zst")
 for n in "${names[@]}"; do
 	mkseg "$T/spool" "$n" 50
 	cp "$T/spool/$n" "$T/orig/$n"
@@ -67,6 +70,8 @@ check "Content-Type of .csv.gz is application/gzip" \
 	test "$(ctype "${names[0]}")" = "application/gzip"
 check "Content-Type of .csv is text/csv; charset=utf-8" \
 	test "$(ctype "$plain")" = "text/csv; charset=utf-8"
+check "Content-Type of .csv.zst is application/zstd" \
+	test "$(ctype "$zst")" = "application/zstd"
 
 # --keep: uploaded, and the spool is left exactly as it was.
 k1=$(seg_name 11 16 24)

@@ -18,6 +18,7 @@
 
 #include "attrib.h"
 #include "capture.h"
+#include "handover.h"
 #include "log.h"
 #include "wgtap.h"
 
@@ -34,6 +35,7 @@ capture_init(struct capture *c, const struct capture_cfg *cfg,
 	c->cfg = *cfg;
 	c->last_sync_ns = c->last_measure_ns = mono_ns;
 	c->cfg.seg.spool_used = &c->spool_used;
+	c->st.count_busy = cfg->seg.threads > 1 && cfg->seg.drop_when_busy;
 	return segment_init(&c->seg, &c->cfg.seg);
 }
 
@@ -68,6 +70,13 @@ capture_stats_line(const struct capture_stats *st, char *buf, size_t cap)
 	if (n < 0 || (size_t)n >= cap - o)
 		return;
 	o += (size_t)n;
+	if (st->count_busy) {
+		n = snprintf(buf + o, cap - o, " queue_full=%llu",
+		    (unsigned long long)st->dropped_busy);
+		if (n < 0 || (size_t)n >= cap - o)
+			return;
+		o += (size_t)n;
+	}
 	if (st->have_pcap_stats) {
 		n = snprintf(buf + o, cap - o,
 		    " pcap_received=%llu pcap_dropped=%llu pcap_ifdropped=%llu",
@@ -126,7 +135,14 @@ capture_rotate(struct capture *c, const char *why)
 
 	if (!segment_is_open(&c->seg))
 		return WGTAP_OK;
+	segment_settle(&c->seg);	/* a writer thread's error shows now */
 	failed_before = c->seg.failed;
+	if (c->seg.ho && c->seg.ho->waits > c->waits_logged) {
+		log_debug("segment %s: rows waited %llu times for the writer "
+		    "thread", c->seg.tmpname,
+		    (unsigned long long)(c->seg.ho->waits - c->waits_logged));
+		c->waits_logged = c->seg.ho->waits;
+	}
 	r = segment_close(&c->seg, final);
 	if (r == WGTAP_ENOSPACE) {
 		/* Still open, nothing lost: a tick closes it given room. */
@@ -218,6 +234,8 @@ place_row(struct capture *c, const struct pkt_row *row)
 		c->seg_min_ns = c->seg_max_ns = ts;
 	}
 	r = segment_add_row(s, row);
+	if (r == WGTAP_EBUSY)
+		return r;	/* the writer is behind: the caller counts it */
 	if (r == WGTAP_ENOSPACE) {
 		int r2 = capture_rotate(c, "spool full");
 
@@ -260,6 +278,11 @@ capture_packet(struct capture *c, const uint8_t *data, uint32_t caplen,
 	if (c->cfg.seg.format == CSV_V2)
 		row.peer = attrib_peer(c, &row, (enum pkt_dir)row.dir);
 	r = place_row(c, &row);
+	if (r == WGTAP_EBUSY) {
+		c->st.packets++;
+		c->st.dropped_busy++;
+		return WGTAP_OK;
+	}
 	if (r == WGTAP_ENOSPACE) {
 		enter_full(c, c->mono_now);
 		if (c->cfg.wait_for_space)

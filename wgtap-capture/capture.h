@@ -39,6 +39,9 @@ struct capture_stats {
 	uint64_t	rows;			/* written to segments */
 	uint64_t	skipped[PKT_NSTATUS];	/* by reason; [PKT_ROW] unused */
 	uint64_t	dropped_full;		/* dropped at the spool cap */
+	/* dropped because the writer thread's queue was full (live) */
+	uint64_t	dropped_busy;
+	bool		count_busy;		/* a live capture with a writer */
 	uint64_t	segments;		/* published */
 	uint64_t	bytes;			/* in them (file sizes) */
 	/* libpcap's counters, filled in by the live source */
@@ -61,6 +64,7 @@ struct capture {
 	uint64_t	last_measure_ns;	/* monotonic */
 	uint64_t	mono_now;	/* monotonic time of the last tick */
 	uint64_t	drops_reported;	/* libpcap drops in the last line */
+	uint64_t	waits_logged;	/* writer-thread waits logged */
 };
 
 /*

@@ -136,6 +136,10 @@ make_capture_cfg(const struct options *o, struct source *src, int dirfd,
 	cfg->seg.dirfd = dirfd;
 	cfg->seg.gzip = o->gzip;
 	cfg->seg.level = (int)o->level;
+	cfg->seg.zstd = o->zstd;
+	cfg->seg.zstd_level = (int)o->zstd_level;
+	cfg->seg.threads = (int)o->threads;
+	cfg->seg.drop_when_busy = src->live;	/* -r waits instead */
 	cfg->seg.cap_bytes = o->cap;
 	cfg->seg.format = o->format == 2 ? CSV_V2 : CSV_V1;
 	if (src->live) {

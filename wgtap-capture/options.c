@@ -15,6 +15,7 @@
 #include "log.h"
 #include "opt.h"
 #include "options.h"
+#include "segment.h"
 #include "spool.h"
 #include "wgtap.h"
 
@@ -28,10 +29,12 @@
 #define DEFAULT_SNAPLEN		65535
 #define DEFAULT_BUFFER		(16ULL << 20)
 #define DEFAULT_LEVEL		1
+#define DEFAULT_ZSTD_LEVEL	SEGMENT_ZSTD_LEVEL
 
 enum {
 	OPT_COMPRESS = 256, OPT_LEVEL, OPT_FILTER, OPT_CAP, OPT_SYNC,
 	OPT_USER, OPT_SNAPLEN, OPT_BUFFER, OPT_FORMAT, OPT_METRICS,
+	OPT_ANY_LEVEL, OPT_THREADS,
 };
 
 static const struct option longopts[] = {
@@ -42,6 +45,8 @@ static const struct option longopts[] = {
 	{ "packet-log-interval", required_argument, NULL, 't' },
 	{ "compress", required_argument, NULL, OPT_COMPRESS },
 	{ "gzip-level", required_argument, NULL, OPT_LEVEL },
+	{ "level", required_argument, NULL, OPT_ANY_LEVEL },
+	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "filter", required_argument, NULL, OPT_FILTER },
 	{ "spool-max-bytes", required_argument, NULL, OPT_CAP },
 	{ "sync-interval", required_argument, NULL, OPT_SYNC },
@@ -71,8 +76,12 @@ usage(FILE *f)
 "  -n, --max-packets-per-log N    rows per segment (default 1000000)\n"
 "  -t, --packet-log-interval DUR  segment age limit: minutes (2.5), or with\n"
 "                                 a unit ms, s, m, h (90s, 1.5h); default 5\n"
-"      --compress gzip|none       segment compression (default gzip)\n"
+"      --compress gzip|zstd|none  segment compression (default gzip)\n"
+"      --level N                  level of the chosen compression: gzip\n"
+"                                 1-9 (default 1), zstd 1-19 (default 1)\n"
 "      --gzip-level N             zlib level 1-9 (default 1)\n"
+"      --threads 1|2              2 (default): compression and writes on a\n"
+"                                 thread of their own; 1: all on one\n"
 "      --filter EXPR              a pcap filter expression\n"
 "      --spool-max-bytes SIZE     spool cap (K, M, G suffixes; default 1G;\n"
 "                                 0 = no cap but the filesystem's)\n"
@@ -109,6 +118,8 @@ set_defaults(struct options *o)
 	o->snaplen = DEFAULT_SNAPLEN;
 	o->buffer = DEFAULT_BUFFER;
 	o->level = DEFAULT_LEVEL;
+	o->zstd_level = DEFAULT_ZSTD_LEVEL;
+	o->threads = 2;
 	o->gzip = true;
 	o->format = 1;
 }
@@ -142,6 +153,17 @@ take_number(struct options *o, int ch, const char *arg)
 		if (opt_u64(arg, 1, 9, &o->level))
 			return bad_value("--gzip-level", arg, "1 to 9");
 		return true;
+	case OPT_ANY_LEVEL:
+		/* The range depends on --compress: see check_options(). */
+		if (opt_u64(arg, 1, 19, &o->any_level))
+			return bad_value("--level", arg, "1 to 9 for gzip, "
+			    "1 to 19 for zstd");
+		o->any_level_arg = arg;
+		return true;
+	case OPT_THREADS:
+		if (opt_u64(arg, 1, 2, &o->threads))
+			return bad_value("--threads", arg, "1 or 2");
+		return true;
 	case OPT_CAP:
 		if (opt_size(arg, UINT64_MAX / 2, &o->cap) ||
 		    (o->cap != 0 && o->cap < MIN_CAP))
@@ -171,7 +193,8 @@ take_number(struct options *o, int ch, const char *arg)
 static bool
 take_value(struct options *o, int ch, const char *arg)
 {
-	static const char *const compress_words[] = { "gzip", "none", NULL };
+	static const char *const compress_words[] = { "gzip", "none", "zstd",
+	    NULL };
 	static const char *const format_words[] = { "v1", "v2", NULL };
 	int w;
 
@@ -191,8 +214,10 @@ take_value(struct options *o, int ch, const char *arg)
 	case OPT_COMPRESS:
 		w = opt_word(arg, compress_words);
 		if (w < 0)
-			return bad_value("--compress", arg, "gzip or none");
+			return bad_value("--compress", arg, "gzip, zstd or "
+			    "none");
 		o->gzip = w == 0;
+		o->zstd = w == 2;
 		return true;
 	case OPT_FORMAT:
 		w = opt_word(arg, format_words);
@@ -220,8 +245,20 @@ take_value(struct options *o, int ch, const char *arg)
 
 /* What can only be checked once the whole line is read. */
 static bool
-check_options(const struct options *o)
+check_options(struct options *o)
 {
+	if (o->any_level_arg) {
+		if (o->zstd)
+			o->zstd_level = o->any_level;
+		else if (!o->gzip)
+			return bad_value("--level", o->any_level_arg,
+			    "no level with --compress none");
+		else if (o->any_level > 9)
+			return bad_value("--level", o->any_level_arg,
+			    "1 to 9 for gzip");
+		else
+			o->level = o->any_level;
+	}
 	if (o->user && !getpwnam(o->user))
 		return bad_value("--user", o->user, "no such user");
 	return true;

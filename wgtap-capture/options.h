@@ -29,7 +29,12 @@ struct options {
 	uint64_t	 buffer;
 	uint64_t	 level;		/* zlib level, 1..9 */
 	int		 format;	/* 1 or 2: CSV_V1, CSV_V2 */
-	bool		 gzip;
+	uint64_t	 zstd_level;	/* zstd level, 1..19 */
+	uint64_t	 threads;	/* 1 or 2 (a writer thread) */
+	uint64_t	 any_level;	/* --level, for the chosen codec */
+	const char	*any_level_arg;	/* --level as given; NULL: none */
+	bool		 gzip;		/* gzip, unless zstd */
+	bool		 zstd;
 	bool		 verbose;
 };
 

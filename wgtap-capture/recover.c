@@ -2,9 +2,10 @@
 /*
  * Recovery of leftover temporary segments; see recover.h for the protocol.
  * The leftover is untrusted input (it may end in garbage after a power
- * loss): inflate stops at the first error, each line is bounded, and a
- * row is kept only when it is complete and has the shape of a row of the
- * format its header names (v1 or v2; the copy keeps that header). A
+ * loss): inflate (or the zstd decoder) stops at the first error, each
+ * line is bounded, and a row is kept only when it is complete and has the
+ * shape of a row of the format its header names (v1 or v2; the copy keeps
+ * that header). A
  * zero byte ends the data: where fallocate is missing, the writer
  * reserves space by writing zeros past it (segment.h).
  */
@@ -18,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include "atomicio.h"
 #include "csv.h"
@@ -110,10 +112,105 @@ liner_feed(struct liner *l, const char *buf, size_t len)
 	}
 }
 
+/* One pass of the zstd decoder over a leftover; see read_leftover_zstd(). */
+struct zpass {
+	uint64_t	skip;		/* output bytes not fed to the liner */
+	uint64_t	byte_from;	/* input offset from which one byte a call */
+	uint64_t	good;		/* out: input taken by the calls that worked */
+	uint64_t	produced;	/* out: output bytes of those calls */
+	bool		error;		/* out: the decoder met an error */
+};
+
+/* Feed the output bytes of one call, past p->skip, to the liner. */
+static void
+zpass_out(struct zpass *p, struct liner *l, const unsigned char *out,
+    size_t n)
+{
+	size_t from = 0;
+
+	if (p->produced < p->skip)
+		from = p->skip - p->produced < n ? (size_t)(p->skip -
+		    p->produced) : n;
+	liner_feed(l, (const char *)out + from, n - from);
+	p->produced += n;
+}
+
+static int
+zpass_run(int fd, struct liner *l, unsigned char *in, unsigned char *out,
+    struct zpass *p)
+{
+	ZSTD_DCtx *dc;
+	ZSTD_inBuffer ib;
+	ZSTD_outBuffer ob;
+	uint64_t off = 0;
+	size_t got, pos, zr;
+	int r;
+
+	p->good = p->produced = 0;
+	p->error = false;
+	dc = ZSTD_createDCtx();
+	if (!dc)
+		return WGTAP_ENOMEM;
+	for (;;) {
+		r = atomicio_pread(fd, in, READ_CAP, (off_t)off, &got);
+		if (r != WGTAP_OK || got == 0 || l->ended)
+			break;
+		for (pos = 0; pos < got || ob.pos == ob.size; pos += ib.pos) {
+			ib.src = in + pos;
+			ib.size = off + pos >= p->byte_from ? (pos < got) :
+			    got - pos;
+			ib.pos = 0;
+			ob.dst = out;
+			ob.size = READ_CAP;
+			ob.pos = 0;
+			zr = ZSTD_decompressStream(dc, &ob, &ib);
+			if (ZSTD_isError(zr)) {
+				p->error = true;	/* garbage past a sync */
+				goto done;
+			}
+			p->good = off + pos + ib.pos;
+			zpass_out(p, l, out, ob.pos);
+			if (zr == 0)
+				goto done;	/* the frame's end */
+		}
+		off += got;
+	}
+ done:
+	ZSTD_freeDCtx(dc);
+	return r;
+}
+
+/*
+ * Feed a zstd leftover's bytes through the decoder. A block cut short
+ * decodes to nothing; zeros past the data (a reservation) read as empty
+ * blocks; a frame that ends (the writer died before the rename) ends the
+ * data. The first error (garbage past the last sync) ends the data too,
+ * but the decoder then does not say how much output the failing call
+ * wrote: so the data is decoded again up to where the last good call
+ * ended, and from there one input byte a call, and only what was not fed
+ * before goes on to the liner.
+ */
+static int
+read_leftover_zstd(int fd, struct liner *l, unsigned char *in,
+    unsigned char *out)
+{
+	struct zpass p = { 0, UINT64_MAX, 0, 0, false };
+	int r;
+
+	r = zpass_run(fd, l, in, out, &p);
+	if (r != WGTAP_OK || !p.error || l->ended)
+		return r;
+	p.skip = p.produced;
+	p.byte_from = p.good;
+	return zpass_run(fd, l, in, out, &p);
+}
+
 /* Feed the leftover's bytes through inflate (gzip) or as they are. */
 static int
-read_leftover(int fd, bool gzip, struct liner *l)
+read_leftover(int fd, const struct spool_name *n, struct liner *l)
 {
+	bool gzip = n->gzip;
+
 	unsigned char *in = NULL, *out = NULL;
 	z_stream zs;
 	bool zs_live = false;
@@ -124,6 +221,10 @@ read_leftover(int fd, bool gzip, struct liner *l)
 	out = malloc(READ_CAP);
 	if (!in || !out)
 		goto out;
+	if (n->zstd) {
+		r = read_leftover_zstd(fd, l, in, out);
+		goto out;
+	}
 	if (gzip) {
 		memset(&zs, 0, sizeof(zs));
 		if (inflateInit2(&zs, 15 + 16) != Z_OK) {
@@ -348,7 +449,11 @@ recover_file(const struct segment_cfg *cfg, const char *tmpname,
 		goto out;
 	}
 	rcfg.gzip = n.gzip;
+	rcfg.zstd = n.zstd;
+	if (rcfg.zstd_level < 1)
+		rcfg.zstd_level = SEGMENT_ZSTD_LEVEL;
 	rcfg.cap_bytes = 0;	/* the rows are on disk already */
+	rcfg.threads = 1;	/* one copy at a time, on this thread */
 	r = segment_init(&seg, &rcfg);
 	if (r != WGTAP_OK)
 		goto out;
@@ -360,7 +465,7 @@ recover_file(const struct segment_cfg *cfg, const char *tmpname,
 	l.seg = &seg;
 	l.cfg = &rcfg;
 	l.name = &n;
-	r = read_leftover(fd, n.gzip, &l);
+	r = read_leftover(fd, &n, &l);
 	if (r == WGTAP_OK)
 		r = l.err;
 	if (r != WGTAP_OK)

@@ -2,12 +2,14 @@
 /*
  * Segment writer: temporary file, streaming zlib, sync points, publish.
  *
- * Rows are formatted into `in`; a full `in` goes through deflate into
- * `out` (for plain CSV, `in` is written directly); a full `out` is
- * written to the file. A sync (SPEC: at --sync-interval) is a
+ * Rows are formatted into `in`; a full `in` goes through deflate (or
+ * zstd) into `out` (for plain CSV, `in` is written directly); a full
+ * `out` is written to the file. A sync (SPEC: at --sync-interval) is a
  * Z_SYNC_FLUSH, which ends the compressed data on a byte boundary so a
- * reader can inflate every row up to it, then fdatasync(). The gzip
- * trailer is written only at close; recovery copes with its absence.
+ * reader can inflate every row up to it (for zstd, ZSTD_e_flush, which
+ * ends a block, so a reader decodes every row up to it), then
+ * fdatasync(). The gzip trailer (the zstd frame's last block and
+ * checksum) is written only at close; recovery copes with its absence.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +22,7 @@
 
 #include "atomicio.h"
 #include "csv.h"
+#include "handover.h"
 #include "segment.h"
 #include "wgtap.h"
 
@@ -34,17 +37,36 @@
 _Static_assert(FINISH_RESERVE + RESERVE_CHUNK <= SEGMENT_MIN_SPACE,
     "SEGMENT_MIN_SPACE must cover the first reservation");
 
+static int drain_handed(void *ctx, char *buf, size_t *len);
+
 int
 segment_init(struct segment *s, const struct segment_cfg *cfg)
 {
 	memset(s, 0, sizeof(*s));
 	s->cfg = cfg;
 	s->fd = -1;
+	atomic_init(&s->produced, 0);
 	s->in = malloc(IN_CAP);
 	s->out = malloc(OUT_CAP);
 	if (!s->in || !s->out) {
 		segment_free(s);
 		return WGTAP_ENOMEM;
+	}
+	if (cfg->threads > 1) {
+		int r;
+
+		s->ho = malloc(sizeof(*s->ho));
+		if (!s->ho) {
+			segment_free(s);
+			return WGTAP_ENOMEM;
+		}
+		r = handover_init(s->ho, IN_CAP, drain_handed, s);
+		if (r != WGTAP_OK) {
+			free(s->ho);
+			s->ho = NULL;
+			segment_free(s);
+			return r;
+		}
 	}
 	return WGTAP_OK;
 }
@@ -57,6 +79,11 @@ segment_free(struct segment *s)
 	if (segment_is_open(s))
 		segment_abort(s);
 	close_stream(s);
+	if (s->ho) {
+		handover_free(s->ho);
+		free(s->ho);
+		s->ho = NULL;
+	}
 	free(s->in);
 	free(s->out);
 	s->in = NULL;
@@ -75,8 +102,8 @@ static int
 fail(struct segment *s, int r)
 {
 	if (!s->failed) {
-		s->failed = true;
 		s->fail_errno = r == WGTAP_ESYS ? errno : EIO;
+		s->failed = true;	/* after fail_errno: read in that order */
 	}
 	return r;
 }
@@ -151,6 +178,8 @@ reserve(struct segment *s, uint64_t need)
 		if (errno != EOPNOTSUPP && errno != ENOSYS)
 			return WGTAP_ESYS;
 		/* Zeros from the end of the data; nothing is reserved yet. */
+		if (s->ho && (r = handover_settle(s->ho)) != WGTAP_OK)
+			return r;
 		s->zero_fill = true;
 		s->reserved = s->written;
 	}
@@ -194,21 +223,68 @@ flush_out(struct segment *s)
 }
 
 /*
- * Compress (or, for plain CSV, move) everything in `in`, with the given
- * zlib flush mode, writing `out` to the file whenever it fills. After an
- * error, `in` holds what deflate has not taken yet and `out` what was not
+ * Compress (or, for plain CSV, move) the *len bytes at buf (`in`, or a
+ * buffer handed over), with the given zlib flush mode, writing `out` to the file whenever it fills. After an
+ * error, buf holds what deflate has not taken yet and `out` what was not
  * written, so that a later call goes on where this one stopped.
  */
+/* The zstd directive for a zlib flush mode. */
+static ZSTD_EndDirective
+zstd_mode(int flush)
+{
+	if (flush == Z_FINISH)
+		return ZSTD_e_end;
+	return flush == Z_SYNC_FLUSH ? ZSTD_e_flush : ZSTD_e_continue;
+}
+
+/* drain_buf() for zstd: the same contract. */
 static int
-drain_in(struct segment *s, int flush)
+drain_buf_zstd(struct segment *s, char *buf, size_t *len, int flush)
+{
+	ZSTD_EndDirective mode = zstd_mode(flush);
+	ZSTD_inBuffer ib = { buf, *len, 0 };
+	ZSTD_outBuffer ob;
+	size_t left;
+	int r = WGTAP_OK;
+
+	for (;;) {
+		ob.dst = s->out;
+		ob.size = OUT_CAP;
+		ob.pos = s->out_len;
+		left = ZSTD_compressStream2(s->zc, &ob, &ib, mode);
+		if (ZSTD_isError(left)) {
+			r = fail(s, WGTAP_EZLIB);
+			break;
+		}
+		s->out_len = ob.pos;
+		if (ob.pos == OUT_CAP) {
+			r = flush_out(s);
+			if (r != WGTAP_OK)
+				break;
+			continue;
+		}
+		/* Room left over: all input taken, and the flush done. */
+		if (ib.pos == ib.size && (mode == ZSTD_e_continue || left == 0))
+			break;
+	}
+	if (ib.pos > 0 && ib.pos < ib.size)
+		memmove(buf, buf + ib.pos, ib.size - ib.pos);
+	*len = ib.size - ib.pos;
+	return r;
+}
+
+static int
+drain_buf(struct segment *s, char *buf, size_t *len, int flush)
 {
 	z_stream *zs = &s->zs;
 	int r = WGTAP_OK, zr;
 
+	if (s->zc)
+		return drain_buf_zstd(s, buf, len, flush);
 	if (!s->cfg->gzip)
-		return write_buf(s, s->in, &s->in_len);
-	zs->next_in = (Bytef *)s->in;
-	zs->avail_in = (uInt)s->in_len;
+		return write_buf(s, buf, len);
+	zs->next_in = (Bytef *)buf;
+	zs->avail_in = (uInt)*len;
 	for (;;) {
 		zs->next_out = s->out + s->out_len;
 		zs->avail_out = (uInt)(OUT_CAP - s->out_len);
@@ -228,10 +304,50 @@ drain_in(struct segment *s, int flush)
 		if (zs->avail_in == 0 && (flush != Z_FINISH || zr == Z_STREAM_END))
 			break;
 	}
-	if (zs->avail_in > 0 && zs->next_in != (Bytef *)s->in)
-		memmove(s->in, zs->next_in, zs->avail_in);
-	s->in_len = zs->avail_in;
+	if (zs->avail_in > 0 && zs->next_in != (Bytef *)buf)
+		memmove(buf, zs->next_in, zs->avail_in);
+	*len = zs->avail_in;
 	return r;
+}
+
+/* Drain `in`, with the given flush mode. */
+static int
+drain_in(struct segment *s, int flush)
+{
+	return drain_buf(s, s->in, &s->in_len, flush);
+}
+
+/*
+ * The writer thread's drain of a full row buffer (handover.h): as the
+ * caller's thread would have done it. A failed segment takes no more.
+ */
+static int
+drain_handed(void *ctx, char *buf, size_t *len)
+{
+	struct segment *s = ctx;
+	int r;
+
+	if (s->failed)
+		return failure(s);
+	r = drain_buf(s, buf, len, Z_NO_FLUSH);
+	atomic_store(&s->produced, s->written + s->out_len);
+	return r;
+}
+
+/*
+ * Where the data ends once everything handed over so far is written: an
+ * estimate that is never short (the bytes still queued count as they are,
+ * uncompressed).
+ */
+static uint64_t
+data_end(struct segment *s)
+{
+	uint64_t queued;
+
+	if (!s->ho)
+		return s->written + s->out_len;
+	queued = handover_pending(s->ho);	/* read before produced */
+	return atomic_load(&s->produced) + queued;
 }
 
 /* Make room in `in` for len more bytes, reserving disk space first. */
@@ -240,12 +356,14 @@ make_room(struct segment *s, size_t len)
 {
 	int r;
 
-	r = reserve(s, s->written + s->out_len + s->in_len + len +
-	    FINISH_RESERVE);
+	r = reserve(s, data_end(s) + s->in_len + len + FINISH_RESERVE);
 	if (r != WGTAP_OK)
 		return r;
 	if (s->in_len + len <= IN_CAP)
 		return WGTAP_OK;
+	if (s->ho)
+		return handover_push(s->ho, &s->in, &s->in_len,
+		    !s->cfg->drop_when_busy);
 	return drain_in(s, Z_NO_FLUSH);
 }
 
@@ -338,6 +456,24 @@ create_locked(int dirfd, const char *name)
 	return fd;
 }
 
+/*
+ * A zstd stream for a new segment: the configured level, a checksum of
+ * the content at the end of the frame.
+ */
+static int
+zstd_start(struct segment *s)
+{
+	s->zc = ZSTD_createCCtx();
+	if (!s->zc)
+		return WGTAP_ENOMEM;
+	if (ZSTD_isError(ZSTD_CCtx_setParameter(s->zc,
+	    ZSTD_c_compressionLevel, s->cfg->zstd_level)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(s->zc, ZSTD_c_checksumFlag,
+	    1)))
+		return WGTAP_EZLIB;
+	return WGTAP_OK;
+}
+
 int
 segment_open(struct segment *s, const struct spool_name *name, bool recovery)
 {
@@ -347,9 +483,11 @@ segment_open(struct segment *s, const struct spool_name *name, bool recovery)
 	int i, r = WGTAP_ESYS;
 
 	s->name = *name;
-	s->name.gzip = cfg->gzip;
+	s->name.zstd = cfg->zstd;
+	s->name.gzip = cfg->gzip && !cfg->zstd;
 	s->in_len = s->out_len = 0;
 	s->rows = s->written = s->reserved = 0;
+	atomic_store(&s->produced, 0);
 	s->dirty = s->zero_fill = s->closing = s->finished = false;
 	s->failed = false;
 	s->fail_errno = 0;
@@ -372,7 +510,11 @@ segment_open(struct segment *s, const struct spool_name *name, bool recovery)
 	r = WGTAP_ESYS;
 	if (s->fd == -1)
 		goto out;
-	if (cfg->gzip) {
+	if (cfg->zstd) {
+		r = zstd_start(s);
+		if (r != WGTAP_OK)
+			goto out;
+	} else if (cfg->gzip) {
 		memset(&s->zs, 0, sizeof(s->zs));
 		if (deflateInit2(&s->zs, cfg->level, Z_DEFLATED, GZIP_WBITS, 8,
 		    Z_DEFAULT_STRATEGY) != Z_OK) {
@@ -401,9 +543,11 @@ segment_sync(struct segment *s)
 
 	if (!segment_is_open(s) || !s->dirty || s->closing)
 		return WGTAP_OK;
+	r = s->ho ? handover_settle(s->ho) : WGTAP_OK;
 	if (s->failed)
 		return failure(s);
-	r = drain_in(s, Z_SYNC_FLUSH);
+	if (r == WGTAP_OK)
+		r = drain_in(s, Z_SYNC_FLUSH);
 	if (r == WGTAP_OK)
 		r = flush_out(s);
 	if (r == WGTAP_OK && fdatasync(s->fd) == -1)
@@ -419,9 +563,13 @@ close_stream(struct segment *s)
 {
 	int saved_errno = errno;
 
+	if (s->ho)
+		handover_discard(s->ho);	/* the writer is idle after */
 	if (s->zs_live)
 		deflateEnd(&s->zs);
 	s->zs_live = false;
+	ZSTD_freeCCtx(s->zc);	/* NULL is fine */
+	s->zc = NULL;
 	if (s->fd != -1)
 		close(s->fd);
 	s->fd = -1;
@@ -480,7 +628,9 @@ finish(struct segment *s)
 	int r;
 
 	s->closing = true;
-	r = drain_in(s, s->cfg->gzip ? Z_FINISH : Z_NO_FLUSH);
+	r = s->ho ? handover_settle(s->ho) : WGTAP_OK;
+	if (r == WGTAP_OK)
+		r = drain_in(s, s->cfg->gzip || s->zc ? Z_FINISH : Z_NO_FLUSH);
 	if (r == WGTAP_OK)
 		r = flush_out(s);
 	if (r == WGTAP_OK)
@@ -500,6 +650,7 @@ segment_close(struct segment *s, char final[static SPOOL_MAX_NAME])
 	final[0] = '\0';
 	if (!segment_is_open(s))
 		return WGTAP_OK;
+	segment_settle(s);
 	r = s->failed ? failure(s) : WGTAP_OK;
 	if (r == WGTAP_OK && !s->finished)
 		r = finish(s);
@@ -516,6 +667,13 @@ segment_close(struct segment *s, char final[static SPOOL_MAX_NAME])
 		r = WGTAP_ESYS;
 	close_stream(s);	/* keeps errno */
 	return r;
+}
+
+void
+segment_settle(struct segment *s)
+{
+	if (s->ho && !s->failed)
+		(void)handover_settle(s->ho);	/* an error comes back later */
 }
 
 void

@@ -2,9 +2,9 @@
 /*
  * The segment being written (SPEC section 2): a temporary file in the
  * spool that receives the header and CSV rows through a streaming gzip
- * (or plain) writer, is made crash-safe at each sync, and is published
+ * or zstd (or plain) writer, is made crash-safe at each sync, and is published
  * under its final name by an fsync and an atomic rename. Memory use is
- * fixed (two buffers and one zlib stream) whatever the segment size.
+ * fixed (two buffers and one zlib or zstd stream) whatever the segment size.
  *
  * Disk space is reserved ahead of the writes and counted against the
  * spool cap, always keeping enough headroom to finish the open segment:
@@ -26,18 +26,34 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <zlib.h>
+#include <stdatomic.h>
+#include <zstd.h>
 
 #include "csv.h"
 #include "pkt.h"
 #include "spool.h"
 
+struct handover;
+
 /* Free space a segment needs to start: its first reservation. */
 #define SEGMENT_MIN_SPACE	(2u * 1024 * 1024)
+/* zstd's level when none is configured (--level): see BENCHMARKS.md. */
+#define SEGMENT_ZSTD_LEVEL	1
 
 struct segment_cfg {
 	int		dirfd;		/* the spool directory */
-	bool		gzip;		/* else plain CSV */
+	bool		gzip;		/* else plain CSV (unless zstd) */
+	bool		zstd;		/* zstd; wins over gzip */
 	int		level;		/* zlib level, 1..9 */
+	int		zstd_level;	/* zstd level, 1..19 */
+	/*
+	 * 2: compression and writes on a thread of their own, fed full row
+	 * buffers through a bounded queue (handover.h); 0 or 1: all on the
+	 * caller's thread. With a full queue a row waits for room, or with
+	 * drop_when_busy is refused (WGTAP_EBUSY).
+	 */
+	int		threads;
+	bool		drop_when_busy;
 	uint64_t	cap_bytes;	/* spool cap, 0 = none */
 	enum csv_format	format;		/* CSV_V1 (also when 0) or CSV_V2 */
 	/* bytes used in the spool by everything but the open segment */
@@ -51,6 +67,10 @@ struct segment {
 	int		fd;		/* -1: no segment open */
 	z_stream	zs;
 	bool		zs_live;
+	ZSTD_CCtx	*zc;		/* the zstd stream, NULL: none */
+	struct handover	*ho;		/* the writer thread, NULL: none */
+	/* written + out_len, as the writer thread last left them */
+	_Atomic uint64_t produced;
 	char		*in;		/* CSV text not yet compressed */
 	size_t		in_len;
 	unsigned char	*out;		/* file bytes not yet written */
@@ -67,7 +87,7 @@ struct segment {
 	 * known to be what was written, so it is never published; recovery
 	 * takes what decodes. fail_errno is the error.
 	 */
-	bool		failed;
+	_Atomic bool	failed;		/* set by the writer thread too */
 	int		fail_errno;
 };
 
@@ -115,7 +135,8 @@ int segment_add_row(struct segment *s, const struct pkt_row *row);
 int segment_add_line(struct segment *s, const char *line, size_t len);
 
 /*
- * Make every row so far durable and decodable: a zlib sync flush, the
+ * Make every row so far durable and decodable: a zlib sync flush (for
+ * zstd, the end of a block: ZSTD_e_flush), the
  * write, fdatasync. A no-op when nothing changed, or once segment_close()
  * began. WGTAP_OK, WGTAP_ENOSPACE (the write met a full filesystem;
  * nothing is lost, the segment should be closed), or an error;
@@ -139,6 +160,13 @@ int segment_sync(struct segment *s);
  * published even so (only the directory's fsync failed).
  */
 int segment_close(struct segment *s, char final[static SPOOL_MAX_NAME]);
+
+/*
+ * With a writer thread: wait for it to write everything handed over so
+ * far (an error of that shows in s->failed, or comes back from the next
+ * call). A no-op without one.
+ */
+void segment_settle(struct segment *s);
 
 /*
  * Close the file and leave it under its temporary name for recovery at

@@ -241,6 +241,8 @@ s3_content_type(const struct spool_name *sn)
 	/* The rows are CSV; the compression of the file decides the type. */
 	if (sn->gzip)
 		return "application/gzip";
+	if (sn->zstd)
+		return "application/zstd";
 	return "text/csv; charset=utf-8";
 }
 

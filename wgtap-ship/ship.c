@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include "atomicio.h"
 #include "csv.h"
@@ -110,15 +111,57 @@ starts_with_header(const char *p, size_t n)
 }
 
 /*
+ * The bytes of fd read to find the header in a zstd segment: the first
+ * block (at most 128 KiB) decodes only once it is whole.
+ */
+#define ZSTD_HEAD_MAX	(ZSTD_BLOCKSIZE_MAX + 4096)
+
+/* Whether fd, zstd, starts with the v1 CSV header. */
+static bool
+zstd_starts_with_header(int fd)
+{
+	unsigned char in[16384];
+	char out[CSV_HEADER_LEN];
+	ZSTD_outBuffer ob = { out, sizeof(out), 0 };
+	ZSTD_inBuffer ib;
+	ZSTD_DCtx *dc;
+	size_t zr = 1, n;
+	off_t off = 0;
+
+	dc = ZSTD_createDCtx();
+	if (!dc)
+		return false;
+	while (ob.pos < ob.size && zr != 0 && !ZSTD_isError(zr) &&
+	    off < ZSTD_HEAD_MAX) {
+		if (atomicio_pread(fd, in, sizeof(in), off, &n) != WGTAP_OK ||
+		    n == 0)
+			break;
+		off += (off_t)n;
+		ib.src = in;
+		ib.size = n;
+		ib.pos = 0;
+		do {
+			zr = ZSTD_decompressStream(dc, &ob, &ib);
+		} while (!ZSTD_isError(zr) && zr != 0 && ob.pos < ob.size &&
+		    ib.pos < ib.size);
+	}
+	ZSTD_freeDCtx(dc);
+	return !ZSTD_isError(zr) && ob.pos == ob.size &&
+	    memcmp(out, CSV_HEADER, CSV_HEADER_LEN) == 0;
+}
+
+/*
  * Whether fd starts like a wgtap segment: its first line (after gunzip for
- * a .csv.gz name) is the CSV header of format v1 or v2. The capture is the
- * only writer of final names, so anything else is someone's file that only
- * looks like a segment, and shipping it would put unreadable rows into the
- * bucket. Only the first bytes are read.
+ * a .csv.gz name, zstd for .csv.zst) is the CSV header of format v1 or v2.
+ * The capture is the only writer of final names, so anything else is
+ * someone's file that only looks like a segment, and shipping it would put
+ * unreadable rows into the bucket. Only the first bytes are read (for
+ * zstd, up to the end of the first block).
  */
 static bool
-looks_like_segment(int fd, bool gzip)
+looks_like_segment(int fd, const struct spool_name *sn)
 {
+	bool gzip = sn->gzip;
 	unsigned char in[4096];
 	char out[CSV_HEADER_V2_LEN];
 	z_stream zs;
@@ -128,6 +171,8 @@ looks_like_segment(int fd, bool gzip)
 
 	if (atomicio_pread(fd, in, sizeof(in), 0, &n) != WGTAP_OK || n == 0)
 		return false;
+	if (sn->zstd)
+		return zstd_starts_with_header(fd);
 	if (!gzip)
 		return starts_with_header((const char *)in, n);
 	memset(&zs, 0, sizeof(zs));
@@ -162,7 +207,7 @@ ship_file(const struct ship_config *cfg, int dirfd, const char *name,
 	if (st != SHIP_DONE)
 		goto out;
 	st = SHIP_LOCAL;
-	if (!looks_like_segment(fd, sn->gzip)) {
+	if (!looks_like_segment(fd, sn)) {
 		s3_describe(rep->why, "not a wgtap segment (its first line is "
 		    "not the CSV header), not shipped", NULL);
 		goto out;

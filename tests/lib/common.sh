@@ -112,7 +112,8 @@ stop_pid() {
 }
 
 seg_names() {
-	find "$1" -maxdepth 1 -type f \( -name '*.csv.gz' -o -name '*.csv' \) \
+	find "$1" -maxdepth 1 -type f \( -name '*.csv.gz' -o -name '*.csv' \
+		-o -name '*.csv.zst' \) \
 		! -name '.*' -printf '%f\n' |
 		awk '{ t = $0; sub(/^.*-([0-9]{8}T[0-9.]{16}Z)-/, "", t);
 		       ts = $0; match(ts, /[0-9]{8}T[0-9]{6}\.[0-9]{9}Z/);
@@ -125,6 +126,7 @@ seg_rows() {
 	for f in $(seg_names "$1"); do
 		case $f in
 		*.gz) zcat "$1/$f" ;;
+		*.zst) zstd -dcq "$1/$f" ;;
 		*) cat "$1/$f" ;;
 		esac | tail -n +2
 	done

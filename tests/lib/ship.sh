@@ -98,7 +98,8 @@ seg_name() {
 }
 
 # mkseg DIR NAME [ROWS]: a small CSV segment with rows that name the file,
-# so every segment's bytes differ; gzip'd unless NAME ends in .csv.
+# so every segment's bytes differ; gzip'd for .csv.gz, zstd'd for
+# .csv.zst, plain for .csv.
 mkseg() {
 	local dir=$1 name=$2 rows=${3:-3} i
 	{
@@ -111,6 +112,7 @@ mkseg() {
 	} >"$dir/.tmp.$$"
 	case $name in
 	*.gz) gzip -n -c "$dir/.tmp.$$" >"$dir/.$name.part" ;;
+	*.zst) zstd -q -c "$dir/.tmp.$$" >"$dir/.$name.part" ;;
 	*) cp "$dir/.tmp.$$" "$dir/.$name.part" ;;
 	esac
 	rm -f "$dir/.tmp.$$"

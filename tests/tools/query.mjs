@@ -5,8 +5,10 @@
 //           [--dns HOST/YYYY-MM-DD] [--fleet]
 //
 // Queries a local copy of a wgtap bucket (DIR holds the object keys as
-// paths: DIR/PREFIX host=H/dt=D/hour=HH/SEGMENT.csv.gz) with DuckDB, through
-// @duckdb/node-api, reading the gzip'd CSV segments with Hive partitioning.
+// paths: DIR/PREFIX host=H/dt=D/hour=HH/SEGMENT.csv.gz or .csv.zst) with
+// DuckDB, through @duckdb/node-api, reading the gzip'd and the zstd'd CSV
+// segments side by side (each file's compression from its name) with Hive
+// partitioning.
 // Prints one result per line, for tests/t-query.sh to compare:
 //
 //   engine DuckDB VERSION node-api VERSION
@@ -52,7 +54,7 @@ if (positionals.length !== 1) {
 }
 
 const lit = (s) => `'${String(s).replaceAll("'", "''")}'`;
-const glob = `${positionals[0].replace(/\/+$/, '')}/${opt.prefix}*/*/*/*.csv.gz`;
+const glob = `${positionals[0].replace(/\/+$/, '')}/${opt.prefix}*/*/*/*.csv.*`;
 
 // Every column typed explicitly: no sniffing, so an odd segment cannot
 // change a type, and the Hive keys are typed too (dt a DATE, not a string).
