@@ -245,10 +245,10 @@ inject(int fd, const struct inj_set *set, uint64_t dur_ns, double pps,
 	memset(res, 0, sizeof(*res));
 	for (i = 0;; i++) {
 		if (i % INJ_BATCH == 0) {
-			if (mono_ns() >= end)
-				break;
 			if (pps > 0)
 				pace(t0, res->sent, pps, end);
+			if (mono_ns() >= end)
+				break;	/* after the pause too: never past end */
 		}
 		k = (size_t)(res->sent % set->n);
 		w = write(fd, set->buf + set->off[k], set->len[k]);
