@@ -30,7 +30,9 @@
 # WGTAP_TUN_INJECT (make builds it in build/bench/), LIVE_KEEP=1 (keep
 # the capturers' logs), and
 # LIVE_CONFIGS: the wgtap-capture configurations, "NAME:FLAGS" entries
-# separated by ";" (default "gzip:--compress gzip;none:--compress none").
+# separated by ";" (default "gzip:--compress gzip;none:--compress none;
+# gzip-ring64M:--compress gzip --buffer-size 64M"); a new codec or mode is
+# one more entry.
 # Needs root, tcpdump and iproute2; without them it says so and exits 0.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,7 +41,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 SECS=${LIVE_SECONDS:-5}
 RUNS=${RUNS:-3}
 RATES=${LIVE_RATES:-50000 100000 200000 0}
-CONFIGS=${LIVE_CONFIGS:-gzip:--compress gzip;none:--compress none}
+CONFIGS=${LIVE_CONFIGS:-gzip:--compress gzip;none:--compress none;gzip-ring64M:--compress gzip --buffer-size 64M}
 NPKT=${LIVE_PACKETS:-65536}
 DIR=${BENCH_DIR:-/tmp/wgtap-bench}
 CAPTURE=${WGTAP_CAPTURE:-$top/wgtap-capture/wgtap-capture}
