@@ -233,7 +233,8 @@ one() {
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
-echo "## live: ${SECS}s per run, $RUNS runs, rates ($RATES), $NPKT distinct packets, $(nproc) cores, $(date -u +%F)"
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+echo "## live: ${SECS}s per run, $RUNS runs, rates ($RATES), $NPKT distinct packets, $(nproc) cores, $(date -u +%F), load average $(loadavg)"
 # r.RATE.NAME: "run sent pps secs rows drops cpu_ticks rss_kb tx sender_ticks"
 for ((r = 0; r < RUNS; r++)); do
 	for rate in $RATES; do
@@ -246,6 +247,7 @@ for ((r = 0; r < RUNS; r++)); do
 	done
 done
 
+echo "# load average at the end: $(loadavg)"
 echo "rate config sent_pps_median rows_median lost_median drops_median" \
 	"lossless_runs cpu_share_median cpu_vs_tcpdump_median ns_per_row_median" \
 	"peak_rss_MB_median sender_cpu_share_median"
