@@ -28,7 +28,8 @@
 # 200000 0"), LIVE_PACKETS (65536 distinct packets, looped), BENCH_DIR
 # (/tmp/wgtap-bench: the pcap is cached there), WGTAP_CAPTURE,
 # WGTAP_TUN_INJECT (make builds it in build/bench/), LIVE_KEEP=1 (keep
-# the capturers' logs), and
+# the capturers' logs), LIVE_SPOOL_BASE (where the spool goes: /tmp;
+# /dev/shm keeps the disk out of it), and
 # LIVE_CONFIGS: the wgtap-capture configurations, "NAME:FLAGS" entries
 # separated by ";" (default "gzip:--compress gzip;none:--compress none;
 # gzip-ring64M:--compress gzip --buffer-size 64M"); a new codec or mode is
@@ -82,6 +83,7 @@ if [ ! -s "$pcap" ]; then
 fi
 
 T=$(mktemp -d /tmp/wgtap-live.XXXXXX)
+SPOOL=${LIVE_SPOOL_BASE:-$T}/wgtap-live-spool.$$
 NS=wgtap-live-$$-$RANDOM
 PIDS=()	# "pid starttime" of every process started here
 
@@ -109,6 +111,7 @@ cleanup() {
 		fi
 	done
 	ip netns del "$NS" 2>/dev/null
+	rm -rf "$SPOOL"
 	if [ "${LIVE_KEEP:-0}" = 1 ]; then
 		echo "live bench: logs kept in $T" >&2
 	else
@@ -164,7 +167,7 @@ start_capture() {
 	else
 		read -r -a flags <<<"${FLAGS[$name]}"
 		ip netns exec "$NS" "$CAPTURE" --iface "$IF" \
-			--spool-dir "$T/spool" -t 1h "${flags[@]}" \
+			--spool-dir "$SPOOL" -t 1h "${flags[@]}" \
 			</dev/null >"$log" 2>&1 &
 	fi
 	CAP=$!
@@ -195,7 +198,7 @@ counts() {
 # PID)
 one() {
 	local rate=$1 name=$2 inj c0 c1 s0 s1 rss tx sent
-	rm -rf "$T/spool" && mkdir "$T/spool"
+	rm -rf "$SPOOL" && mkdir "$SPOOL"
 	: >"$T/inj.out"
 	ip netns exec "$NS" "$INJECT" "$IF" "$pcap" "$SECS" "$rate" \
 		<"$T/in" >"$T/inj.out" 2>"$T/inj.err" &
