@@ -27,7 +27,8 @@
 # Environment: RUNS (3), LIVE_SECONDS (5), LIVE_RATES ("50000 100000
 # 200000 0"), LIVE_PACKETS (65536 distinct packets, looped), BENCH_DIR
 # (/tmp/wgtap-bench: the pcap is cached there), WGTAP_CAPTURE,
-# WGTAP_TUN_INJECT (make builds it in build/bench/), LIVE_KEEP=1 (keep
+# LIVE_SUMMARY_FROM (see below), WGTAP_TUN_INJECT (make builds it in
+# build/bench/), LIVE_KEEP=1 (keep
 # the capturers' logs), LIVE_SPOOL_BASE (where the spool goes: /tmp;
 # /dev/shm keeps the disk out of it), and
 # LIVE_CONFIGS: the wgtap-capture configurations, "NAME:FLAGS" entries
@@ -237,9 +238,21 @@ one() {
 median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
-echo "## live: ${SECS}s per run, $RUNS runs, rates ($RATES), $NPKT distinct packets, $(nproc) cores, $(date -u +%F), load average $(loadavg)"
+SUMMARY=${LIVE_SUMMARY_FROM:-}
+[ -n "$SUMMARY" ] || echo "## live: ${SECS}s per run, $RUNS runs, rates ($RATES), $NPKT distinct packets, $(nproc) cores, $(date -u +%F), load average $(loadavg)"
 # r.RATE.NAME: "run sent pps secs rows drops cpu_ticks rss_kb tx sender_ticks"
-for ((r = 0; r < RUNS; r++)); do
+# LIVE_SUMMARY_FROM=OUTPUT: no runs; the table again from the "# run"
+# lines (stderr) of an earlier run with the same LIVE_RATES and
+# LIVE_CONFIGS.
+if [ -n "$SUMMARY" ]; then
+	sed -n 's/^# run \([0-9]*\) rate \([0-9]*\) \([^:]*\): /\1 \2 \3 /p' \
+		"$SUMMARY" | while read -r r rate name rest; do
+		echo "$r $rest" >>"$T/r.$rate.$name"
+	done
+	RUNS=$(sed -n 's/^# run \([0-9]*\) .*/\1/p' "$SUMMARY" | sort -n | tail -1)
+	RUNS=$((RUNS + 1))
+fi
+for ((r = 0; r < RUNS && ${#SUMMARY} == 0; r++)); do
 	for rate in $RATES; do
 		for name in "${NAMES[@]}"; do
 			one "$rate" "$name"
@@ -250,21 +263,21 @@ for ((r = 0; r < RUNS; r++)); do
 	done
 done
 
-echo "# load average at the end: $(loadavg)"
+[ -n "$SUMMARY" ] || echo "# load average at the end: $(loadavg)"
 echo "rate config sent_pps_median rows_median lost_median drops_median" \
-	"lossless_runs cpu_share_median cpu_vs_tcpdump_median ns_per_row_median" \
+	"lossless_runs cpu_share_median cpu_per_row_vs_tcpdump_median ns_per_row_median" \
 	"peak_rss_MB_median sender_cpu_share_median"
 for rate in $RATES; do
 	for name in "${NAMES[@]}"; do
 		rf=$T/r.$rate.$name
 		ref=$T/r.$rate.tcpdump
-		# per run: lost, cpu share, ns per row, cpu over tcpdump's,
-		# lossless, sender's cpu share
-		awk -v hz="$HZ" 'NR == FNR { ref[$1] = $7; next } {
+		# per run: lost, cpu share, ns per row, cpu per row over
+		# tcpdump's in the same run, lossless, sender's cpu share
+		awk -v hz="$HZ" 'NR == FNR { if ($5) ref[$1] = $7 / $5; next } {
 			cpu = $7 / hz;
 			printf "%d %.4f %.1f %s %d %.4f\n", $2 - $5, cpu / $4,
 			    $5 ? cpu * 1e9 / $5 : 0,
-			    ref[$1] ? sprintf("%.3f", $7 / ref[$1]) : "nan",
+			    ref[$1] && $5 ? sprintf("%.3f", $7 / $5 / ref[$1]) : "nan",
 			    ($2 == $5 && $6 == 0), $10 / hz / $4 }' \
 			"$ref" "$rf" >"$rf.d"
 		printf '%s %s %s %s %s %s %s/%s %s %s %s %s %s\n' \
