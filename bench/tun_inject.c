@@ -52,12 +52,13 @@ struct inj_set {
 	size_t		 off[INJ_MAX_PACKETS];
 	uint32_t	 len[INJ_MAX_PACKETS];
 	size_t		 n;
-	size_t		 skipped;	/* cut, too long or not whole IP */
+	size_t		 skipped;	/* cut, too long, not whole IP */
 };
 
 struct inj_result {
 	unsigned long long	sent;
-	unsigned long long	errors;	/* writes refused for lack of room */
+	/* writes refused for lack of room */
+	unsigned long long	errors;
 	uint64_t		elapsed_ns;
 };
 
@@ -105,10 +106,12 @@ whole_ip(const uint8_t *p, size_t len)
 		return false;
 	switch (p[0] >> 4) {
 	case 4:
-		l = be16_at(p, len, 2);	/* total length, header included */
+		/* total length, header included */
+		l = be16_at(p, len, 2);
 		return len >= IPV4_MIN_HDR && l >= 0 && (size_t)l == len;
 	case 6:
-		l = be16_at(p, len, 4);	/* payload length, header excluded */
+		/* payload length, header excluded */
+		l = be16_at(p, len, 4);
 		return len >= IPV6_HDR && l >= 0 &&
 		    (size_t)l == len - IPV6_HDR;
 	default:
@@ -208,7 +211,8 @@ tun_open(const char *name)
 	}
 	memset(&ifr, 0, sizeof(ifr));
 	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
-	memcpy(ifr.ifr_name, name, strlen(name));	/* checked < IFNAMSIZ */
+	/* main() checked that name is shorter than IFNAMSIZ */
+	memcpy(ifr.ifr_name, name, strlen(name));
 	if (ioctl(fd, TUNSETIFF, &ifr) == -1) {
 		fprintf(stderr, "tun_inject: TUNSETIFF %s: %s\n", name,
 		    strerror(errno));
@@ -247,8 +251,9 @@ inject(int fd, const struct inj_set *set, uint64_t dur_ns, double pps,
 		if (i % INJ_BATCH == 0) {
 			if (pps > 0)
 				pace(t0, res->sent, pps, end);
+			/* after the pause too: nothing goes out past end */
 			if (mono_ns() >= end)
-				break;	/* after the pause too: never past end */
+				break;
 		}
 		k = (size_t)(res->sent % set->n);
 		w = write(fd, set->buf + set->off[k], set->len[k]);
