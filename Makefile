@@ -10,6 +10,7 @@
 #   make torture         the end-to-end fault test (root, real tunnel, real S3)
 #   make powercut        power cuts of a gateway in QEMU (root; part of check)
 #   make bench           the benchmarks recorded in BENCHMARKS.md
+#                        (BENCH=capture|sync|levels|ship|tunnel|live: one part)
 #   make install         honours PREFIX and DESTDIR
 
 PREFIX ?= /usr/local
@@ -42,6 +43,7 @@ SHIP_PKGS := libcurl openssl zlib libzstd
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(CAPTURE_PKGS) $(SHIP_PKGS) 2>/dev/null)
 CAPTURE_LIBS := $(shell $(PKG_CONFIG) --libs $(CAPTURE_PKGS) 2>/dev/null)
 SHIP_LIBS := $(shell $(PKG_CONFIG) --libs $(SHIP_PKGS) 2>/dev/null)
+PCAP_LIBS := $(shell $(PKG_CONFIG) --libs libpcap 2>/dev/null)
 CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 
@@ -64,6 +66,9 @@ CAPTURE_LIB := $(B)/libcapture.a
 SHIP_LIB := $(B)/libship.a
 CHECK_BIN := $(B)/tests/check_wgtap
 CREDSPROBE := $(B)/tests/credsprobe
+
+# The live benchmark's load: packets of a pcap written into a TUN interface.
+TUN_INJECT := $(B)/bench/tun_inject
 
 PROGRAMS := $(CAPTURE_BIN) $(if $(wildcard wgtap-ship/main.c),$(SHIP_BIN))
 # LD_PRELOAD shims that stand in for a libc call in the integration tests
@@ -110,6 +115,10 @@ $(CHECK_BIN): $(TEST_OBJ) $(CAPTURE_LIB) $(SHIP_LIB) $(COMMON_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(CAPTURE_LIBS) \
 		$(SHIP_LIBS) $(LDLIBS)
 
+$(TUN_INJECT): $(B)/bench/tun_inject.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PCAP_LIBS) $(LDLIBS)
+
 # A driver of the credential chain (wgtap-ship/creds.c) for the tests.
 $(CREDSPROBE): $(B)/tests/tools/credsprobe.o $(SHIP_LIB) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
@@ -121,13 +130,14 @@ TEST_ENV := WGTAP_CAPTURE=$(abspath $(CAPTURE_BIN)) \
 	WGTAP_SHIP=$(abspath $(SHIP_BIN)) WGTAP_TOP=$(CURDIR) \
 	WGTAP_CREDSPROBE=$(abspath $(CREDSPROBE)) \
 	WGTAP_TOOLS=$(abspath $(B)/tests) \
+	WGTAP_TUN_INJECT=$(abspath $(TUN_INJECT)) \
 	WGTAP_SAN=$(SAN) ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 # A unit test's timeout is there to catch a hang, not to time the code: on
 # a loaded machine under the sanitizers a loop over every cut of a message
 # takes many times its usual seconds, so the timeouts are stretched tenfold.
-check: all $(CHECK_BIN) $(CREDSPROBE) $(SHIMS)
+check: all $(CHECK_BIN) $(CREDSPROBE) $(SHIMS) $(TUN_INJECT)
 	cd tests && env $(TEST_ENV) WGTAP_TESTDATA=$(CURDIR)/tests/data \
 		CK_TIMEOUT_MULTIPLIER=10 \
 		$(abspath $(CHECK_BIN))
@@ -172,7 +182,8 @@ uninstall:
 	$(INSTALL_VARS) scripts/uninstall
 
 -include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(B)/wgtap-capture/main.d \
-	$(B)/wgtap-ship/main.d $(B)/tests/tools/credsprobe.d
+	$(B)/wgtap-ship/main.d $(B)/tests/tools/credsprobe.d \
+	$(B)/bench/tun_inject.d
 
 # --- fuzzing (libFuzzer, clang) ----------------------------------------------
 # One harness per parser of outside bytes, in tests/fuzz/, with a small
@@ -216,5 +227,8 @@ valgrind: all $(CHECK_BIN)
 	env $(TEST_ENV) WGTAP_VALGRIND="$(VALGRIND)" tests/valgrind-e2e.sh
 
 # --- benchmarks (BENCHMARKS.md) ---------------------------------------------------
-bench: all
-	bench/run.sh all
+# BENCH names one part (see bench/run.sh); all of them by default.
+BENCH ?= all
+
+bench: all $(TUN_INJECT)
+	WGTAP_TUN_INJECT=$(abspath $(TUN_INJECT)) bench/run.sh $(BENCH)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# bench/run.sh [capture|sync|levels|threads|ship|tunnel|all]: the benchmarks behind
+# bench/run.sh [capture|sync|levels|threads|ship|tunnel|live|all]: the benchmarks behind
 # BENCHMARKS.md. Results go to stdout and to bench/results/.
 #
 #   capture  wgtap-capture -r on a 2,000,000-packet pcap from mkpcap.py
@@ -17,6 +17,10 @@
 #   ship     wgtap-ship against a local Swift S3 (bench/ship.sh)
 #   tunnel   live capture at the full rate of a WireGuard tunnel
 #            (bench/tunnel.sh)
+#   live     live capture past a tunnel's rate: a pcap written into a TUN
+#            interface at fixed rates up to the injector's maximum, each
+#            wgtap-capture configuration beside tcpdump (bench/live.sh;
+#            its own knobs: RUNS, LIVE_SECONDS, LIVE_RATES, LIVE_CONFIGS)
 #
 # Environment: BENCH_PACKETS (2000000), BENCH_DIR (/tmp/wgtap-bench: the
 # pcap is cached there), RUNS (3), SLOW (0: skip tshark-plain, pmacct-pkt).
@@ -171,6 +175,7 @@ levels) bench_levels ;;
 threads) bench_threads ;;
 ship) bash "$top/bench/ship.sh" | tee "$out/ship.txt" ;;
 tunnel) bash "$top/bench/tunnel.sh" | tee "$out/tunnel.txt" ;;
+live) bash "$top/bench/live.sh" | tee "$out/live.txt" ;;
 all)
 	bench_capture
 	bench_sync
@@ -178,6 +183,7 @@ all)
 	bench_threads
 	[ -f "$top/bench/ship.sh" ] && bash "$top/bench/ship.sh" | tee "$out/ship.txt"
 	[ -f "$top/bench/tunnel.sh" ] && bash "$top/bench/tunnel.sh" | tee "$out/tunnel.txt"
+	bash "$top/bench/live.sh" | tee "$out/live.txt"
 	;;
-*) echo "usage: $0 [capture|sync|levels|threads|ship|tunnel|all]" >&2; exit 2 ;;
+*) echo "usage: $0 [capture|sync|levels|threads|ship|tunnel|live|all]" >&2; exit 2 ;;
 esac
