@@ -31,6 +31,7 @@ main(void)
 		opt_suite,
 		chars_suite,
 		wgtap_suite,
+		lpm_suite,
 		/* wgtap-capture/ */
 		capture_suite,
 		options_suite,

@@ -32,6 +32,7 @@ Suite *recover_suite(void);
 Suite *opt_suite(void);
 Suite *chars_suite(void);
 Suite *wgtap_suite(void);
+Suite *lpm_suite(void);
 Suite *sigv4_suite(void);
 Suite *s3name_suite(void);
 Suite *s3err_suite(void);
