@@ -38,6 +38,7 @@ main(void)
 		source_suite,
 		segment_suite,
 		recover_suite,
+		peertab_suite,
 		/* wgtap-ship/ */
 		sigv4_suite,
 		s3name_suite,

@@ -29,6 +29,7 @@ Suite *options_suite(void);
 Suite *source_suite(void);
 Suite *segment_suite(void);
 Suite *recover_suite(void);
+Suite *peertab_suite(void);
 Suite *opt_suite(void);
 Suite *chars_suite(void);
 Suite *wgtap_suite(void);
