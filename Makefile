@@ -212,5 +212,12 @@ valgrind: all $(CHECK_BIN)
 	env $(TEST_ENV) WGTAP_VALGRIND="$(VALGRIND)" tests/valgrind-e2e.sh
 
 # --- benchmarks (BENCHMARKS.md) ---------------------------------------------------
-bench: all
-	bench/run.sh all
+# bench/lpm.c: peer lookups and rows per second with attribution on and off.
+LPM_BENCH := $(B)/bench/lpm
+
+$(LPM_BENCH): $(B)/bench/lpm.o $(CAPTURE_LIB) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CAPTURE_LIBS) $(LDLIBS)
+
+bench: all $(LPM_BENCH)
+	WGTAP_LPM_BENCH=$(abspath $(LPM_BENCH)) bench/run.sh all

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# bench/run.sh [capture|sync|levels|ship|tunnel|all]: the benchmarks behind
+# bench/run.sh [capture|sync|levels|peers|ship|tunnel|all]: the benchmarks behind
 # BENCHMARKS.md. Results go to stdout and to bench/results/.
 #
 #   capture  wgtap-capture -r on a 2,000,000-packet pcap from mkpcap.py
@@ -12,6 +12,9 @@
 #   ship     wgtap-ship against a local Swift S3 (bench/ship.sh)
 #   tunnel   live capture at the full rate of a WireGuard tunnel
 #            (bench/tunnel.sh)
+#   peers    peer attribution: longest-prefix lookups per second and rows
+#            per second with attribution on and off, 1,000 peers and
+#            10,000 prefixes (bench/lpm.c, built by `make bench`)
 #
 # Environment: BENCH_PACKETS (2000000), BENCH_DIR (/tmp/wgtap-bench: the
 # pcap is cached there), RUNS (3), SLOW (0: skip tshark-plain, pmacct-pkt).
@@ -91,8 +94,16 @@ bench_levels() {
 	rm -rf "$spool"
 }
 
+bench_peers() {
+	local lpm=${WGTAP_LPM_BENCH:-$top/build/bench/lpm}
+	[ -x "$lpm" ] || { echo "bench: make $lpm first" >&2; return 2; }
+	echo "## peers: 1,000 peers, 10,000 prefixes; medians of 7 interleaved rounds"
+	"$lpm" 1000 10 | tee "$out/peers.txt"
+}
+
 case $what in
 capture) bench_capture ;;
+peers) bench_peers ;;
 sync) bench_sync ;;
 levels) bench_levels ;;
 ship) bash "$top/bench/ship.sh" | tee "$out/ship.txt" ;;
@@ -101,8 +112,9 @@ all)
 	bench_capture
 	bench_sync
 	bench_levels
+	bench_peers
 	[ -f "$top/bench/ship.sh" ] && bash "$top/bench/ship.sh" | tee "$out/ship.txt"
 	[ -f "$top/bench/tunnel.sh" ] && bash "$top/bench/tunnel.sh" | tee "$out/tunnel.txt"
 	;;
-*) echo "usage: $0 [capture|sync|levels|ship|tunnel|all]" >&2; exit 2 ;;
+*) echo "usage: $0 [capture|sync|levels|peers|ship|tunnel|all]" >&2; exit 2 ;;
 esac
