@@ -39,6 +39,7 @@ main(void)
 		segment_suite,
 		recover_suite,
 		peertab_suite,
+		wgdump_suite,
 		/* wgtap-ship/ */
 		sigv4_suite,
 		s3name_suite,

@@ -166,6 +166,79 @@ START_TEST(test_peertab_format_exact)
 }
 END_TEST
 
+START_TEST(test_peertab_prefix_forms)
+{
+	static const char *const bad[] = {
+		"", "/", "192.0.2.1", "192.0.2.1/", "/24", "192.0.2.1/33",
+		"2001:db8::/129", "192.0.2.1/024", "192.0.2.1/2a",
+		"192.0.2.1/1000", "192.0.2.1 /24", "2001:db8::1/-1",
+		"192.0.2/24",
+	};
+	uint8_t a[16], want[16];
+	unsigned plen;
+	size_t i;
+	int fam;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(peertab_prefix(bad[i], strlen(bad[i]), &fam, a,
+		    &plen) == WGTAP_EFORMAT, "%s", bad[i]);
+	ck_assert_int_eq(peertab_prefix("192.0.2.1\0/24", 12, &fam, a, &plen),
+	    WGTAP_EFORMAT);
+	ck_assert_int_eq(peertab_prefix("192.0.2.9/0", 11, &fam, a, &plen),
+	    WGTAP_OK);
+	ck_assert_int_eq(fam, 4);
+	ck_assert_uint_eq(plen, 0);
+	ck_assert_int_eq(addr_of("192.0.2.9", want), 4);
+	ck_assert_mem_eq(a, want, 16);
+	ck_assert_int_eq(peertab_prefix("2001:db8::7/128", 15, &fam, a,
+	    &plen), WGTAP_OK);
+	ck_assert_int_eq(fam, 6);
+	ck_assert_uint_eq(plen, 128);
+	addr_of("2001:db8::7", want);
+	ck_assert_mem_eq(a, want, 16);
+	/* only the n bytes given are read */
+	ck_assert_int_eq(peertab_prefix("192.0.2.9/24xyz", 12, &fam, a,
+	    &plen), WGTAP_OK);
+	ck_assert_uint_eq(plen, 24);
+}
+END_TEST
+
+START_TEST(test_peertab_key_forms)
+{
+	uint8_t k[PEERTAB_KEY_LEN], got[PEERTAB_KEY_LEN];
+	char b64[PEERTAB_B64_LEN + 1], hex[2 * PEERTAB_KEY_LEN + 1];
+	size_t i;
+
+	for (i = 0; i < PEERTAB_KEY_LEN; i++)
+		k[i] = (uint8_t)(0xf0 + i * 37);
+	check_ref_base64(k, PEERTAB_KEY_LEN, b64);
+	check_ref_hex(k, PEERTAB_KEY_LEN, hex);
+	memset(got, 0, sizeof(got));
+	ck_assert_int_eq(peertab_key_base64(b64, PEERTAB_B64_LEN, got),
+	    WGTAP_OK);
+	ck_assert_mem_eq(got, k, PEERTAB_KEY_LEN);
+	memset(got, 0, sizeof(got));
+	ck_assert_int_eq(peertab_key_hex(hex, 64, got), WGTAP_OK);
+	ck_assert_mem_eq(got, k, PEERTAB_KEY_LEN);
+	/* uppercase hex is hex too */
+	for (i = 0; i < 64; i++)
+		if (hex[i] >= 'a' && hex[i] <= 'f')
+			hex[i] = (char)(hex[i] - 'a' + 'A');
+	memset(got, 0, sizeof(got));
+	ck_assert_int_eq(peertab_key_hex(hex, 64, got), WGTAP_OK);
+	ck_assert_mem_eq(got, k, PEERTAB_KEY_LEN);
+	ck_assert_int_eq(peertab_key_hex(hex, 63, got), WGTAP_EFORMAT);
+	hex[10] = 'g';
+	ck_assert_int_eq(peertab_key_hex(hex, 64, got), WGTAP_EFORMAT);
+	ck_assert_int_eq(peertab_key_base64(b64, 43, got), WGTAP_EFORMAT);
+	b64[43] = 'A';
+	ck_assert_int_eq(peertab_key_base64(b64, 44, got), WGTAP_EFORMAT);
+	b64[43] = '=';
+	b64[0] = '-';
+	ck_assert_int_eq(peertab_key_base64(b64, 44, got), WGTAP_EFORMAT);
+}
+END_TEST
+
 Suite *
 peertab_suite(void)
 {
@@ -180,6 +253,10 @@ peertab_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("peertab_add_ip");
 	tcase_add_test(tc, test_peertab_add_ip_bad);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("peertab_forms");
+	tcase_add_test(tc, test_peertab_prefix_forms);
+	tcase_add_test(tc, test_peertab_key_forms);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("peertab_format");
 	tcase_add_test(tc, test_peertab_format_exact);

@@ -30,6 +30,7 @@ Suite *source_suite(void);
 Suite *segment_suite(void);
 Suite *recover_suite(void);
 Suite *peertab_suite(void);
+Suite *wgdump_suite(void);
 Suite *opt_suite(void);
 Suite *chars_suite(void);
 Suite *wgtap_suite(void);

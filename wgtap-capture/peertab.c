@@ -186,6 +186,111 @@ peertab_ip(const struct peertab *t, size_t i)
 	return i < t->nips ? &t->ips[i] : NULL;
 }
 
+static int
+b64_value(unsigned char c)
+{
+	if (chars_is_upper(c))
+		return c - 'A';
+	if (chars_is_lower(c))
+		return c - 'a' + 26;
+	if (chars_is_digit(c))
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/*
+ * RFC 4648 section 4: 32 bytes are 43 characters and one "=", and the
+ * last character carries 2 bits of padding, which must be zero (so that
+ * one key has one text).
+ */
+int
+peertab_key_base64(const char *s, size_t n, uint8_t key[PEERTAB_KEY_LEN])
+{
+	uint8_t out[PEERTAB_KEY_LEN + 1];
+	uint32_t acc = 0;
+	size_t i, o = 0;
+	int bits = 0, v;
+
+	if (n != PEERTAB_B64_LEN || s[n - 1] != '=')
+		return WGTAP_EFORMAT;
+	for (i = 0; i < n - 1; i++) {
+		v = b64_value((unsigned char)s[i]);
+		if (v < 0)
+			return WGTAP_EFORMAT;
+		acc = (acc << 6 | (uint32_t)v) & 0xffffff;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[o++] = (uint8_t)(acc >> bits);
+		}
+	}
+	if (o != PEERTAB_KEY_LEN || (acc & ((1u << bits) - 1)) != 0)
+		return WGTAP_EFORMAT;
+	memcpy(key, out, PEERTAB_KEY_LEN);
+	return WGTAP_OK;
+}
+
+int
+peertab_key_hex(const char *s, size_t n, uint8_t key[PEERTAB_KEY_LEN])
+{
+	uint8_t out[PEERTAB_KEY_LEN];
+	size_t i;
+
+	if (n != 2 * PEERTAB_KEY_LEN)
+		return WGTAP_EFORMAT;
+	for (i = 0; i < n; i++)
+		if (!chars_is_hex((unsigned char)s[i]))
+			return WGTAP_EFORMAT;
+	for (i = 0; i < PEERTAB_KEY_LEN; i++)
+		out[i] = (uint8_t)(chars_hex_value((unsigned char)s[2 * i]) << 4 |
+		    chars_hex_value((unsigned char)s[2 * i + 1]));
+	memcpy(key, out, PEERTAB_KEY_LEN);
+	return WGTAP_OK;
+}
+
+int
+peertab_prefix(const char *s, size_t n, int *family, uint8_t addr[16],
+    unsigned *plen)
+{
+	char text[INET6_ADDRSTRLEN];
+	uint8_t a[16] = { 0 };
+	const char *slash = memchr(s, '/', n);
+	size_t alen, i;
+	unsigned len = 0;
+	int fam;
+
+	if (!slash)
+		return WGTAP_EFORMAT;
+	alen = (size_t)(slash - s);
+	if (alen == 0 || alen >= sizeof(text) || memchr(s, '\0', alen) ||
+	    n - alen - 1 == 0 ||
+	    n - alen - 1 > 3 || (slash[1] == '0' && n - alen - 1 > 1))
+		return WGTAP_EFORMAT;
+	for (i = alen + 1; i < n; i++) {
+		if (!chars_is_digit((unsigned char)s[i]))
+			return WGTAP_EFORMAT;
+		len = len * 10 + (unsigned)(s[i] - '0');
+	}
+	memcpy(text, s, alen);
+	text[alen] = '\0';
+	if (inet_pton(AF_INET, text, a) == 1)
+		fam = 4;
+	else if (inet_pton(AF_INET6, text, a) == 1)
+		fam = 6;
+	else
+		return WGTAP_EFORMAT;
+	if (len > (fam == 4 ? 32u : 128u))
+		return WGTAP_EFORMAT;
+	*family = fam;
+	memcpy(addr, a, 16);
+	*plen = len;
+	return WGTAP_OK;
+}
+
 /* ",IP/LEN" (no comma for the first) for every allowed-ip of peer p. */
 static int
 format_ips(const struct peertab *t, size_t p, struct dynbuf *out)

@@ -82,6 +82,24 @@ size_t peertab_nips(const struct peertab *t);
 const struct peertab_ip *peertab_ip(const struct peertab *t, size_t i);
 
 /*
+ * Parsers' helpers for the texts `wg` and the UAPI use. Each reads
+ * exactly the n bytes at s (no NUL needed) and returns WGTAP_OK or
+ * WGTAP_EFORMAT, with nothing written on failure.
+ *
+ * peertab_key_base64: a key as 44 characters of standard base64 ending
+ *   in "=" (what `wg` prints).
+ * peertab_key_hex: a key as 64 hex digits (the UAPI's form).
+ * peertab_prefix: "ADDR/LEN" as in allowed-ips: an IPv4 or IPv6 address
+ *   in inet_pton() form, a slash, a decimal length of at most 32 or 128
+ *   without leading zeros; *family is 4 or 6, addr gets 4 or 16 bytes.
+ */
+int peertab_key_base64(const char *s, size_t n,
+    uint8_t key[PEERTAB_KEY_LEN]);
+int peertab_key_hex(const char *s, size_t n, uint8_t key[PEERTAB_KEY_LEN]);
+int peertab_prefix(const char *s, size_t n, int *family, uint8_t addr[16],
+    unsigned *plen);
+
+/*
  * The table as text, one line per peer in the order they were added:
  * "KEY<TAB>ENDPOINT<TAB>IP/LEN,IP/LEN\n", with "(none)" for a missing
  * endpoint or no allowed-ips, as `wg show IFACE dump` spells them.
