@@ -40,6 +40,7 @@ main(void)
 		recover_suite,
 		peertab_suite,
 		wgdump_suite,
+		uapi_suite,
 		/* wgtap-ship/ */
 		sigv4_suite,
 		s3name_suite,

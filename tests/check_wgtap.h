@@ -31,6 +31,7 @@ Suite *segment_suite(void);
 Suite *recover_suite(void);
 Suite *peertab_suite(void);
 Suite *wgdump_suite(void);
+Suite *uapi_suite(void);
 Suite *opt_suite(void);
 Suite *chars_suite(void);
 Suite *wgtap_suite(void);
