@@ -41,6 +41,7 @@ main(void)
 		peertab_suite,
 		wgdump_suite,
 		uapi_suite,
+		wgnl_suite,
 		/* wgtap-ship/ */
 		sigv4_suite,
 		s3name_suite,

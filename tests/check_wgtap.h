@@ -32,6 +32,7 @@ Suite *recover_suite(void);
 Suite *peertab_suite(void);
 Suite *wgdump_suite(void);
 Suite *uapi_suite(void);
+Suite *wgnl_suite(void);
 Suite *opt_suite(void);
 Suite *chars_suite(void);
 Suite *wgtap_suite(void);
