@@ -42,6 +42,7 @@ main(void)
 		wgdump_suite,
 		uapi_suite,
 		wgnl_suite,
+		peersrc_suite,
 		/* wgtap-ship/ */
 		sigv4_suite,
 		s3name_suite,

@@ -13,9 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check_wgtap.h"
@@ -229,59 +226,6 @@ START_TEST(test_uapi_reply_complete_forms)
 }
 END_TEST
 
-/*
- * A UAPI server at dir/name.sock in a child: it reads the request,
- * checks it is "get=1\n\n" and then, by mode, sends the reply in pieces
- * (0), closes after half of it (1), or sends nothing and waits (2).
- */
-static pid_t
-serve(const char *dir, const char *name, const char *reply, int mode)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	char req[16] = { 0 };
-	size_t len = strlen(reply), o;
-	int ls, c;
-	pid_t pid;
-
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/%s.sock", dir, name);
-	ls = socket(AF_UNIX, SOCK_STREAM, 0);
-	ck_assert_int_ge(ls, 0);
-	ck_assert_int_eq(bind(ls, (struct sockaddr *)&sun, sizeof(sun)), 0);
-	ck_assert_int_eq(listen(ls, 1), 0);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid > 0) {
-		close(ls);
-		return pid;
-	}
-	/* Check's runner forwards SIGTERM to the group: not here */
-	signal(SIGTERM, SIG_DFL);
-	c = accept(ls, NULL, NULL);
-	if (c < 0 || read(c, req, 7) != 7 || strcmp(req, "get=1\n\n") != 0)
-		_exit(3);
-	if (mode == 2) {
-		pause();
-		_exit(0);
-	}
-	if (mode == 1)
-		len /= 2;
-	for (o = 0; o < len; o += 100) {
-		if (write(c, reply + o, len - o < 100 ? len - o : 100) < 0)
-			_exit(4);
-		usleep(1000);
-	}
-	_exit(0);
-}
-
-static int
-reap(pid_t pid)
-{
-	int st;
-
-	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
 START_TEST(test_uapi_read_server)
 {
 	char reply[4096];
@@ -291,11 +235,11 @@ START_TEST(test_uapi_read_server)
 
 	make_reply(reply, sizeof(reply), "0");
 	tdir_make(&d);
-	pid = serve(d.path, "wgt0", reply, 0);
+	pid = uapi_fake_start(d.path, "wgt0", reply, 0);
 	ck_assert_int_eq(uapi_read(d.path, "wgt0", 5000, &t), WGTAP_OK);
 	want_table(t);
 	peertab_free(t);
-	ck_assert_int_eq(reap(pid), 0);
+	ck_assert_int_eq(uapi_fake_reap(pid), 0);
 	unlinkat(d.fd, "wgt0.sock", 0);
 
 	errno = 0;
@@ -303,19 +247,19 @@ START_TEST(test_uapi_read_server)
 	ck_assert_int_eq(errno, ENOENT);
 	ck_assert_ptr_null(t);
 
-	pid = serve(d.path, "wgt2", reply, 1);
+	pid = uapi_fake_start(d.path, "wgt2", reply, 1);
 	ck_assert_int_eq(uapi_read(d.path, "wgt2", 5000, &t), WGTAP_ESYS);
 	ck_assert_int_eq(errno, EPROTO);
 	ck_assert_ptr_null(t);
-	ck_assert_int_eq(reap(pid), 0);
+	ck_assert_int_eq(uapi_fake_reap(pid), 0);
 	unlinkat(d.fd, "wgt2.sock", 0);
 
-	pid = serve(d.path, "wgt3", reply, 2);
+	pid = uapi_fake_start(d.path, "wgt3", reply, 2);
 	ck_assert_int_eq(uapi_read(d.path, "wgt3", 200, &t), WGTAP_ESYS);
 	ck_assert_int_eq(errno, ETIMEDOUT);
 	ck_assert_ptr_null(t);
 	kill(pid, SIGTERM);
-	ck_assert_int_eq(reap(pid), 128 + SIGTERM);
+	ck_assert_int_eq(uapi_fake_reap(pid), 128 + SIGTERM);
 	unlinkat(d.fd, "wgt3.sock", 0);
 	tdir_remove(&d);
 }
