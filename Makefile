@@ -64,6 +64,7 @@ CAPTURE_LIB := $(B)/libcapture.a
 SHIP_LIB := $(B)/libship.a
 CHECK_BIN := $(B)/tests/check_wgtap
 CREDSPROBE := $(B)/tests/credsprobe
+PEERPROBE := $(B)/tests/peerprobe
 
 PROGRAMS := $(CAPTURE_BIN) $(if $(wildcard wgtap-ship/main.c),$(SHIP_BIN))
 # LD_PRELOAD shims that stand in for a libc call in the integration tests
@@ -115,16 +116,22 @@ $(CREDSPROBE): $(B)/tests/tools/credsprobe.o $(SHIP_LIB) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(SHIP_LIBS) $(LDLIBS)
 
+# A reader of a WireGuard interface's peer table (wgtap-capture/peersrc.c).
+$(PEERPROBE): $(B)/tests/tools/peerprobe.o $(CAPTURE_LIB) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CAPTURE_LIBS) $(LDLIBS)
+
 # Environment every test script gets: where the binaries and the shims
 # are, and whether this is a sanitizer build.
 TEST_ENV := WGTAP_CAPTURE=$(abspath $(CAPTURE_BIN)) \
 	WGTAP_SHIP=$(abspath $(SHIP_BIN)) WGTAP_TOP=$(CURDIR) \
 	WGTAP_CREDSPROBE=$(abspath $(CREDSPROBE)) \
+	WGTAP_PEERPROBE=$(abspath $(PEERPROBE)) \
 	WGTAP_TOOLS=$(abspath $(B)/tests) \
 	WGTAP_SAN=$(SAN) ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
-check: all $(CHECK_BIN) $(CREDSPROBE) $(SHIMS)
+check: all $(CHECK_BIN) $(CREDSPROBE) $(PEERPROBE) $(SHIMS)
 	cd tests && env $(TEST_ENV) WGTAP_TESTDATA=$(CURDIR)/tests/data \
 		$(abspath $(CHECK_BIN))
 	env $(TEST_ENV) tests/run-integration
@@ -168,7 +175,8 @@ uninstall:
 	$(INSTALL_VARS) scripts/uninstall
 
 -include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(B)/wgtap-capture/main.d \
-	$(B)/wgtap-ship/main.d $(B)/tests/tools/credsprobe.d
+	$(B)/wgtap-ship/main.d $(B)/tests/tools/credsprobe.d \
+	$(B)/tests/tools/peerprobe.d
 
 # --- fuzzing (libFuzzer, clang) ----------------------------------------------
 # One harness per parser of outside bytes, in tests/fuzz/, with a small

@@ -96,6 +96,8 @@ peersrc_read(const char *iface, const char *sockdir, int timeout_ms,
 
 	*out = NULL;
 	why[0] = '\0';
+	if (!sockdir)
+		sockdir = UAPI_SOCK_DIR;
 	r = try_backend(first, iface, sockdir, timeout_ms, out, a, sizeof(a));
 	if (r == WGTAP_OK) {
 		*backend = first;

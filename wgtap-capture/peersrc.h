@@ -72,7 +72,8 @@ const struct peertab *peersrc_table(const struct peersrc *s,
     uint64_t mono_ns);
 
 /*
- * One read of iface's table, trying first the backend *backend (if not
+ * One read of iface's table (UAPI sockets in sockdir; NULL:
+ * UAPI_SOCK_DIR), trying first the backend *backend (if not
  * PEERSRC_NONE) and then the other as described above; *backend is set
  * to the one that worked. Returns WGTAP_OK with *out set, or the error
  * of the last attempt, with why (cap bytes) saying what each backend
