@@ -227,5 +227,6 @@ $(LPM_BENCH): $(B)/bench/lpm.o $(CAPTURE_LIB) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CAPTURE_LIBS) $(LDLIBS)
 
-bench: all $(LPM_BENCH)
-	WGTAP_LPM_BENCH=$(abspath $(LPM_BENCH)) bench/run.sh all
+bench: all $(LPM_BENCH) $(PEERPROBE)
+	WGTAP_LPM_BENCH=$(abspath $(LPM_BENCH)) \
+		WGTAP_PEERPROBE=$(abspath $(PEERPROBE)) bench/run.sh all

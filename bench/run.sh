@@ -14,7 +14,9 @@
 #            (bench/tunnel.sh)
 #   peers    peer attribution: longest-prefix lookups per second and rows
 #            per second with attribution on and off, 1,000 peers and
-#            10,000 prefixes (bench/lpm.c, built by `make bench`)
+#            10,000 prefixes (bench/lpm.c, built by `make bench`); and, as
+#            root with wireguard-go, the CPU cost of re-reading 1,000
+#            peers' table every 0.7 s (bench/peers_refresh.sh)
 #
 # Environment: BENCH_PACKETS (2000000), BENCH_DIR (/tmp/wgtap-bench: the
 # pcap is cached there), RUNS (3), SLOW (0: skip tshark-plain, pmacct-pkt).
@@ -99,6 +101,14 @@ bench_peers() {
 	[ -x "$lpm" ] || { echo "bench: make $lpm first" >&2; return 2; }
 	echo "## peers: 1,000 peers, 10,000 prefixes; medians of 7 interleaved rounds"
 	"$lpm" 1000 10 | tee "$out/peers.txt"
+	if [ "$(id -u)" = 0 ] && command -v wireguard-go >/dev/null; then
+		bash "$top/bench/peers_refresh.sh" 1000 2 30 2>/dev/null |
+			tee -a "$out/peers.txt"
+		bash "$top/bench/peers_refresh.sh" 1000 10 30 2>/dev/null |
+			tee -a "$out/peers.txt"
+	else
+		echo "# peers refresh: skipped (needs root and wireguard-go)"
+	fi
 }
 
 case $what in

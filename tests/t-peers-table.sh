@@ -4,7 +4,7 @@
 # gateway with three clients (tests/lib/wghub.sh), read through the UAPI
 # socket by tests/tools/peerprobe, against what `wg show IFACE dump` says:
 # the same keys, endpoints and allowed-ips, exactly. Then, while the
-# probe re-reads every 0.5 s as the capture does, a peer is removed, one
+# probe re-reads every 0.7 s as the capture does, a peer is removed, one
 # is added and one is re-addressed: each change shows up as exactly one
 # new table, equal to wg's, read within 1 s of the change. Last, a user
 # who may not open the root-only socket gets one clear reason.

@@ -11,7 +11,7 @@
  *	backend on stderr ("backend: userspace (UAPI socket)"); or the
  *	reason on stderr and exit 1
  *   peerprobe watch DIR IFACE
- *	tick every 20 ms (a read every 0.5 s, as the capture does) until
+ *	tick every 20 ms (a read every 0.7 s, as the capture does) until
  *	SIGTERM or SIGINT; each time the table read differs from the one
  *	before, write it to DIR/table.N (N = 1, 2, ...; written to a
  *	temporary name and renamed), its first line "# NS" with the
