@@ -66,6 +66,7 @@ CAPTURE_LIB := $(B)/libcapture.a
 SHIP_LIB := $(B)/libship.a
 CHECK_BIN := $(B)/tests/check_wgtap
 CREDSPROBE := $(B)/tests/credsprobe
+PEERPROBE := $(B)/tests/peerprobe
 
 # The live benchmark's load: packets of a pcap written into a TUN interface.
 TUN_INJECT := $(B)/bench/tun_inject
@@ -124,11 +125,17 @@ $(CREDSPROBE): $(B)/tests/tools/credsprobe.o $(SHIP_LIB) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(SHIP_LIBS) $(LDLIBS)
 
+# A reader of a WireGuard interface's peer table (wgtap-capture/peersrc.c).
+$(PEERPROBE): $(B)/tests/tools/peerprobe.o $(CAPTURE_LIB) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CAPTURE_LIBS) $(LDLIBS)
+
 # Environment every test script gets: where the binaries and the shims
 # are, and whether this is a sanitizer build.
 TEST_ENV := WGTAP_CAPTURE=$(abspath $(CAPTURE_BIN)) \
 	WGTAP_SHIP=$(abspath $(SHIP_BIN)) WGTAP_TOP=$(CURDIR) \
 	WGTAP_CREDSPROBE=$(abspath $(CREDSPROBE)) \
+	WGTAP_PEERPROBE=$(abspath $(PEERPROBE)) \
 	WGTAP_TOOLS=$(abspath $(B)/tests) \
 	WGTAP_TUN_INJECT=$(abspath $(TUN_INJECT)) \
 	WGTAP_SAN=$(SAN) ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
@@ -137,7 +144,7 @@ TEST_ENV := WGTAP_CAPTURE=$(abspath $(CAPTURE_BIN)) \
 # A unit test's timeout is there to catch a hang, not to time the code: on
 # a loaded machine under the sanitizers a loop over every cut of a message
 # takes many times its usual seconds, so the timeouts are stretched tenfold.
-check: all $(CHECK_BIN) $(CREDSPROBE) $(SHIMS) $(TUN_INJECT)
+check: all $(CHECK_BIN) $(CREDSPROBE) $(PEERPROBE) $(SHIMS) $(TUN_INJECT)
 	cd tests && env $(TEST_ENV) WGTAP_TESTDATA=$(CURDIR)/tests/data \
 		CK_TIMEOUT_MULTIPLIER=10 \
 		$(abspath $(CHECK_BIN))
@@ -183,7 +190,8 @@ uninstall:
 
 -include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(B)/wgtap-capture/main.d \
 	$(B)/wgtap-ship/main.d $(B)/tests/tools/credsprobe.d \
-	$(B)/bench/tun_inject.d
+	$(B)/bench/tun_inject.d \
+	$(B)/tests/tools/peerprobe.d
 
 # --- fuzzing (libFuzzer, clang) ----------------------------------------------
 # One harness per parser of outside bytes, in tests/fuzz/, with a small
@@ -193,7 +201,7 @@ FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 20
 FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -pthread -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -Icommon -Iwgtap-capture -Iwgtap-ship $(PKG_CFLAGS)
-FUZZ_TARGETS := pkt names recover s3err ini imdsjson dnsname
+FUZZ_TARGETS := pkt names recover s3err ini imdsjson dnsname wgdump uapi wgnl
 FUZZ_LIB_SRC := $(COMMON_SRC) $(CAPTURE_SRC) $(SHIP_SRC)
 
 build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_SRC)
@@ -227,8 +235,17 @@ valgrind: all $(CHECK_BIN)
 	env $(TEST_ENV) WGTAP_VALGRIND="$(VALGRIND)" tests/valgrind-e2e.sh
 
 # --- benchmarks (BENCHMARKS.md) ---------------------------------------------------
+# bench/lpm.c: peer lookups and rows per second with attribution on and off.
+LPM_BENCH := $(B)/bench/lpm
+
+$(LPM_BENCH): $(B)/bench/lpm.o $(CAPTURE_LIB) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CAPTURE_LIBS) $(LDLIBS)
+
 # BENCH names one part (see bench/run.sh); all of them by default.
 BENCH ?= all
 
-bench: all $(TUN_INJECT)
-	WGTAP_TUN_INJECT=$(abspath $(TUN_INJECT)) bench/run.sh $(BENCH)
+bench: all $(TUN_INJECT) $(LPM_BENCH) $(PEERPROBE)
+	WGTAP_TUN_INJECT=$(abspath $(TUN_INJECT)) \
+		WGTAP_LPM_BENCH=$(abspath $(LPM_BENCH)) \
+		WGTAP_PEERPROBE=$(abspath $(PEERPROBE)) bench/run.sh $(BENCH)

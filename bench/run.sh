@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# bench/run.sh [capture|sync|levels|threads|ship|tunnel|live|all]: the benchmarks behind
+# bench/run.sh [capture|sync|levels|threads|peers|ship|tunnel|live|all]: the benchmarks behind
 # BENCHMARKS.md. Results go to stdout and to bench/results/.
 #
 #   capture  wgtap-capture -r on a 2,000,000-packet pcap from mkpcap.py
@@ -17,6 +17,11 @@
 #   ship     wgtap-ship against a local Swift S3 (bench/ship.sh)
 #   tunnel   live capture at the full rate of a WireGuard tunnel
 #            (bench/tunnel.sh)
+#   peers    peer attribution: longest-prefix lookups per second and rows
+#            per second with attribution on and off, 1,000 peers and
+#            10,000 prefixes (bench/lpm.c, built by `make bench`); and, as
+#            root with wireguard-go, the CPU cost of re-reading 1,000
+#            peers' table every 0.7 s (bench/peers_refresh.sh)
 #   live     live capture past a tunnel's rate: a pcap written into a TUN
 #            interface at fixed rates up to the injector's maximum, each
 #            wgtap-capture configuration beside tcpdump (bench/live.sh;
@@ -166,10 +171,25 @@ bench_threads() {
 			printf "  %-14s %.2fx\n", rs[i], med(a, runs)
 		}
 	}' "$DIR/threads.raw" | tee "$out/threads.txt"
+
+bench_peers() {
+	local lpm=${WGTAP_LPM_BENCH:-$top/build/bench/lpm}
+	[ -x "$lpm" ] || { echo "bench: make $lpm first" >&2; return 2; }
+	echo "## peers: 1,000 peers, 10,000 prefixes; medians of 7 interleaved rounds"
+	"$lpm" 1000 10 | tee "$out/peers.txt"
+	if [ "$(id -u)" = 0 ] && command -v wireguard-go >/dev/null; then
+		bash "$top/bench/peers_refresh.sh" 1000 2 30 2>/dev/null |
+			tee -a "$out/peers.txt"
+		bash "$top/bench/peers_refresh.sh" 1000 10 30 2>/dev/null |
+			tee -a "$out/peers.txt"
+	else
+		echo "# peers refresh: skipped (needs root and wireguard-go)"
+	fi
 }
 
 case $what in
 capture) bench_capture ;;
+peers) bench_peers ;;
 sync) bench_sync ;;
 levels) bench_levels ;;
 threads) bench_threads ;;
@@ -181,9 +201,10 @@ all)
 	bench_sync
 	bench_levels
 	bench_threads
+	bench_peers
 	[ -f "$top/bench/ship.sh" ] && bash "$top/bench/ship.sh" | tee "$out/ship.txt"
 	[ -f "$top/bench/tunnel.sh" ] && bash "$top/bench/tunnel.sh" | tee "$out/tunnel.txt"
 	bash "$top/bench/live.sh" | tee "$out/live.txt"
 	;;
-*) echo "usage: $0 [capture|sync|levels|threads|ship|tunnel|live|all]" >&2; exit 2 ;;
+*) echo "usage: $0 [capture|sync|levels|threads|peers|ship|tunnel|live|all]" >&2; exit 2 ;;
 esac

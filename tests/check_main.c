@@ -34,6 +34,7 @@ main(void)
 		wgtap_suite,
 		notify_suite,
 		metrics_suite,
+		lpm_suite,
 		/* wgtap-capture/ */
 		capture_suite,
 		attrib_suite,
@@ -43,6 +44,11 @@ main(void)
 		recover_suite,
 		report_suite,
 		handover_suite,
+		peertab_suite,
+		wgdump_suite,
+		uapi_suite,
+		wgnl_suite,
+		peersrc_suite,
 		/* wgtap-ship/ */
 		sigv4_suite,
 		s3name_suite,

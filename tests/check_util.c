@@ -6,11 +6,15 @@
  * the code under test.
  */
 #include <dirent.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -242,4 +246,54 @@ errcap_end(struct errcap *c)
 	text[st.st_size] = '\0';
 	close(c->fd);
 	return text;
+}
+
+/* A UAPI server in a child (check_wgtap.h). */
+pid_t
+uapi_fake_start(const char *dir, const char *name, const char *reply,
+    int mode)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char req[16] = { 0 };
+	size_t len = strlen(reply), o;
+	int ls, c;
+	pid_t pid;
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/%s.sock", dir, name);
+	ls = socket(AF_UNIX, SOCK_STREAM, 0);
+	ck_assert_int_ge(ls, 0);
+	ck_assert_int_eq(bind(ls, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	ck_assert_int_eq(listen(ls, 1), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid > 0) {
+		close(ls);
+		return pid;
+	}
+	/* Check's runner forwards SIGTERM to the group: not here */
+	signal(SIGTERM, SIG_DFL);
+	c = accept(ls, NULL, NULL);
+	if (c < 0 || read(c, req, 7) != 7 || strcmp(req, "get=1\n\n") != 0)
+		_exit(3);
+	if (mode == 2) {
+		pause();
+		_exit(0);
+	}
+	if (mode == 1)
+		len /= 2;
+	for (o = 0; o < len; o += 100) {
+		if (write(c, reply + o, len - o < 100 ? len - o : 100) < 0)
+			_exit(4);
+		usleep(1000);
+	}
+	_exit(0);
+}
+
+int
+uapi_fake_reap(pid_t pid)
+{
+	int st;
+
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }

@@ -38,6 +38,12 @@ Suite *chars_suite(void);
 Suite *wgtap_suite(void);
 Suite *notify_suite(void);
 Suite *metrics_suite(void);
+Suite *peertab_suite(void);
+Suite *wgdump_suite(void);
+Suite *uapi_suite(void);
+Suite *wgnl_suite(void);
+Suite *peersrc_suite(void);
+Suite *lpm_suite(void);
 Suite *sigv4_suite(void);
 Suite *s3name_suite(void);
 Suite *s3err_suite(void);
@@ -124,6 +130,17 @@ size_t check_ref_base64(const uint8_t *in, size_t n, char *out);
  * out gets 2 * n digits and a NUL.
  */
 void check_ref_hex(const uint8_t *in, size_t n, char *out);
+
+/*
+ * A UAPI server of a userspace WireGuard at dir/name.sock, in a child
+ * process: it takes one connection, checks the request is "get=1\n\n",
+ * then by mode sends reply in 100-byte pieces (0), only its first half
+ * (1), or nothing, waiting for a signal (2). uapi_fake_reap() waits for
+ * it: its exit status, or 128 + the signal that ended it.
+ */
+pid_t uapi_fake_start(const char *dir, const char *name, const char *reply,
+    int mode);
+int uapi_fake_reap(pid_t pid);
 
 /* The shipper's helpers (check_util_ship.c). */
 

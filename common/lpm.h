@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A longest-prefix-match table for IPv4 and IPv6: prefixes (address and
+ * length) map to a 32-bit value, such as the index of a WireGuard peer
+ * whose allowed-ips hold the prefix. Built once by lpm_add(), then only
+ * read by lpm_lookup(), which allocates nothing and does no I/O.
+ *
+ * One open-addressing hash table per prefix length present; a lookup
+ * tries the lengths present, longest first, and stops at the first hit.
+ * A WireGuard gateway has few distinct lengths (/32 and /128, a few
+ * others), so a lookup costs a few hash probes whatever the number of
+ * prefixes.
+ */
+#ifndef WGTAP_LPM_H
+#define WGTAP_LPM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The one value lpm_add() refuses: lpm_lookup() reports a miss with it. */
+#define LPM_NONE	UINT32_MAX
+
+struct lpm;
+
+/* A new, empty table, or NULL when out of memory. Free with lpm_free(). */
+struct lpm *lpm_new(void);
+
+/* Free t and everything in it; NULL is fine. */
+void lpm_free(struct lpm *t);
+
+/*
+ * Map the prefix addr/plen of family (4 or 6; addr holds 4 or 16 bytes)
+ * to value. Bits of addr past plen are ignored, as WireGuard does with
+ * allowed-ips. The same prefix added again takes the new value. Returns
+ * WGTAP_OK, WGTAP_EFORMAT (family not 4 or 6, plen over 32 or 128, value
+ * LPM_NONE) or WGTAP_ENOMEM (t unchanged).
+ */
+int lpm_add(struct lpm *t, int family, const uint8_t *addr, unsigned plen,
+    uint32_t value);
+
+/*
+ * The value of the longest prefix holding addr (4 or 16 bytes as family
+ * says), or LPM_NONE when no prefix holds it or family is neither 4 nor 6.
+ */
+uint32_t lpm_lookup(const struct lpm *t, int family, const uint8_t *addr);
+
+/* How many distinct prefixes t holds. */
+size_t lpm_count(const struct lpm *t);
+
+#endif

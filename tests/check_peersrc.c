@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Tests for wgtap-capture/peersrc.c with a UAPI server in a child
+ * process (this kernel's netlink answers "no such interface" or "no
+ * WireGuard family" for the test's interface name, so the userspace
+ * socket is used): the table and the backend chosen; the reason given
+ * when neither backend answers; and the ticks: a read only when due, one
+ * error line for a run of failures of one reason, a line on recovery, and
+ * no table once it is older than PEERSRC_MAX_AGE_NS.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check_wgtap.h"
+#include "log.h"
+#include "peersrc.h"
+#include "wgtap.h"
+
+#define MS	1000000ULL
+
+static char b64key[PEERTAB_B64_LEN + 1];
+
+static void
+make_reply(char *buf, size_t cap)
+{
+	uint8_t k[PEERTAB_KEY_LEN];
+	char hex[65];
+	size_t j;
+
+	for (j = 0; j < PEERTAB_KEY_LEN; j++)
+		k[j] = (uint8_t)(j * 19 + 3);
+	check_ref_hex(k, PEERTAB_KEY_LEN, hex);
+	check_ref_base64(k, PEERTAB_KEY_LEN, b64key);
+	snprintf(buf, cap, "listen_port=1\npublic_key=%s\n"
+	    "allowed_ip=192.0.2.9/32\nallowed_ip=2001:db8::9/128\n"
+	    "errno=0\n\n", hex);
+}
+
+/* An interface name unique to this process. */
+static void
+ifname(char *buf, size_t cap, int n)
+{
+	snprintf(buf, cap, "wgt%x%d", (unsigned)getpid() & 0xfffff, n);
+}
+
+START_TEST(test_peersrc_read_uapi)
+{
+	enum peersrc_backend b = PEERSRC_NONE;
+	char reply[512], why[256], name[16];
+	struct peertab *t;
+	struct tdir d;
+	uint8_t a[4] = { 192, 0, 2, 9 };
+	pid_t pid;
+
+	make_reply(reply, sizeof(reply));
+	tdir_make(&d);
+	ifname(name, sizeof(name), 0);
+	pid = uapi_fake_start(d.path, name, reply, 0);
+	ck_assert_int_eq(peersrc_read(name, d.path, 5000, &b, &t, why,
+	    sizeof(why)), WGTAP_OK);
+	ck_assert_int_eq(b, PEERSRC_UAPI);
+	ck_assert_str_eq(peertab_lookup(t, 4, a), b64key);
+	ck_assert_uint_eq(peertab_nips(t), 2);
+	peertab_free(t);
+	ck_assert_int_eq(uapi_fake_reap(pid), 0);
+	tdir_remove(&d);
+}
+END_TEST
+
+START_TEST(test_peersrc_read_neither)
+{
+	enum peersrc_backend b = PEERSRC_NONE;
+	char why[256], name[16], want[128];
+	struct peertab *t;
+	struct tdir d;
+
+	tdir_make(&d);
+	ifname(name, sizeof(name), 1);
+	ck_assert_int_eq(peersrc_read(name, d.path, 500, &b, &t, why,
+	    sizeof(why)), WGTAP_ESYS);
+	ck_assert_ptr_null(t);
+	ck_assert_int_eq(b, PEERSRC_NONE);
+	ck_assert_msg(strncmp(why, "netlink: ", 9) == 0, "%s", why);
+	snprintf(want, sizeof(want), "; %s/%s.sock: No such file or directory",
+	    d.path, name);
+	ck_assert_msg(strstr(why, want) != NULL, "%s", why);
+	tdir_remove(&d);
+}
+END_TEST
+
+START_TEST(test_peersrc_tick_logs_once)
+{
+	struct peersrc s;
+	struct errcap ec;
+	char reply[512], name[16], *log;
+	struct tdir d;
+	pid_t pid;
+
+	make_reply(reply, sizeof(reply));
+	tdir_make(&d);
+	ifname(name, sizeof(name), 2);
+	ck_assert_int_eq(peersrc_init(&s, name, d.path, 500 * MS), WGTAP_OK);
+	log_set_level(LOG_LVL_INFO);
+	errcap_start(&ec);
+	ck_assert(!peersrc_tick(&s, 1000 * MS));	/* fails, logs */
+	ck_assert(!peersrc_tick(&s, 1200 * MS));	/* not due */
+	ck_assert(!peersrc_tick(&s, 1500 * MS));	/* fails, quiet */
+	log = errcap_end(&ec);
+	ck_assert_uint_eq(check_count_lines(log), 1);
+	ck_assert_msg(strstr(log, "cannot read the peer table") &&
+	    strstr(log, "rows get an empty peer") &&
+	    strstr(log, "retrying every 500 ms"), "%s", log);
+	free(log);
+	ck_assert_uint_eq(s.failures, 2);
+	ck_assert_ptr_null(peersrc_table(&s, 1500 * MS));
+
+	pid = uapi_fake_start(d.path, name, reply, 0);
+	errcap_start(&ec);
+	ck_assert(peersrc_tick(&s, 2000 * MS));
+	log = errcap_end(&ec);
+	ck_assert_msg(strstr(log, "1 peers, 2 allowed-ips, from the "
+	    "userspace (UAPI socket) WireGuard"), "%s", log);
+	ck_assert_uint_eq(check_count_lines(log), 1);
+	free(log);
+	ck_assert_int_eq(uapi_fake_reap(pid), 0);
+	ck_assert_int_eq(s.backend, PEERSRC_UAPI);
+	ck_assert_ptr_nonnull(peersrc_table(&s, 2000 * MS));
+	ck_assert_ptr_nonnull(peersrc_table(&s, 3000 * MS));
+	ck_assert_ptr_null(peersrc_table(&s, 3001 * MS));
+
+	/* the server has exited: "connection refused", a new reason */
+	errcap_start(&ec);
+	ck_assert(!peersrc_tick(&s, 2500 * MS));
+	log = errcap_end(&ec);
+	ck_assert_uint_eq(check_count_lines(log), 1);
+	free(log);
+	log_set_level(LOG_LVL_ERROR);
+	peersrc_free(&s);
+	tdir_remove(&d);
+}
+END_TEST
+
+START_TEST(test_peersrc_init_names)
+{
+	struct peersrc s;
+
+	ck_assert_int_eq(peersrc_init(&s, "", NULL, 0), WGTAP_EFORMAT);
+	ck_assert_int_eq(peersrc_init(&s, "0123456789abcdef", NULL, 0),
+	    WGTAP_EFORMAT);
+	ck_assert_int_eq(peersrc_init(&s, "a/b", NULL, 0), WGTAP_EFORMAT);
+	ck_assert_int_eq(peersrc_init(&s, "wg0", NULL, 0), WGTAP_OK);
+	ck_assert_str_eq(s.sockdir, "/var/run/wireguard");
+	ck_assert_uint_eq(s.interval_ns, PEERSRC_INTERVAL_NS);
+	peersrc_free(&s);
+}
+END_TEST
+
+Suite *
+peersrc_suite(void)
+{
+	Suite *s = suite_create("peersrc");
+	TCase *tc;
+
+	tc = tcase_create("peersrc_read");
+	tcase_add_test(tc, test_peersrc_read_uapi);
+	tcase_add_test(tc, test_peersrc_read_neither);
+	tcase_set_timeout(tc, 30);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("peersrc_tick");
+	tcase_add_test(tc, test_peersrc_tick_logs_once);
+	tcase_set_timeout(tc, 30);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("peersrc_init");
+	tcase_add_test(tc, test_peersrc_init_names);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Where a live capture's peer table comes from, and keeping it fresh.
+ * The WireGuard implementation behind the interface is found at run time:
+ * the kernel's, through generic netlink (wgnl.c), when the kernel has the
+ * wireguard family and the interface is one of its devices; otherwise a
+ * userspace one (wireguard-go, boringtun) through its UAPI socket
+ * (uapi.c). The one that worked is asked first next time.
+ *
+ * peersrc_tick() re-reads the table every interval (0.7 s by default),
+ * so that a peer added, removed or given new allowed-ips is attributed
+ * from at most about one interval later. 0.7 s keeps that under 1 s with
+ * room to spare, while re-reading 1,000 peers from wireguard-go costs
+ * under 1 % of a core, its work and ours together (BENCHMARKS.md).
+ *
+ * A table that differs from the one before in its peers or allowed-ips
+ * is logged in one info line. When the table cannot be read, one error
+ * line is logged (and one more when the reason changes, and an info line
+ * when it can be read again), the failures are counted, reading is
+ * retried at every interval, and a table older than PEERSRC_MAX_AGE_NS is
+ * no longer used: rows then get an empty peer rather than one from a
+ * stale table.
+ */
+#ifndef WGTAP_PEERSRC_H
+#define WGTAP_PEERSRC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "peertab.h"
+
+#define PEERSRC_INTERVAL_NS	700000000ULL	/* re-read every 0.7 s */
+#define PEERSRC_MAX_AGE_NS	1000000000ULL	/* use a table up to 1 s */
+#define PEERSRC_TIMEOUT_MS	400		/* per read */
+
+enum peersrc_backend {
+	PEERSRC_NONE = 0,
+	PEERSRC_KERNEL,		/* generic netlink */
+	PEERSRC_UAPI,		/* the userspace socket */
+};
+
+struct peersrc {
+	char		 iface[16];
+	const char	*sockdir;	/* UAPI sockets; UAPI_SOCK_DIR */
+	uint64_t	 interval_ns;
+	struct peertab	*t;		/* the last table read, or NULL */
+	uint64_t	 t_mono_ns;	/* when it was read */
+	uint64_t	 next_ns;	/* the next read is due */
+	enum peersrc_backend backend;	/* the last that worked */
+	bool		 failing;	/* the last read failed (logged) */
+	char		 why[160];	/* its reason, as logged */
+	uint64_t	 reads, failures;
+	uint64_t	 changes;	/* reads whose table differed */
+};
+
+/*
+ * Set up s for interface iface (at most 15 bytes), reading every
+ * interval_ns (0: PEERSRC_INTERVAL_NS) with sockets in sockdir (NULL:
+ * UAPI_SOCK_DIR). Reads nothing yet. WGTAP_OK or WGTAP_EFORMAT.
+ */
+int peersrc_init(struct peersrc *s, const char *iface, const char *sockdir,
+    uint64_t interval_ns);
+
+/* Free the table. */
+void peersrc_free(struct peersrc *s);
+
+/*
+ * Read the table now if a read is due at monotonic time mono_ns (the
+ * first call always reads), and log as described above. Returns true
+ * when a new table was read.
+ */
+bool peersrc_tick(struct peersrc *s, uint64_t mono_ns);
+
+/*
+ * The table to attribute rows with at mono_ns: the last one read, or NULL
+ * when there is none or it is older than PEERSRC_MAX_AGE_NS.
+ */
+const struct peertab *peersrc_table(const struct peersrc *s,
+    uint64_t mono_ns);
+
+/*
+ * One read of iface's table (UAPI sockets in sockdir; NULL:
+ * UAPI_SOCK_DIR), trying first the backend *backend (if not
+ * PEERSRC_NONE) and then the other as described above; *backend is set
+ * to the one that worked. Returns WGTAP_OK with *out set, or the error
+ * of the last attempt, with why (cap bytes) saying what each backend
+ * answered.
+ */
+int peersrc_read(const char *iface, const char *sockdir, int timeout_ms,
+    enum peersrc_backend *backend, struct peertab **out, char *why,
+    size_t cap);
+
+/* "kernel (netlink)", "userspace (UAPI socket)" or "none". */
+const char *peersrc_backend_name(enum peersrc_backend b);
+
+#endif
