@@ -6,6 +6,7 @@
  * SPEC asks for.
  */
 #include <arpa/inet.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "csv.h"
@@ -133,8 +134,87 @@ csv_format_row(const struct pkt_row *r, char *buf)
 	return o;
 }
 
+static bool
+peer_ok(const char *peer, size_t n)
+{
+	size_t i;
+
+	if (n > CSV_PEER_MAX)
+		return false;
+	for (i = 0; i < n; i++) {
+		char c = peer[i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '='))
+			return false;
+	}
+	return true;
+}
+
+static size_t
+put_text(char *buf, const char *s, size_t n)
+{
+	memcpy(buf, s, n);
+	return n;
+}
+
+size_t
+csv_format_row_v2(const struct pkt_row *r, char *buf)
+{
+	struct dnsname_q q;
+	size_t o, n;
+
+	o = csv_format_row(r, buf) - 1;		/* over the newline */
+	buf[o++] = ',';
+	if (r->peer) {
+		n = strnlen(r->peer, CSV_PEER_MAX + 1);
+		if (peer_ok(r->peer, n))
+			o += put_text(buf + o, r->peer, n);
+	}
+	buf[o++] = ',';
+	if (r->dir == PKT_DIR_IN)
+		o += put_text(buf + o, "in", 2);
+	else if (r->dir == PKT_DIR_OUT)
+		o += put_text(buf + o, "out", 3);
+	buf[o++] = ',';
+	if (r->dns && r->dns_len <= 65535) {
+		dnsname_question(r->dns, r->dns_len, &q);
+		o += put_text(buf + o, q.name, q.name_len);
+		buf[o++] = ',';
+		o += put_text(buf + o, q.type, q.type_len);
+		buf[o++] = ',';
+		o += put_text(buf + o, q.rcode, q.rcode_len);
+	} else {
+		buf[o++] = ',';
+		buf[o++] = ',';
+	}
+	buf[o++] = '\n';
+	return o;
+}
+
+const char *
+csv_header(enum csv_format f, size_t *len)
+{
+	if (f == CSV_V2) {
+		*len = CSV_HEADER_V2_LEN;
+		return CSV_HEADER_V2;
+	}
+	*len = CSV_HEADER_LEN;
+	return CSV_HEADER;
+}
+
 int
-csv_row_plausible(const char *line, size_t len)
+csv_header_format(const char *line, size_t len)
+{
+	if (len == CSV_HEADER_LEN && memcmp(line, CSV_HEADER, len) == 0)
+		return CSV_V1;
+	if (len == CSV_HEADER_V2_LEN && memcmp(line, CSV_HEADER_V2, len) == 0)
+		return CSV_V2;
+	return 0;
+}
+
+int
+csv_row_plausible(const char *line, size_t len, enum csv_format f)
 {
 	size_t i, commas = 0;
 
@@ -148,5 +228,5 @@ csv_row_plausible(const char *line, size_t len)
 		else if (c < 0x21 || c > 0x7e || c == '"')
 			return 0;
 	}
-	return commas == CSV_FIELDS - 1;
+	return commas == (f == CSV_V2 ? CSV_FIELDS_V2 : CSV_FIELDS) - 1;
 }

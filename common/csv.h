@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * CSV format v1 (SPEC section 1): the header line and one row per packet,
- * RFC 4180 with "\n" endings. No field can hold a comma, quote or newline
- * (addresses, numbers, protocol names and base64 only), so no field is
- * ever quoted. Nothing here allocates or does I/O.
+ * CSV formats v1 (SPEC section 1) and v2 (v1's eight columns and five
+ * more: peer, direction and the DNS question): the header line and one
+ * row per packet, RFC 4180 with "\n" endings. No field can hold a comma,
+ * quote or newline (addresses, numbers, protocol names, base64, and DNS
+ * names with RFC 1035 escapes), so no field is ever quoted. Nothing here
+ * allocates or does I/O.
  */
 #ifndef WGTAP_CSV_H
 #define WGTAP_CSV_H
@@ -11,11 +13,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dnsname.h"
 #include "pkt.h"
+
+enum csv_format {
+	CSV_V1 = 1,
+	CSV_V2 = 2,
+};
 
 #define CSV_HEADER "src,src_port,dst,dst_port,l3_protocol,size,timestamp,dns\n"
 #define CSV_HEADER_LEN (sizeof(CSV_HEADER) - 1)
 #define CSV_FIELDS 8
+
+#define CSV_HEADER_V2 "src,src_port,dst,dst_port,l3_protocol,size,timestamp," \
+	"dns,peer,direction,dns_qname,dns_qtype,dns_rcode\n"
+#define CSV_HEADER_V2_LEN (sizeof(CSV_HEADER_V2) - 1)
+#define CSV_FIELDS_V2 13
+/* A WireGuard public key: 32 bytes in standard base64. */
+#define CSV_PEER_MAX 44
 
 /* Base64 length (with padding) of n bytes. */
 #define CSV_B64_LEN(n) ((((n) + 2) / 3) * 4)
@@ -27,12 +42,40 @@
  */
 #define CSV_ROW_MAX (2 * 46 + 2 * 5 + 7 + 10 + 20 + CSV_B64_LEN(65535) + 8)
 
+/* The longest v2 row: a v1 row, five commas, a key, "out", the question. */
+#define CSV_ROW_MAX_V2 (CSV_ROW_MAX + 5 + CSV_PEER_MAX + 3 + \
+	DNSNAME_TEXT_MAX + DNSNAME_TYPE_MAX + DNSNAME_RCODE_MAX)
+
+/* The longest row of format f whose DNS message is dns_len bytes. */
+#define CSV_ROW_BOUND(f, dns_len) \
+	(((f) == CSV_V2 ? CSV_ROW_MAX_V2 : CSV_ROW_MAX) - \
+	CSV_B64_LEN(65535) + CSV_B64_LEN(dns_len))
+
 /*
  * Write the row for r at buf, which has room for CSV_ROW_MAX bytes, and
  * return its length (newline included; no NUL is written). A DNS message
  * longer than 65535 bytes (impossible on the wire) is left out.
  */
 size_t csv_format_row(const struct pkt_row *r, char *buf);
+
+/*
+ * The v2 row for r at buf (room for CSV_ROW_MAX_V2 bytes): the v1 fields,
+ * then the peer (r->peer when it is at most CSV_PEER_MAX characters of
+ * the base64 alphabet, else empty), the direction ("in", "out" or empty)
+ * and, when the dns field is filled, the first question's name, type and
+ * (for a response) rcode as dnsname_question() gives them. Returns the
+ * length, newline included; no NUL is written.
+ */
+size_t csv_format_row_v2(const struct pkt_row *r, char *buf);
+
+/* The header line of format f (with its newline); *len is its length. */
+const char *csv_header(enum csv_format f, size_t *len);
+
+/*
+ * The format whose header is line[0..len) (newline included), or 0 when
+ * it is neither header.
+ */
+int csv_header_format(const char *line, size_t len);
 
 /*
  * Standard base64 with padding of n bytes at in, written to out, which has
@@ -44,10 +87,11 @@ size_t csv_base64(const uint8_t *in, size_t n, char *out);
 size_t csv_u64(uint64_t v, char *buf);
 
 /*
- * Check that line[0..len) (without its newline) has the shape of a v1 row:
- * exactly CSV_FIELDS fields, printable ASCII only. Returns 1 or 0. Used to
- * tell torn rows from real ones when a segment is recovered.
+ * Check that line[0..len) (without its newline) has the shape of a row of
+ * format f: exactly CSV_FIELDS (v1) or CSV_FIELDS_V2 (v2) fields,
+ * printable ASCII without quotes only. Returns 1 or 0. Used to tell torn
+ * rows from real ones when a segment is recovered.
  */
-int csv_row_plausible(const char *line, size_t len);
+int csv_row_plausible(const char *line, size_t len, enum csv_format f);
 
 #endif

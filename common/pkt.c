@@ -38,6 +38,9 @@
 #define SLL_HDR_LEN		16
 #define SLL2_HDR_LEN		20
 #define NULL_HDR_LEN		4
+/* Linux packet types (<linux/if_packet.h>) */
+#define PACKET_OTHERHOST_	3
+#define PACKET_OUTGOING_	4
 
 #define NS_PER_S		1000000000ULL
 /* The last second whose nanoseconds fit an int64_t: 2262-04-11. */
@@ -115,6 +118,21 @@ pkt_clamp(struct pkt_cur *c, size_t n)
 {
 	if (c->left > n)
 		c->left = n;
+}
+
+/*
+ * The direction of a packet from its Linux packet type: the ones received
+ * (host, broadcast, multicast, other host) are in, PACKET_OUTGOING is out;
+ * anything else (loopback, user, kernel) says nothing.
+ */
+static uint8_t
+sll_dir(unsigned pkttype)
+{
+	if (pkttype <= PACKET_OTHERHOST_)
+		return PKT_DIR_IN;
+	if (pkttype == PACKET_OUTGOING_)
+		return PKT_DIR_OUT;
+	return PKT_DIR_NONE;
 }
 
 /* --- names ------------------------------------------------------------- */
@@ -481,6 +499,7 @@ pkt_parse(int dlt, const uint8_t *data, size_t caplen, uint32_t len,
 	struct pkt_cur c = { data, data ? caplen : 0 };
 	enum pkt_status st = PKT_SKIP_NOT_IP;
 	uint8_t link[SLL2_HDR_LEN];
+	uint8_t dir = PKT_DIR_NONE;
 	int want = 0;
 
 	memset(row, 0, sizeof(*row));
@@ -504,12 +523,16 @@ pkt_parse(int dlt, const uint8_t *data, size_t caplen, uint32_t len,
 		if (pkt_get_bytes(&c, link, SLL_HDR_LEN) != WGTAP_OK)
 			return PKT_SKIP_LINK_TRUNC;
 		want = ethertype_family((uint16_t)(link[14] << 8 | link[15]));
+		/* packet type at offset 0, 16 bits */
+		dir = sll_dir((unsigned)(link[0] << 8 | link[1]));
 		break;
 	case DLT_LINUX_SLL2:
 		/* protocol type at offset 0 */
 		if (pkt_get_bytes(&c, link, SLL2_HDR_LEN) != WGTAP_OK)
 			return PKT_SKIP_LINK_TRUNC;
 		want = ethertype_family((uint16_t)(link[0] << 8 | link[1]));
+		/* packet type at offset 10, 8 bits */
+		dir = sll_dir(link[10]);
 		break;
 	default:
 		return PKT_SKIP_NOT_IP;
@@ -523,5 +546,6 @@ pkt_parse(int dlt, const uint8_t *data, size_t caplen, uint32_t len,
 	}
 	row->size = len;
 	row->ts_ns = ts_ns;
+	row->dir = dir;
 	return PKT_ROW;
 }

@@ -19,7 +19,17 @@ struct pkt_cur {
 	size_t		 left;	/* captured bytes from p on */
 };
 
-/* The fields of one CSV row (SPEC section 1). */
+/*
+ * Which way a packet went through the interface, when the link layer says
+ * (DLT_LINUX_SLL, DLT_LINUX_SLL2: the packet type); else PKT_DIR_NONE.
+ */
+enum pkt_dir {
+	PKT_DIR_NONE = 0,
+	PKT_DIR_IN,		/* received: to this host, or to forward */
+	PKT_DIR_OUT,		/* sent by this host (PACKET_OUTGOING) */
+};
+
+/* The fields of one CSV row (SPEC section 1; format v2 in csv.h). */
 struct pkt_row {
 	uint8_t		 family;	/* 4 or 6 */
 	uint8_t		 proto;		/* upper-layer protocol number */
@@ -30,6 +40,10 @@ struct pkt_row {
 	uint64_t	 ts_ns;		/* capture time, ns since the epoch */
 	const uint8_t	*dns;		/* DNS message in the packet, or NULL */
 	size_t		 dns_len;
+	uint8_t		 dir;		/* enum pkt_dir */
+	/* v2: the peer's public key (base64), "" or NULL for none; set by
+	 * the caller after pkt_parse(), which leaves it NULL */
+	const char	*peer;
 };
 
 /* What pkt_parse() made of a packet: a row, or why there is none. */

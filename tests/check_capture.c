@@ -91,6 +91,75 @@ START_TEST(test_capture_packet_rotate_by_count)
 }
 END_TEST
 
+/* A LINUX_SLL2 frame of packet type pkttype around the UDP packet. */
+static size_t
+sll2_udp4(uint8_t *b, uint8_t pkttype, uint16_t sport)
+{
+	memset(b, 0, 20);
+	b[0] = 0x08;		/* IPv4 */
+	b[7] = 5;		/* ifindex */
+	b[10] = pkttype;
+	return 20 + check_udp4(b + 20, sport);
+}
+
+/*
+ * Format v2: the v2 header; each row's direction from the frame's packet
+ * type (host in, outgoing out, loopback none), an empty peer (no peer
+ * table), no DNS columns for a packet without DNS. The same frames in v1
+ * give v1's rows.
+ */
+START_TEST(test_capture_packet_format_v2)
+{
+	static const uint8_t types[] = { 0, 4, 5, 3 };
+	uint8_t b[20 + CHECK_UDP4_LEN];
+	char names[2][SPOOL_MAX_NAME], *text;
+	struct capture_cfg cfg;
+	struct capture c;
+	struct tdir t;
+	size_t i, len;
+	int v;
+
+	for (v = 1; v <= 2; v++) {
+		tdir_make(&t);
+		cfg_make(&cfg, t.fd, v == 2, 100, 300 * NS);
+		cfg.dlt = DLT_LINUX_SLL2;
+		cfg.seg.format = v == 2 ? CSV_V2 : CSV_V1;
+		ck_assert_int_eq(capture_init(&c, &cfg, 0), WGTAP_OK);
+		for (i = 0; i < sizeof(types); i++) {
+			len = sll2_udp4(b, types[i], (uint16_t)(1000 + i));
+			ck_assert_int_eq(capture_packet(&c, b, (uint32_t)len,
+			    (uint32_t)len, HOUR0 + i), WGTAP_OK);
+		}
+		ck_assert_int_eq(capture_finish(&c, "test"), WGTAP_OK);
+		ck_assert_uint_eq(check_finals(t.fd, names, 2), 1);
+		text = slurp(t.fd, names[0], &len);
+		if (v == 2)
+			ck_assert_str_eq(text, CSV_HEADER_V2
+			    "192.0.2.1,1000,198.51.100.2,9,UDP,56,"
+			    "1764000000000000000,,,in,,,\n"
+			    "192.0.2.1,1001,198.51.100.2,9,UDP,56,"
+			    "1764000000000000001,,,out,,,\n"
+			    "192.0.2.1,1002,198.51.100.2,9,UDP,56,"
+			    "1764000000000000002,,,,,,\n"
+			    "192.0.2.1,1003,198.51.100.2,9,UDP,56,"
+			    "1764000000000000003,,,in,,,\n");
+		else
+			ck_assert_str_eq(text, CSV_HEADER
+			    "192.0.2.1,1000,198.51.100.2,9,UDP,56,"
+			    "1764000000000000000,\n"
+			    "192.0.2.1,1001,198.51.100.2,9,UDP,56,"
+			    "1764000000000000001,\n"
+			    "192.0.2.1,1002,198.51.100.2,9,UDP,56,"
+			    "1764000000000000002,\n"
+			    "192.0.2.1,1003,198.51.100.2,9,UDP,56,"
+			    "1764000000000000003,\n");
+		free(text);
+		capture_free(&c);
+		tdir_remove(&t);
+	}
+}
+END_TEST
+
 START_TEST(test_capture_packet_rotate_by_capture_time)
 {
 	char names[8][SPOOL_MAX_NAME], *text;
@@ -658,6 +727,7 @@ capture_suite(void)
 	tc = tcase_create("capture_packet");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_capture_packet_rotate_by_count);
+	tcase_add_test(tc, test_capture_packet_format_v2);
 	tcase_add_test(tc, test_capture_packet_rotate_by_capture_time);
 	tcase_add_test(tc, test_capture_packet_hour_boundary);
 	tcase_add_test(tc, test_capture_packet_time_backwards);

@@ -421,6 +421,216 @@ START_TEST(test_csv_format_row_header)
 }
 END_TEST
 
+/* --- format v2 ------------------------------------------------------------ */
+
+#define KEY "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg="
+
+/* Format v2 into a heap block of exactly CSV_ROW_MAX_V2 bytes. */
+static char *
+format_v2(const struct pkt_row *r, size_t *len)
+{
+	char *buf = malloc(CSV_ROW_MAX_V2), *s;
+	size_t n;
+
+	ck_assert_ptr_nonnull(buf);
+	memset(buf, 'Z', CSV_ROW_MAX_V2);
+	n = csv_format_row_v2(r, buf);
+	ck_assert_uint_le(n, CSV_ROW_MAX_V2);
+	if (n < CSV_ROW_MAX_V2)
+		ck_assert_int_eq(buf[n], 'Z');	/* no NUL written */
+	s = malloc(n + 1);
+	ck_assert_ptr_nonnull(s);
+	memcpy(s, buf, n);
+	s[n] = '\0';
+	free(buf);
+	*len = n;
+	return s;
+}
+
+/* A query (flags 0x0100) or response for labels "a.b", "test", type A. */
+static const uint8_t dns_query[] = {
+	0x2b, 0x1d, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0,
+	3, 'a', '.', 'b', 4, 't', 'e', 's', 't', 0, 0, 1, 0, 1,
+};
+
+START_TEST(test_csv_format_row_v2_fields)
+{
+	uint8_t resp[sizeof(dns_query)];
+	struct pkt_row r;
+	size_t n;
+	char *s;
+
+	memset(&r, 0, sizeof(r));
+	r.family = 4;
+	r.proto = 17;
+	r.has_ports = true;
+	r.sport = 40000;
+	r.dport = 53;
+	set_addr(r.src, "192.0.2.2");
+	set_addr(r.dst, "192.0.2.1");
+	r.size = 54;
+	r.ts_ns = 1700000000123456789ULL;
+	r.dns = dns_query;
+	r.dns_len = sizeof(dns_query);
+	r.dir = PKT_DIR_IN;
+	r.peer = KEY;
+	s = format_v2(&r, &n);
+	ck_assert_str_eq(s, "192.0.2.2,40000,192.0.2.1,53,UDP,54,"
+	    "1700000000123456789,Kx0BAAABAAAAAAAAA2EuYgR0ZXN0AAABAAE=,"
+	    KEY ",in,a\\.b.test,A,\n");
+	ck_assert_uint_eq(n, strlen(s));
+	free(s);
+
+	/* the answer, NXDOMAIN, going out; no peer */
+	memcpy(resp, dns_query, sizeof(resp));
+	resp[2] = 0x81;
+	resp[3] = 0x83;
+	r.dns = resp;
+	r.dir = PKT_DIR_OUT;
+	r.peer = "";
+	s = format_v2(&r, &n);
+	ck_assert_str_eq(s, "192.0.2.2,40000,192.0.2.1,53,UDP,54,"
+	    "1700000000123456789,Kx2BgwABAAAAAAAAA2EuYgR0ZXN0AAABAAE=,"
+	    ",out,a\\.b.test,A,NXDOMAIN\n");
+	free(s);
+
+	/* no DNS, no direction, no peer: five empty fields */
+	r.dns = NULL;
+	r.dns_len = 0;
+	r.dir = PKT_DIR_NONE;
+	r.peer = NULL;
+	s = format_v2(&r, &n);
+	ck_assert_str_eq(s, "192.0.2.2,40000,192.0.2.1,53,UDP,54,"
+	    "1700000000123456789,,,,,,\n");
+	free(s);
+	ck_assert(csv_row_plausible("1,2,3,4,5,6,7,,,,,,", 19, CSV_V2));
+}
+END_TEST
+
+/* A peer that is not at most 44 base64 characters gives an empty field. */
+START_TEST(test_csv_format_row_v2_bad_peer)
+{
+	static const char *const bad[] = {
+		KEY "A", "a,b", "a\"b", "a b", "a\\b", "a\nb", "\xc3\xa9",
+	};
+	struct pkt_row r;
+	size_t n, k;
+	char *s;
+
+	for (k = 0; k < NELEM(bad); k++) {
+		memset(&r, 0, sizeof(r));
+		r.family = 4;
+		r.proto = 1;
+		r.peer = bad[k];
+		r.dir = PKT_DIR_OUT;
+		s = format_v2(&r, &n);
+		ck_assert_str_eq(s, "0.0.0.0,,0.0.0.0,,ICMP,0,0,,,out,,,\n");
+		free(s);
+	}
+	r.peer = "+/09AZaz==";
+	s = format_v2(&r, &n);
+	ck_assert_str_eq(s, "0.0.0.0,,0.0.0.0,,ICMP,0,0,,+/09AZaz==,out,,,\n");
+	free(s);
+}
+END_TEST
+
+/*
+ * The longest v2 row: v1's longest, a key, "out", and a 65535-byte
+ * response whose question name escapes every byte (\000) and whose type
+ * and rcode have no mnemonic.
+ */
+START_TEST(test_csv_format_row_v2_maximal)
+{
+	uint8_t *dns = calloc(1, 65535);
+	struct pkt_row r;
+	size_t n, i, o = 12;
+	const char *tail;
+	char *s;
+
+	ck_assert_ptr_nonnull(dns);
+	dns[2] = 0x80;
+	dns[3] = 0x0f;
+	dns[5] = 1;
+	for (i = 0; i < 4; i++) {
+		dns[o] = i < 3 ? 63 : 61;	/* 255 bytes on the wire */
+		o += (size_t)dns[o] + 1;
+	}
+	o++;				/* the root */
+	dns[o] = 0xff;
+	dns[o + 1] = 0xff;
+	memset(&r, 0, sizeof(r));
+	r.family = 6;
+	r.proto = 136;
+	r.has_ports = true;
+	r.sport = r.dport = 65535;
+	set_addr(r.src, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+	set_addr(r.dst, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+	r.size = UINT32_MAX;
+	r.ts_ns = UINT64_MAX;
+	r.dns = dns;
+	r.dns_len = 65535;
+	r.peer = KEY;
+	r.dir = PKT_DIR_OUT;
+	s = format_v2(&r, &n);
+	ck_assert_uint_eq(n, 2 * 39 + 2 * 5 + 7 + 10 + 20 + 87380 + 8 +
+	    5 + 44 + 3 + (250 * 4 + 3) + 9 + 7);
+	tail = strstr(s, "," KEY ",out,");
+	ck_assert_ptr_nonnull(tail);
+	tail += strlen("," KEY ",out,");
+	for (i = 0; i < 250; i++) {
+		if (i == 63 || i == 126 || i == 189)
+			ck_assert_int_eq(*tail++, '.');
+		ck_assert_int_eq(strncmp(tail, "\\000", 4), 0);
+		tail += 4;
+	}
+	ck_assert_str_eq(tail, ",TYPE65535,RCODE15\n");
+	free(s);
+	free(dns);
+}
+END_TEST
+
+START_TEST(test_csv_header_formats)
+{
+	size_t len;
+
+	ck_assert_str_eq(CSV_HEADER_V2, "src,src_port,dst,dst_port,"
+	    "l3_protocol,size,timestamp,dns,peer,direction,dns_qname,"
+	    "dns_qtype,dns_rcode\n");
+	ck_assert_int_eq(CSV_FIELDS_V2, 13);
+	ck_assert_str_eq(csv_header(CSV_V1, &len), CSV_HEADER);
+	ck_assert_uint_eq(len, CSV_HEADER_LEN);
+	ck_assert_str_eq(csv_header(CSV_V2, &len), CSV_HEADER_V2);
+	ck_assert_uint_eq(len, CSV_HEADER_V2_LEN);
+	/* v2's header begins with v1's, less its newline */
+	ck_assert_int_eq(memcmp(CSV_HEADER, CSV_HEADER_V2,
+	    CSV_HEADER_LEN - 1), 0);
+	ck_assert_int_eq(csv_header_format(CSV_HEADER, CSV_HEADER_LEN),
+	    CSV_V1);
+	ck_assert_int_eq(csv_header_format(CSV_HEADER_V2, CSV_HEADER_V2_LEN),
+	    CSV_V2);
+	ck_assert_int_eq(csv_header_format(CSV_HEADER, CSV_HEADER_LEN - 1), 0);
+	ck_assert_int_eq(csv_header_format(CSV_HEADER_V2,
+	    CSV_HEADER_V2_LEN - 1), 0);
+	ck_assert_int_eq(csv_header_format(CSV_HEADER_V2, CSV_HEADER_LEN), 0);
+	ck_assert_int_eq(csv_header_format("", 0), 0);
+}
+END_TEST
+
+START_TEST(test_csv_row_plausible_v2)
+{
+	const char *v1 = "1,2,3,4,5,6,7,8";
+	const char *v2 = "1,2,3,4,5,6,7,8,k,in,a\\.b,A,NOERROR";
+
+	ck_assert_int_eq(csv_row_plausible(v1, strlen(v1), CSV_V1), 1);
+	ck_assert_int_eq(csv_row_plausible(v1, strlen(v1), CSV_V2), 0);
+	ck_assert_int_eq(csv_row_plausible(v2, strlen(v2), CSV_V2), 1);
+	ck_assert_int_eq(csv_row_plausible(v2, strlen(v2), CSV_V1), 0);
+	ck_assert_int_eq(csv_row_plausible(",,,,,,,,,,,,", 12, CSV_V2), 1);
+	ck_assert_int_eq(csv_row_plausible(",,,,,,,,,,,,,", 13, CSV_V2), 0);
+	ck_assert_int_eq(csv_row_plausible(",,,,,,,,,,,\"", 12, CSV_V2), 0);
+}
+END_TEST
+
 /* --- csv_row_plausible ---------------------------------------------------- */
 
 /* Check a line held in a heap block of exactly its length. */
@@ -432,7 +642,7 @@ plausible(const char *line, size_t len)
 
 	ck_assert_ptr_nonnull(b);
 	memcpy(b, line, len);
-	r = csv_row_plausible(b, len);
+	r = csv_row_plausible(b, len, CSV_V1);
 	free(b);
 	return r;
 }
@@ -499,7 +709,7 @@ END_TEST
 START_TEST(test_csv_row_plausible_empty)
 {
 	ck_assert_int_eq(plausible("", 0), 0);
-	ck_assert_int_eq(csv_row_plausible("1,2,3,4,5,6,7,8", 0), 0);
+	ck_assert_int_eq(csv_row_plausible("1,2,3,4,5,6,7,8", 0, CSV_V1), 0);
 }
 END_TEST
 
@@ -527,6 +737,14 @@ csv_suite(void)
 	tcase_add_test(tc, test_csv_format_row_dns_too_long);
 	tcase_add_test(tc, test_csv_format_row_names);
 	tcase_add_test(tc, test_csv_format_row_header);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("csv_format_row_v2");
+	tcase_add_test(tc, test_csv_format_row_v2_fields);
+	tcase_add_test(tc, test_csv_format_row_v2_bad_peer);
+	tcase_add_test(tc, test_csv_format_row_v2_maximal);
+	tcase_add_test(tc, test_csv_header_formats);
+	tcase_add_test(tc, test_csv_row_plausible_v2);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("csv_row_plausible");

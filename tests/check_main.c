@@ -27,6 +27,7 @@ main(void)
 		dynbuf_suite,
 		pkt_suite,
 		csv_suite,
+		dnsname_suite,
 		spool_suite,
 		opt_suite,
 		chars_suite,
@@ -34,6 +35,7 @@ main(void)
 		lpm_suite,
 		/* wgtap-capture/ */
 		capture_suite,
+		attrib_suite,
 		options_suite,
 		source_suite,
 		segment_suite,

@@ -83,6 +83,7 @@ START_TEST(test_options_parse_defaults)
 	ck_assert_uint_eq(o.level, 1);
 	ck_assert(o.gzip);
 	ck_assert(!o.verbose);
+	ck_assert_int_eq(o.format, 1);
 }
 END_TEST
 
@@ -95,7 +96,7 @@ START_TEST(test_options_parse_long_flags)
 		"--gzip-level", "9", "--filter", "udp port 53",
 		"--spool-max-bytes", "4M", "--sync-interval", "0",
 		"--user", "root", "--snaplen", "128", "--buffer-size", "2G",
-		"--verbose", NULL,
+		"--format", "v2", "--verbose", NULL,
 	};
 	struct options o;
 	char err[256];
@@ -117,6 +118,7 @@ START_TEST(test_options_parse_long_flags)
 	ck_assert_uint_eq(o.level, 9);
 	ck_assert(!o.gzip);
 	ck_assert(o.verbose);
+	ck_assert_int_eq(o.format, 2);
 }
 END_TEST
 
@@ -260,6 +262,12 @@ static const char *const bad[][5] = {
 	    "bad value for --buffer-size: '512K' (1M to 2G)" },
 	{ "--buffer-size", "3G", NULL, NULL,
 	    "bad value for --buffer-size: '3G' (1M to 2G)" },
+	{ "--format", "v3", NULL, NULL,
+	    "bad value for --format: 'v3' (v1 or v2)" },
+	{ "--format", "2", NULL, NULL,
+	    "bad value for --format: '2' (v1 or v2)" },
+	{ "--format", "", NULL, NULL,
+	    "bad value for --format: '' (v1 or v2)" },
 	{ "--user", "wgtap-no-such-user", NULL, NULL, "bad value for --user: "
 	    "'wgtap-no-such-user' (no such user)" },
 	{ "--bogus", NULL, NULL, NULL,

@@ -1727,6 +1727,61 @@ START_TEST(test_pkt_parse_link_sll2)
 }
 END_TEST
 
+/*
+ * The direction from the Linux packet type: SLL's 16 bits at offset 0,
+ * SLL2's byte at offset 10. Host, broadcast, multicast and other-host are
+ * "in", outgoing is "out", anything else none; other link types say none.
+ */
+START_TEST(test_pkt_parse_direction)
+{
+	static const uint8_t ip[28] = { 0x45, 0, 0, 28, 0, 0, 0, 0, 64, 1,
+	    0, 0, 192, 0, 2, 1, 192, 0, 2, 2, 8, 0 };
+	static const uint8_t want[] = { PKT_DIR_IN, PKT_DIR_IN, PKT_DIR_IN,
+	    PKT_DIR_IN, PKT_DIR_OUT, PKT_DIR_NONE, PKT_DIR_NONE, PKT_DIR_NONE };
+	uint8_t b[20 + sizeof(ip)];
+	struct pkt_row row;
+	unsigned t;
+
+	for (t = 0; t < NELEM(want); t++) {
+		memset(b, 0, sizeof(b));
+		b[1] = (uint8_t)t;		/* SLL packet type */
+		b[14] = 0x08;
+		memcpy(b + 16, ip, sizeof(ip));
+		ck_assert_int_eq(pkt_parse(DLT_LINUX_SLL, b, 16 + sizeof(ip),
+		    16 + sizeof(ip), 1, &row), PKT_ROW);
+		ck_assert_uint_eq(row.dir, want[t]);
+		ck_assert_ptr_null(row.peer);
+		memset(b, 0, sizeof(b));
+		b[0] = 0x08;
+		b[10] = (uint8_t)t;		/* SLL2 packet type */
+		memcpy(b + 20, ip, sizeof(ip));
+		ck_assert_int_eq(pkt_parse(DLT_LINUX_SLL2, b, sizeof(b),
+		    sizeof(b), 1, &row), PKT_ROW);
+		ck_assert_uint_eq(row.dir, want[t]);
+	}
+	/* SLL's type is 16 bits: 0x0104 is not "outgoing" */
+	memset(b, 0, sizeof(b));
+	b[0] = 1;
+	b[1] = 4;
+	b[14] = 0x08;
+	memcpy(b + 16, ip, sizeof(ip));
+	ck_assert_int_eq(pkt_parse(DLT_LINUX_SLL, b, 16 + sizeof(ip),
+	    16 + sizeof(ip), 1, &row), PKT_ROW);
+	ck_assert_uint_eq(row.dir, PKT_DIR_NONE);
+	ck_assert_int_eq(pkt_parse(DLT_RAW, ip, sizeof(ip), sizeof(ip), 1,
+	    &row), PKT_ROW);
+	ck_assert_uint_eq(row.dir, PKT_DIR_NONE);
+	/* a skipped packet says nothing either */
+	memset(b, 0, sizeof(b));
+	b[0] = 0x08;
+	b[1] = 0x06;
+	b[10] = 4;
+	ck_assert_int_eq(pkt_parse(DLT_LINUX_SLL2, b, sizeof(b), sizeof(b), 1,
+	    &row), PKT_SKIP_NOT_IP);
+	ck_assert_uint_eq(row.dir, PKT_DIR_NONE);
+}
+END_TEST
+
 /* Cut inside the link header: link_truncated; just after it: ip_truncated. */
 START_TEST(test_pkt_parse_link_truncated)
 {
@@ -2165,7 +2220,7 @@ row_shape_ok(const struct res *r)
 		if (r->line[i] == ',')
 			commas++;
 	}
-	return commas == 7 && csv_row_plausible(r->line, r->n - 1);
+	return commas == 7 && csv_row_plausible(r->line, r->n - 1, CSV_V1);
 }
 
 START_TEST(test_pkt_parse_random)
@@ -2385,6 +2440,7 @@ pkt_suite(void)
 	tcase_add_test(tc, test_pkt_parse_link_loop);
 	tcase_add_test(tc, test_pkt_parse_link_sll);
 	tcase_add_test(tc, test_pkt_parse_link_sll2);
+	tcase_add_test(tc, test_pkt_parse_direction);
 	tcase_add_test(tc, test_pkt_parse_link_truncated);
 	tcase_add_test(tc, test_pkt_parse_link_unsupported);
 	tcase_add_test(tc, test_pkt_parse_null_data);

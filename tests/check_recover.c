@@ -192,6 +192,47 @@ START_TEST(test_recover_file_bad_rows_dropped)
 }
 END_TEST
 
+/*
+ * A leftover keeps its own format, whatever the running capture's: a v2
+ * leftover is recovered as v2 (rows of v1's shape in it are torn), a v1
+ * leftover as v1 (rows of v2's shape in it are torn).
+ */
+#define ROW2	"192.0.2.1,7,198.51.100.2,53,UDP,36,1764000000000000000," \
+	"Kx0BAAABAAAAAAAAA2EuYgR0ZXN0AAABAAE=,,in,a\\.b.test,A,\n"
+START_TEST(test_recover_file_keeps_format)
+{
+	static const char v2[] = CSV_HEADER_V2 ROW2 ROW2 ROW ROW2 "192.0.2.1,7";
+	static const char v1[] = CSV_HEADER ROW ROW2 ROW;
+	struct segment_cfg cfg;
+	struct recover_result res;
+	struct tdir t;
+	size_t len;
+	char *text;
+
+	tdir_make(&t);
+	tfile_write(t.fd, "." NAME ".part", v2);
+	seg_cfg(&cfg, t.fd, false);
+	cfg.format = CSV_V1;
+	ck_assert_int_eq(recover_file(&cfg, "." NAME ".part", &res), WGTAP_OK);
+	ck_assert_uint_eq(res.rows, 3);
+	ck_assert_uint_eq(res.torn, 2);
+	text = slurp(t.fd, NAME, &len);
+	ck_assert_str_eq(text, CSV_HEADER_V2 ROW2 ROW2 ROW2);
+	free(text);
+	ck_assert_int_eq(unlinkat(t.fd, NAME, 0), 0);
+
+	tfile_write(t.fd, "." NAME ".part", v1);
+	cfg.format = CSV_V2;
+	ck_assert_int_eq(recover_file(&cfg, "." NAME ".part", &res), WGTAP_OK);
+	ck_assert_uint_eq(res.rows, 2);
+	ck_assert_uint_eq(res.torn, 1);
+	text = slurp(t.fd, NAME, &len);
+	ck_assert_str_eq(text, CSV_HEADER ROW ROW);
+	free(text);
+	tdir_remove(&t);
+}
+END_TEST
+
 START_TEST(test_recover_file_empty_and_garbage)
 {
 	struct segment_cfg cfg;
@@ -463,6 +504,7 @@ recover_suite(void)
 	tcase_add_test(tc, test_recover_file_plain_torn_row);
 	tcase_add_loop_test(tc, test_recover_file_zero_tail, 0, 4);
 	tcase_add_test(tc, test_recover_file_bad_rows_dropped);
+	tcase_add_test(tc, test_recover_file_keeps_format);
 	tcase_add_test(tc, test_recover_file_empty_and_garbage);
 	tcase_add_test(tc, test_recover_file_already_published);
 	tcase_add_test(tc, test_recover_file_every_cut);

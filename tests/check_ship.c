@@ -10,10 +10,12 @@
  */
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "check_wgtap.h"
 #include "csv.h"
@@ -222,6 +224,83 @@ START_TEST(test_ship_file_plain_csv)
 }
 END_TEST
 
+/* A gzip'd file name in dirfd holding text. */
+static void
+gz_write(int dirfd, const char *name, const char *text)
+{
+	gzFile gz;
+	int fd;
+
+	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0640);
+	ck_assert_int_ne(fd, -1);
+	gz = gzdopen(fd, "wb");
+	ck_assert_ptr_nonnull(gz);
+	ck_assert_int_gt(gzputs(gz, text), 0);
+	ck_assert_int_eq(gzclose(gz), Z_OK);
+}
+
+/*
+ * Segments of format v2 pass the header check, gzip'd or plain, and go
+ * under the same key as v1 ones; so does a v1 segment shorter than the v2
+ * header. A header that is neither (v2's cut short, v1's with a column
+ * more) is not a segment.
+ */
+START_TEST(test_ship_file_v2_header)
+{
+	static const char *const names[] = {
+		"wg0-20261124T150000.000000000Z-000001.csv.gz",
+		"wg0-20261124T150000.000000000Z-000002.csv",
+		"wg0-20261124T150000.000000000Z-000003.csv.gz",
+	};
+	static const char *const texts[] = {
+		CSV_HEADER_V2 "192.0.2.1,,192.0.2.2,,ICMP,84,"
+		    "1795000000000000000,,,out,,,\n",
+		CSV_HEADER_V2 "192.0.2.1,,192.0.2.2,,ICMP,84,"
+		    "1795000000000000000,,,in,,,\n",
+		CSV_HEADER "192.0.2.1,,192.0.2.2,,1,0,0,\n",
+	};
+	static const char *const not_seg[] = {
+		"src,src_port,dst,dst_port,l3_protocol,size,timestamp,dns,"
+		    "peer,direction\n1,2,3,4,5,6,7,8,9,10\n",
+		"src,src_port,dst,dst_port,l3_protocol,size,timestamp,dns,"
+		    "x\n1,2,3,4,5,6,7,8,9\n",
+	};
+	struct s3_client *c = tclient_new(REFUSED);
+	struct ship_config sc;
+	struct ship_report rep;
+	struct tdir t;
+	char key[256];
+	size_t i;
+
+	ck_assert_uint_lt(strlen(texts[2]), CSV_HEADER_V2_LEN);
+	tdir_make(&t);
+	tship_config(&sc, c);
+	for (i = 0; i < 3; i++) {
+		if (strstr(names[i], ".gz"))
+			gz_write(t.fd, names[i], texts[i]);
+		else
+			tfile_write(t.fd, names[i], texts[i]);
+		/* FAILED: the upload was tried, so the file was taken */
+		ck_assert_int_eq(ship(&sc, t.fd, names[i], &rep), SHIP_FAILED);
+		snprintf(key, sizeof(key), "wgtap/host=gw1/dt=2026-11-24/"
+		    "hour=15/%s", names[i]);
+		ck_assert_str_eq(rep.key, key);
+		ck_assert(tfile_exists(t.fd, names[i]));
+	}
+	for (i = 0; i < 2; i++) {
+		gz_write(t.fd, names[0], not_seg[i]);
+		ck_assert_int_eq(ship(&sc, t.fd, names[0], &rep), SHIP_LOCAL);
+		ck_assert_ptr_nonnull(strstr(rep.why, "not a wgtap segment"));
+		tfile_write(t.fd, names[1], not_seg[i]);
+		ck_assert_int_eq(ship(&sc, t.fd, names[1], &rep), SHIP_LOCAL);
+		ck_assert_ptr_nonnull(strstr(rep.why, "not a wgtap segment"));
+	}
+	tdir_remove(&t);
+	tclient_free(c);
+}
+END_TEST
+
 Suite *
 ship_suite(void)
 {
@@ -237,6 +316,7 @@ ship_suite(void)
 	tcase_add_test(tc, test_ship_file_failed_keeps_file);
 	tcase_add_test(tc, test_ship_file_not_a_segment_inside);
 	tcase_add_test(tc, test_ship_file_plain_csv);
+	tcase_add_test(tc, test_ship_file_v2_header);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -14,6 +14,7 @@
  */
 #include <fcntl.h>
 #include <grp.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -451,6 +452,54 @@ START_TEST(test_source_open_live_no_such_interface)
 }
 END_TEST
 
+START_TEST(test_source_open_live_any_no_such_interface)
+{
+	struct errcap ec;
+	struct source src;
+	char *err;
+
+	errcap_start(&ec);
+	ck_assert_int_eq(source_open_live_any(&src, "wgtap-nonexist", 65535,
+	    1 << 20), WGTAP_ESYS);
+	err = errcap_end(&ec);
+	ck_assert_ptr_nonnull(strstr(err, "error: interface wgtap-nonexist: "
+	    "no such interface\n"));
+	free(err);
+	ck_assert_ptr_null(src.p);
+	source_close(&src);
+}
+END_TEST
+
+/*
+ * Through "any" (root only): link type LINUX_SLL2, the interface's index,
+ * and a --filter expression combined with "ifindex N"; a bad one is
+ * refused quoting only what was given.
+ */
+START_TEST(test_source_open_live_any_lo)
+{
+	struct errcap ec;
+	struct source src;
+	char *err;
+
+	if (geteuid() != 0)
+		return;		/* capturing needs the privilege */
+	ck_assert_int_eq(source_open_live_any(&src, "lo", 65535, 1 << 20),
+	    WGTAP_OK);
+	ck_assert_int_eq(source_dlt(&src), DLT_LINUX_SLL2);
+	ck_assert_uint_eq(src.ifindex, if_nametoindex("lo"));
+	ck_assert_int_ne(src.fd, -1);
+	ck_assert_int_eq(source_set_filter(&src, "udp port 53"), WGTAP_OK);
+	ck_assert_int_eq(source_set_filter(&src, NULL), WGTAP_OK);
+	errcap_start(&ec);
+	ck_assert_int_eq(source_set_filter(&src, "udp port"), WGTAP_EFORMAT);
+	err = errcap_end(&ec);
+	ck_assert_ptr_nonnull(strstr(err, "bad value for --filter: "
+	    "'udp port' ("));
+	free(err);
+	source_close(&src);
+}
+END_TEST
+
 /*
  * Without the privilege to capture (as nobody, in a child process): one
  * line that says what is missing.
@@ -511,6 +560,8 @@ source_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("source_check_dlt");
 	tcase_add_test(tc, test_source_check_dlt_ethernet);
+	tcase_add_test(tc, test_source_open_live_any_no_such_interface);
+	tcase_add_test(tc, test_source_open_live_any_lo);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("source_set_filter");
 	tcase_add_test(tc, test_source_set_filter);

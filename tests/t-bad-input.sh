@@ -49,6 +49,7 @@ expect "interval unit" 2 "bad value for --packet-log-interval: '5d'" -t 5d
 expect "interval too short" 2 "bad value for --packet-log-interval: '0'" -t 0
 expect "interval too long" 2 "bad value for --packet-log-interval: '25h'" -t 25h
 expect "compress" 2 "bad value for --compress: 'bzip2'" --compress bzip2
+expect "format" 2 "bad value for --format: 'v3' \\(v1 or v2\\)" --format v3
 expect "gzip level" 2 "bad value for --gzip-level: '10'" --gzip-level 10
 expect "cap below minimum" 2 "bad value for --spool-max-bytes: '1K'" --spool-max-bytes 1K
 expect "cap suffix" 2 "bad value for --spool-max-bytes: '1Q'" --spool-max-bytes 1Q

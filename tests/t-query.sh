@@ -11,6 +11,13 @@
 # in the dt/hour partition of its timestamp; a WHERE dt = ... query reads
 # only that day's files; one DNS row decoded in SQL equals the UDP payload
 # of its packet (tshark, or Python without it).
+# A fleet in the same bucket: three more gateways (gw-a, gw-b, gw-c) ship
+# format v2 (tests/tools/mkfleet.py: LINUX_SLL2 captures with DNS
+# questions, crossing an hour) under their own --host-label. The v1 view
+# reads their v2 files and the v2 view the v1 files (NULL in the new
+# columns), and the README's fleet query answers per host, per peer and
+# per hour, exactly: packets, bytes, distinct DNS names asked, against
+# what the generator wrote down (and rows per direction).
 # Needs python3, node and npm (runs `npm ci` if node_modules lacks
 # @duckdb/node-api) and Swift; exits 77 with the reason otherwise.
 set -uo pipefail
@@ -24,6 +31,9 @@ ship=${WGTAP_SHIP:-$top/wgtap-ship/wgtap-ship}
 BUCKET=wgtap-query
 PREFIX=wgtap/
 hosts=(gw1 gw2)
+fleet=(gw-a gw-b gw-c)
+# every host, in the order DuckDB's ORDER BY gives (C collation)
+mapfile -t all < <(printf '%s\n' "${hosts[@]}" "${fleet[@]}" | sort)
 
 [ -x "$cap" ] || skip "wgtap-capture is not built ($cap)"
 [ -x "$ship" ] || skip "wgtap-ship is not built ($ship)"
@@ -71,10 +81,25 @@ for h in "${hosts[@]}"; do
 	eq "$h: wgtap-capture -r exits 0" "$rc" 0
 	cp "$T/spool/$h"/* "$T/seg/$h/"
 done
+# The fleet: 300 packets each from 2026-01-02 09:56:00 UTC, 1.5 s apart
+# (into hour 10), format v2.
+declare -A fseed=([gw-a]=21 [gw-b]=22 [gw-c]=23)
+for h in "${fleet[@]}"; do
+	"$py" "$here/tools/mkfleet.py" "$T/$h.pcap" "$T/$h.truth" "${fseed[$h]}" \
+		1767347760 300 || { not_ok "$h: mkfleet.py"; finish; }
+	mkdir -p "$T/spool/$h" "$T/seg/$h"
+	"$cap" -r "$T/$h.pcap" --iface wg0 --spool-dir "$T/spool/$h" -t 1h \
+		--format v2 2>"$T/$h.capture.log"
+	rc=$?
+	eq "$h: wgtap-capture -r --format v2 exits 0" "$rc" 0
+	eq "$h: v2 segments" "$(for f in "$T/spool/$h"/*; do zcat "$f" | head -1; done |
+		sort -u)" "src,src_port,dst,dst_port,l3_protocol,size,timestamp,dns,peer,direction,dns_qname,dns_qtype,dns_rcode"
+	cp "$T/spool/$h"/* "$T/seg/$h/"
+done
 
 # Expected rows and bytes per (host, dt), twice, without the engine:
 # from the pcap record headers (Python), and from the segments (awk).
-"$py" - "$T" "${hosts[@]}" >"$T/want.pcap" <<'EOF'
+"$py" - "$T" "${all[@]}" >"$T/want.pcap" <<'EOF'
 import collections, datetime, struct, sys
 for host in sys.argv[2:]:
     rows, size = collections.Counter(), collections.Counter()
@@ -89,7 +114,7 @@ for host in sys.argv[2:]:
     for day in sorted(rows):
         print("count", host, day.isoformat(), rows[day], size[day])
 EOF
-for h in "${hosts[@]}"; do
+for h in "${all[@]}"; do
 	seg_rows "$T/seg/$h" | awk -F, '{
 		d = int(substr($7, 1, length($7) - 9) / 86400); n[d]++; b[d] += $6
 	} END { for (d in n) printf "%d %d %.0f\n", d, n[d], b[d] }' |
@@ -99,7 +124,7 @@ for h in "${hosts[@]}"; do
 done >"$T/want.csv"
 check "the segments hold every packet of the pcaps, per host and day" \
 	cmp -s "$T/want.pcap" "$T/want.csv"
-eq "the data covers four (host, dt) partitions" "$(wc -l <"$T/want.pcap")" 4
+eq "the data covers seven (host, dt) partitions" "$(wc -l <"$T/want.pcap")" 7
 
 # --- ship to S3 under two host labels, download the bucket ------------------
 swift_start "$T/swift"
@@ -116,7 +141,7 @@ if ! swift_usable_bucket "$BUCKET" 2>>"$T/swift.err"; then
 fi
 
 export AWS_ACCESS_KEY_ID=$SWIFT_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$SWIFT_SECRET_KEY
-for h in "${hosts[@]}"; do
+for h in "${all[@]}"; do
 	"$ship" --once --spool-dir "$T/spool/$h" --storage-bucket "$BUCKET" \
 		--storage-endpoint "$SWIFT_ENDPOINT" --storage-region "$SWIFT_REGION" \
 		--key-prefix "$PREFIX" --host-label "$h" >"$T/$h.ship.log" 2>&1
@@ -127,7 +152,7 @@ for h in "${hosts[@]}"; do
 done
 
 # The documented keys: PREFIX host=H/dt=YYYY-MM-DD/hour=HH/SEGMENT.
-for h in "${hosts[@]}"; do
+for h in "${all[@]}"; do
 	for n in $(seg_names "$T/seg/$h"); do
 		ts=${n#*-}
 		echo "${PREFIX}host=$h/dt=${ts:0:4}-${ts:4:2}-${ts:6:2}/hour=${ts:9:2}/$n"
@@ -187,8 +212,11 @@ ntotal=$(wc -l <"$T/keys")
 read -r _ _ scanning nread files <<<"$(grep '^pruned ' "$T/query.out")"
 eq "WHERE dt = '$day': files scanned / in the glob" "${scanning:-}" "$nday/$ntotal"
 eq "WHERE dt = '$day': files read" "${nread:-}" "$nday"
-eq "WHERE dt = '$day': every file read is under dt=$day" \
-	"$(tr ' ' '\n' <<<"${files:-}" | grep -c "/dt=$day/")" "$nday"
+# (the profile names at most the first few files it read)
+named=$(tr ' ' '\n' <<<"${files:-}" | grep -c /)
+check "WHERE dt = '$day': the profile names files ($named)" test "$named" -ge 1
+eq "WHERE dt = '$day': every file the profile names is under dt=$day" \
+	"$(tr ' ' '\n' <<<"${files:-}" | grep -c "/dt=$day/")" "$named"
 
 # One DNS row, decoded in SQL, against its packet in the pcap.
 read -r _ ts id qtype qname hex <<<"$(grep '^dns ' "$T/query.out")"
@@ -228,5 +256,74 @@ EOF
 fi
 eq "the DNS row (ID, QTYPE, QNAME, message bytes) is its packet's UDP payload ($how)" \
 	"${id:-} ${qtype:-} ${qname:-} ${hex:-}" "$want"
+
+# --- the fleet, through the v2 view ---------------------------------------------
+(cd "$top" && node "$here/tools/query.mjs" "$T/bucket" --prefix "$PREFIX" \
+	--format v2 --fleet) >"$T/query2.out" 2>"$T/query2.err"
+rc=$?
+eq "query.mjs --format v2 --fleet exits 0" "$rc" 0
+[ "$rc" = 0 ] || sed 's/^/  /' "$T/query2.err"
+check "v2 view: rows and bytes per (host, dt) equal the pcaps', v1 files too" \
+	cmp -s <(grep '^count ' "$T/query2.out") "$T/want.pcap"
+eq "v2 view: rows with a new column set are the fleet's (v1 rows read NULL)" \
+	"$(awk '$1 == "newcols" { print $2 }' "$T/query2.out")" \
+	"$(for h in "${fleet[@]}"; do cat "$T/$h.truth"; done | wc -l)"
+eq "v2 view: every row in the partition of its timestamp" \
+	"$(awk '$1 == "misplaced" { print $2 }' "$T/query2.out")" 0
+# Expected, from the generators' notes (fleet) and the pcaps (v1 hosts,
+# which have no v2 columns: no peer, no names, no direction).
+"$py" - "$T" "${hosts[@]}" -- "${fleet[@]}" >"$T/fleet.want" <<'EOF'
+import collections, datetime, struct, sys
+d = sys.argv[1]
+sep = sys.argv.index("--")
+v1, v2 = sys.argv[2:sep], sys.argv[sep + 1:]
+def part(hour):
+    t = datetime.datetime.fromtimestamp(hour * 3600, datetime.timezone.utc)
+    return t.date().isoformat(), t.hour
+out = []
+dirs = []
+for host in v1:
+    n, b = collections.Counter(), collections.Counter()
+    with open("%s/%s.pcap" % (d, host), "rb") as f:
+        f.read(24)
+        while hdr := f.read(16):
+            sec, _, incl, orig = struct.unpack("<IIII", hdr)
+            f.read(incl)
+            n[sec // 3600] += 1
+            b[sec // 3600] += orig
+    for h in sorted(n):
+        out.append((host, "-") + part(h) + (n[h], b[h], 0))
+    dirs.append((host, "-", sum(n.values())))
+for host in v2:
+    n, b = collections.Counter(), collections.Counter()
+    names = collections.defaultdict(set)
+    dc = collections.Counter()
+    for line in open("%s/%s.truth" % (d, host)):
+        hour, size, direction, q = line.split()
+        h = int(hour)
+        n[h] += 1
+        b[h] += int(size)
+        dc[direction] += 1
+        if q != "-":
+            names[h].add(q)
+    for h in sorted(n):
+        out.append((host, "-") + part(h) + (n[h], b[h], len(names[h])))
+    for k in sorted(dc):
+        dirs.append((host, k, dc[k]))
+for r in sorted(out):
+    print("fleet", *r)
+for r in sorted(dirs):
+    print("dir", *r)
+EOF
+grep -E '^(fleet|dir) ' "$T/query2.out" >"$T/fleet.got"
+check "the fleet query: per host, peer and hour, packets, bytes, DNS names asked ($(grep -c '^fleet ' "$T/fleet.want") groups)" \
+	cmp -s "$T/fleet.got" "$T/fleet.want"
+diff "$T/fleet.want" "$T/fleet.got" | sed 's/^/  /'
+eq "the fleet spans two hours of each v2 gateway" \
+	"$(awk '$1 == "fleet" && $2 ~ /^gw-/ { print $2 }' "$T/fleet.want" | uniq -c |
+		awk '{print $1}' | paste -sd' ')" "2 2 2"
+# shellcheck disable=SC2016 # awk's own $ fields
+check "DNS names asked in every hour of the fleet" \
+	awk '$1 == "fleet" && $2 ~ /^gw-/ && $8 == 0 { bad = 1 } END { exit bad }' "$T/fleet.want"
 
 finish

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/statvfs.h>
 
+#include "attrib.h"
 #include "capture.h"
 #include "log.h"
 #include "wgtap.h"
@@ -255,6 +256,8 @@ capture_packet(struct capture *c, const uint8_t *data, uint32_t caplen,
 		c->full_since_drop++;
 		return WGTAP_OK;
 	}
+	if (c->cfg.seg.format == CSV_V2)
+		row.peer = attrib_peer(c, &row, (enum pkt_dir)row.dir);
 	r = place_row(c, &row);
 	if (r == WGTAP_ENOSPACE) {
 		enter_full(c, c->mono_now);

@@ -28,7 +28,7 @@ struct capture_cfg {
 	uint64_t	interval_ns;	/* --packet-log-interval */
 	uint64_t	sync_ns;	/* --sync-interval, 0 = off */
 	bool		wait_for_space;	/* offline: wait at the cap, not drop */
-	struct segment_cfg seg;
+	struct segment_cfg seg;		/* seg.format: the CSV format */
 	/* Refreshes st->pcap_* before a counters line; may be NULL. */
 	void		(*refresh_stats)(void *ctx, struct capture_stats *st);
 	void		*ctx;

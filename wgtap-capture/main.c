@@ -120,6 +120,7 @@ make_capture_cfg(const struct options *o, struct source *src, int dirfd,
 	cfg->seg.gzip = o->gzip;
 	cfg->seg.level = (int)o->level;
 	cfg->seg.cap_bytes = o->cap;
+	cfg->seg.format = o->format == 2 ? CSV_V2 : CSV_V1;
 	if (src->live) {
 		cfg->refresh_stats = source_stats;
 		cfg->ctx = src;
@@ -159,9 +160,10 @@ run(struct source *src, struct capture *c, const struct options *o,
 {
 	if (!src->live)
 		return source_run_file(src, c, ctl);
-	log_info("capturing on %s (link type %s, %s timestamps) into %s",
-	    o->iface, source_dlt_name(src),
-	    src->nano ? "nanosecond" : "microsecond", o->spool_dir);
+	log_info("capturing on %s%s (link type %s, %s timestamps, format "
+	    "v%d) into %s", o->iface, src->ifindex ? " through any" : "",
+	    source_dlt_name(src), src->nano ? "nanosecond" : "microsecond",
+	    o->format, o->spool_dir);
 	return source_run_live(src, c, ctl);
 }
 
@@ -188,8 +190,12 @@ main(int argc, char **argv)
 	signals_setup(&wait_mask);
 	ctl.wait_mask = &wait_mask;
 
-	r = o.read_file ? source_open_file(&src, o.read_file, &ctl) :
-	    source_open_live(&src, o.iface, o.snaplen, o.buffer);
+	if (o.read_file)
+		r = source_open_file(&src, o.read_file, &ctl);
+	else if (o.format == 2)
+		r = source_open_live_any(&src, o.iface, o.snaplen, o.buffer);
+	else
+		r = source_open_live(&src, o.iface, o.snaplen, o.buffer);
 	if (r != WGTAP_OK) {
 		if (got_term)
 			status = 0;	/* stopped before the input began */

@@ -31,7 +31,7 @@
 
 enum {
 	OPT_COMPRESS = 256, OPT_LEVEL, OPT_FILTER, OPT_CAP, OPT_SYNC,
-	OPT_USER, OPT_SNAPLEN, OPT_BUFFER,
+	OPT_USER, OPT_SNAPLEN, OPT_BUFFER, OPT_FORMAT,
 };
 
 static const struct option longopts[] = {
@@ -48,6 +48,7 @@ static const struct option longopts[] = {
 	{ "user", required_argument, NULL, OPT_USER },
 	{ "snaplen", required_argument, NULL, OPT_SNAPLEN },
 	{ "buffer-size", required_argument, NULL, OPT_BUFFER },
+	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -80,6 +81,10 @@ usage(FILE *f)
 "      --user NAME                drop to this user once the capture is open\n"
 "      --snaplen N                bytes kept per packet (default 65535)\n"
 "      --buffer-size SIZE         kernel capture buffer (default 16M)\n"
+"      --format v1|v2             CSV format (default v1); v2 adds peer,\n"
+"                                 direction, dns_qname, dns_qtype, dns_rcode\n"
+"                                 and captures live through the 'any' device\n"
+"                                 to learn each packet's direction\n"
 "  -v, --verbose                  more log lines\n"
 "  -h, --help                     this text\n"
 "  -V, --version                  the version\n"
@@ -102,6 +107,7 @@ set_defaults(struct options *o)
 	o->buffer = DEFAULT_BUFFER;
 	o->level = DEFAULT_LEVEL;
 	o->gzip = true;
+	o->format = 1;
 }
 
 /* One line about a bad flag value; false. */
@@ -163,6 +169,7 @@ static bool
 take_value(struct options *o, int ch, const char *arg)
 {
 	static const char *const compress_words[] = { "gzip", "none", NULL };
+	static const char *const format_words[] = { "v1", "v2", NULL };
 	int w;
 
 	switch (ch) {
@@ -183,6 +190,12 @@ take_value(struct options *o, int ch, const char *arg)
 		if (w < 0)
 			return bad_value("--compress", arg, "gzip or none");
 		o->gzip = w == 0;
+		return true;
+	case OPT_FORMAT:
+		w = opt_word(arg, format_words);
+		if (w < 0)
+			return bad_value("--format", arg, "v1 or v2");
+		o->format = w + 1;
 		return true;
 	case OPT_FILTER:
 		o->filter = arg;

@@ -27,6 +27,7 @@ struct options {
 	uint64_t	 snaplen;
 	uint64_t	 buffer;
 	uint64_t	 level;		/* zlib level, 1..9 */
+	int		 format;	/* 1 or 2: CSV_V1, CSV_V2 */
 	bool		 gzip;
 	bool		 verbose;
 };

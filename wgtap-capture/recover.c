@@ -3,7 +3,8 @@
  * Recovery of leftover temporary segments; see recover.h for the protocol.
  * The leftover is untrusted input (it may end in garbage after a power
  * loss): inflate stops at the first error, each line is bounded, and a
- * row is kept only when it is complete and has the shape of a v1 row. A
+ * row is kept only when it is complete and has the shape of a row of the
+ * format its header names (v1 or v2; the copy keeps that header). A
  * zero byte ends the data: where fallocate is missing, the writer
  * reserves space by writing zeros past it (segment.h).
  */
@@ -25,11 +26,17 @@
 #include "wgtap.h"
 
 #define READ_CAP	(64 * 1024)
-#define LINE_CAP	(CSV_ROW_MAX + 1)
+#define LINE_CAP	(CSV_ROW_MAX_V2 + 1)
 
-/* Splits bytes into lines and copies the good ones into the segment. */
+/*
+ * Splits bytes into lines and copies the good ones into the segment,
+ * which is opened once the header has told its format.
+ */
 struct liner {
 	struct segment	*seg;
+	struct segment_cfg *cfg;	/* seg's; its format set from the header */
+	const struct spool_name *name;
+	enum csv_format	 format;
 	char		*line;
 	size_t		 len;
 	bool		 overlong;	/* discarding up to the next newline */
@@ -49,11 +56,18 @@ liner_line(struct liner *l)
 
 	if (!l->header_seen) {
 		l->header_seen = true;
-		if (n != CSV_HEADER_LEN || memcmp(p, CSV_HEADER, n) != 0)
+		l->format = (enum csv_format)csv_header_format(p, n);
+		if (l->format == 0) {
 			l->bad_header = true;
+			return;
+		}
+		l->cfg->format = l->format;
+		r = segment_open(l->seg, l->name, true);
+		if (r != WGTAP_OK)
+			l->err = r;
 		return;
 	}
-	if (l->bad_header || !csv_row_plausible(p, n - 1)) {
+	if (l->bad_header || !csv_row_plausible(p, n - 1, l->format)) {
 		l->torn++;
 		return;
 	}
@@ -343,10 +357,9 @@ recover_file(const struct segment_cfg *cfg, const char *tmpname,
 	l.line = malloc(LINE_CAP);
 	if (!l.line)
 		goto out;
-	r = segment_open(&seg, &n, true);
-	if (r != WGTAP_OK)
-		goto out;
 	l.seg = &seg;
+	l.cfg = &rcfg;
+	l.name = &n;
 	r = read_leftover(fd, n.gzip, &l);
 	if (r == WGTAP_OK)
 		r = l.err;
@@ -360,7 +373,7 @@ recover_file(const struct segment_cfg *cfg, const char *tmpname,
 		r = segment_close(&seg, res->final);
 		if (r != WGTAP_OK)
 			goto out;
-	} else {
+	} else if (segment_is_open(&seg)) {
 		segment_abort(&seg);
 	}
 	r = WGTAP_ESYS;

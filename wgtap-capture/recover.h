@@ -3,7 +3,8 @@
  * Recovery of segments left open by a capture that died (SIGKILL, OOM,
  * power loss). A leftover ".NAME.part" holds every row up to its last
  * sync in decodable form (SPEC section 2); recovery copies each complete,
- * well-formed row into a new segment published as NAME, the name the
+ * well-formed row (of the format its header names, v1 or v2, which the
+ * copy keeps) into a new segment published as NAME, the name the
  * leftover would have had, and only then deletes the leftover. A torn
  * last row is dropped and counted.
  *

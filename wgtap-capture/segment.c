@@ -273,9 +273,10 @@ segment_add_line(struct segment *s, const char *line, size_t len)
 int
 segment_add_row(struct segment *s, const struct pkt_row *row)
 {
-	/* CSV_ROW_MAX minus the longest base64 plus this row's. */
-	size_t bound = CSV_ROW_MAX - CSV_B64_LEN(65535) +
-	    CSV_B64_LEN(row->dns ? row->dns_len : 0);
+	bool v2 = s->cfg->format == CSV_V2;
+	/* The longest row of the format, with this row's base64. */
+	size_t bound = CSV_ROW_BOUND(s->cfg->format,
+	    row->dns ? row->dns_len : 0);
 	int r;
 
 	if (s->failed)
@@ -285,7 +286,8 @@ segment_add_row(struct segment *s, const struct pkt_row *row)
 	r = make_room(s, bound);
 	if (r != WGTAP_OK)
 		return r;
-	s->in_len += csv_format_row(row, s->in + s->in_len);
+	s->in_len += v2 ? csv_format_row_v2(row, s->in + s->in_len) :
+	    csv_format_row(row, s->in + s->in_len);
 	s->rows++;
 	s->dirty = true;
 	return WGTAP_OK;
@@ -340,6 +342,8 @@ int
 segment_open(struct segment *s, const struct spool_name *name, bool recovery)
 {
 	const struct segment_cfg *cfg = s->cfg;
+	const char *header;
+	size_t hlen;
 	int i, r = WGTAP_ESYS;
 
 	s->name = *name;
@@ -377,11 +381,12 @@ segment_open(struct segment *s, const struct spool_name *name, bool recovery)
 		}
 		s->zs_live = true;
 	}
-	r = make_room(s, CSV_HEADER_LEN);
+	header = csv_header(cfg->format, &hlen);
+	r = make_room(s, hlen);
 	if (r != WGTAP_OK)
 		goto out;
-	memcpy(s->in, CSV_HEADER, CSV_HEADER_LEN);
-	s->in_len = CSV_HEADER_LEN;
+	memcpy(s->in, header, hlen);
+	s->in_len = hlen;
 	r = WGTAP_OK;
  out:
 	if (r != WGTAP_OK)

@@ -27,6 +27,7 @@
 #include <stdint.h>
 #include <zlib.h>
 
+#include "csv.h"
 #include "pkt.h"
 #include "spool.h"
 
@@ -38,6 +39,7 @@ struct segment_cfg {
 	bool		gzip;		/* else plain CSV */
 	int		level;		/* zlib level, 1..9 */
 	uint64_t	cap_bytes;	/* spool cap, 0 = none */
+	enum csv_format	format;		/* CSV_V1 (also when 0) or CSV_V2 */
 	/* bytes used in the spool by everything but the open segment */
 	const uint64_t	*spool_used;
 };
@@ -83,16 +85,16 @@ segment_is_open(const struct segment *s)
 
 /*
  * Create the temporary file for a segment named *name (its gzip flag is
- * set from the configuration) and write the header. The file is created
- * new, never over an existing one, and holds an exclusive flock(2) for as
- * long as it is open, so that recovery in another process leaves it alone
- * (recover.h). A temporary name already taken moves the sequence number
- * on: s->name.seq is the one used. Returns WGTAP_OK, WGTAP_ENOSPACE (cap
- * or full filesystem: nothing is left behind), or WGTAP_ESYS /
- * WGTAP_EZLIB. A recovery segment is written under
- * spool_name_format_recovery() instead, so that it never collides with the
- * leftover it is made from; that name taken is an error (EEXIST), since
- * the copy must keep the leftover's name.
+ * set from the configuration) and write the header (of the configured
+ * format). The file is created new, never over an existing one, and holds
+ * an exclusive flock(2) for as long as it is open, so that recovery in
+ * another process leaves it alone (recover.h). A temporary name already
+ * taken moves the sequence number on: s->name.seq is the one used. Returns
+ * WGTAP_OK, WGTAP_ENOSPACE (cap or full filesystem: nothing is left
+ * behind), or WGTAP_ESYS / WGTAP_EZLIB. A recovery segment is written
+ * under spool_name_format_recovery() instead, so that it never collides
+ * with the leftover it is made from; that name taken is an error (EEXIST),
+ * since the copy must keep the leftover's name.
  */
 int segment_open(struct segment *s, const struct spool_name *name,
     bool recovery);

@@ -21,6 +21,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,8 @@
 /* libpcap's read timeout: how long a packet may wait in the ring. */
 #define PCAP_TIMEOUT_MS		50
 #define READ_BUFFER		(1 << 20)
+#define SLL2_HDR_LEN		20
+#define FILTER_MAX		4096
 
 static void
 source_reset(struct source *src, const char *name, bool live)
@@ -74,18 +77,21 @@ log_activate_error(pcap_t *p, const char *iface, int r)
 	}
 }
 
-int
-source_open_live(struct source *src, const char *iface, uint64_t snaplen,
-    uint64_t buffer)
+/*
+ * Create and activate a live capture of device dev for iface (the name in
+ * messages). WGTAP_OK or WGTAP_ESYS (logged).
+ */
+static int
+open_device(struct source *src, const char *dev, const char *iface,
+    uint64_t snaplen, uint64_t buffer)
 {
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
-	int r = WGTAP_ESYS, ar;
+	int ar;
 
-	source_reset(src, iface, true);
-	src->p = pcap_create(iface, errbuf);
+	src->p = pcap_create(dev, errbuf);
 	if (!src->p) {
 		log_error("interface %s: %s", iface, errbuf);
-		goto out;
+		return WGTAP_ESYS;
 	}
 	pcap_set_snaplen(src->p, (int)snaplen);
 	pcap_set_promisc(src->p, 0);
@@ -96,18 +102,67 @@ source_open_live(struct source *src, const char *iface, uint64_t snaplen,
 	ar = pcap_activate(src->p);
 	if (ar < 0) {
 		log_activate_error(src->p, iface, ar);
-		goto out;
+		return WGTAP_ESYS;
 	}
 	if (ar > 0)
 		log_warn("interface %s: %s", iface, pcap_geterr(src->p));
+	return WGTAP_OK;
+}
+
+/* Ready to poll, non-blocking. WGTAP_OK or WGTAP_ESYS (logged). */
+static int
+make_pollable(struct source *src, const char *iface)
+{
 	src->nano = pcap_get_tstamp_precision(src->p) ==
 	    PCAP_TSTAMP_PRECISION_NANO;
 	src->fd = pcap_get_selectable_fd(src->p);
 	if (src->fd == -1 || pcap_setnonblock(src->p, 1, NULL) == -1) {
 		log_error("interface %s: cannot poll the capture", iface);
+		return WGTAP_ESYS;
+	}
+	return WGTAP_OK;
+}
+
+int
+source_open_live(struct source *src, const char *iface, uint64_t snaplen,
+    uint64_t buffer)
+{
+	int r;
+
+	source_reset(src, iface, true);
+	r = open_device(src, iface, iface, snaplen, buffer);
+	if (r == WGTAP_OK)
+		r = make_pollable(src, iface);
+	if (r != WGTAP_OK)
+		source_close(src);
+	return r;
+}
+
+int
+source_open_live_any(struct source *src, const char *iface,
+    uint64_t snaplen, uint64_t buffer)
+{
+	int r = WGTAP_ESYS;
+
+	source_reset(src, iface, true);
+	src->ifindex = if_nametoindex(iface);
+	if (src->ifindex == 0) {
+		log_error("interface %s: %s", iface, errno == ENODEV ||
+		    errno == ENXIO ? "no such interface" : strerror(errno));
 		goto out;
 	}
-	r = WGTAP_OK;
+	r = open_device(src, "any", iface, snaplen + SLL2_HDR_LEN, buffer);
+	if (r != WGTAP_OK)
+		goto out;
+	r = WGTAP_ESYS;
+	if (pcap_set_datalink(src->p, DLT_LINUX_SLL2) == -1) {
+		log_error("interface %s: the any device has no LINUX_SLL2 "
+		    "link type: %s", iface, pcap_geterr(src->p));
+		goto out;
+	}
+	r = source_set_filter(src, NULL);
+	if (r == WGTAP_OK)
+		r = make_pollable(src, iface);
  out:
 	if (r != WGTAP_OK)
 		source_close(src);
@@ -357,25 +412,43 @@ source_check_dlt(const struct source *src)
 	return WGTAP_EFORMAT;
 }
 
-int
-source_set_filter(struct source *src, const char *expr)
+/* Compile and set expr; label is what the user gave (for the log). */
+static int
+set_filter(struct source *src, const char *expr, const char *label)
 {
 	struct bpf_program prog;
 	int r = WGTAP_EFORMAT;
 
-	if (!expr)
-		return WGTAP_OK;
 	if (pcap_compile(src->p, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) == -1) {
-		log_error("bad value for --filter: '%s' (%s)", expr,
+		log_error("bad value for --filter: '%s' (%s)", label,
 		    pcap_geterr(src->p));
 		return r;
 	}
 	if (pcap_setfilter(src->p, &prog) == -1)
-		log_error("--filter '%s': %s", expr, pcap_geterr(src->p));
+		log_error("--filter '%s': %s", label, pcap_geterr(src->p));
 	else
 		r = WGTAP_OK;
 	pcap_freecode(&prog);
 	return r;
+}
+
+int
+source_set_filter(struct source *src, const char *expr)
+{
+	char both[FILTER_MAX];
+	int n;
+
+	if (!src->ifindex)
+		return expr ? set_filter(src, expr, expr) : WGTAP_OK;
+	n = expr ? snprintf(both, sizeof(both), "ifindex %u and (%s)",
+	    src->ifindex, expr) :
+	    snprintf(both, sizeof(both), "ifindex %u", src->ifindex);
+	if (n < 0 || (size_t)n >= sizeof(both)) {
+		log_error("bad value for --filter: '%s' (longer than %d "
+		    "bytes)", expr, FILTER_MAX - 64);
+		return WGTAP_EFORMAT;
+	}
+	return set_filter(src, both, expr ? expr : both);
 }
 
 void
@@ -396,17 +469,24 @@ static void
 on_packet(u_char *arg, const struct pcap_pkthdr *h, const u_char *data)
 {
 	struct source *src = (struct source *)arg;
+	uint32_t len = h->len;
 	uint64_t ts;
 	int r;
 
 	if (src->err != WGTAP_OK)
 		return;
+	/*
+	 * Through "any", the size is the packet's as the interface carries
+	 * it, as on the interface itself: not the header "any" adds.
+	 */
+	if (src->ifindex && len >= SLL2_HDR_LEN)
+		len -= SLL2_HDR_LEN;
 	if (pkt_time_ns(h->ts.tv_sec, h->ts.tv_usec, src->nano, &ts) !=
 	    PKT_ROW) {
 		capture_skip(src->cap, PKT_SKIP_BAD_TIME);
 		return;
 	}
-	r = capture_packet(src->cap, data, h->caplen, h->len, ts);
+	r = capture_packet(src->cap, data, h->caplen, len, ts);
 	if (r != WGTAP_OK) {
 		src->err = r;
 		pcap_breakloop(src->p);

@@ -39,6 +39,7 @@ struct source {
 	const char	*name;		/* interface, or the file as given */
 	bool		 live;
 	bool		 nano;		/* timestamps in ns, else in us */
+	unsigned	 ifindex;	/* live through "any": the interface's */
 	int		 fd;		/* the descriptor to poll: capture, input */
 	const struct source_ctl *ctl;	/* file: for waits inside reads */
 	char		*buf;		/* file: the stream's buffer */
@@ -56,6 +57,17 @@ struct source {
  * WGTAP_ESYS (logged; src->p is NULL).
  */
 int source_open_live(struct source *src, const char *iface,
+    uint64_t snaplen, uint64_t buffer);
+
+/*
+ * The same, but through the "any" device with link type LINUX_SLL2, whose
+ * header gives each packet's direction (its packet type), and a filter
+ * "ifindex N" (N: iface's index, src->ifindex) that keeps only iface's
+ * packets; source_set_filter() adds its expression to it. snaplen counts
+ * from the IP header, as for source_open_live(). Returns WGTAP_OK or
+ * WGTAP_ESYS (logged; src->p is NULL).
+ */
+int source_open_live_any(struct source *src, const char *iface,
     uint64_t snaplen, uint64_t buffer);
 
 /*
@@ -85,7 +97,8 @@ const char *source_dlt_name(const struct source *src);
 int source_check_dlt(const struct source *src);
 
 /*
- * Apply the pcap filter expression expr (NULL: none). Returns WGTAP_OK or
+ * Apply the pcap filter expression expr (NULL: none), after "ifindex N
+ * and" for a source opened through "any". Returns WGTAP_OK or
  * WGTAP_EFORMAT (logged, quoting expr).
  */
 int source_set_filter(struct source *src, const char *expr);

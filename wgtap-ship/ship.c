@@ -99,18 +99,28 @@ open_locked(int dirfd, const char *name, int *fdp, struct ship_report *rep)
 	return st;
 }
 
+/* Whether the n bytes at p begin with the v1 or the v2 header line. */
+static bool
+starts_with_header(const char *p, size_t n)
+{
+	return (n >= CSV_HEADER_LEN &&
+	    memcmp(p, CSV_HEADER, CSV_HEADER_LEN) == 0) ||
+	    (n >= CSV_HEADER_V2_LEN &&
+	    memcmp(p, CSV_HEADER_V2, CSV_HEADER_V2_LEN) == 0);
+}
+
 /*
  * Whether fd starts like a wgtap segment: its first line (after gunzip for
- * a .csv.gz name) is the v1 CSV header. The capture is the only writer of
- * final names, so anything else is someone's file that only looks like a
- * segment, and shipping it would put unreadable rows into the bucket. Only
- * the first bytes are read.
+ * a .csv.gz name) is the CSV header of format v1 or v2. The capture is the
+ * only writer of final names, so anything else is someone's file that only
+ * looks like a segment, and shipping it would put unreadable rows into the
+ * bucket. Only the first bytes are read.
  */
 static bool
 looks_like_segment(int fd, bool gzip)
 {
 	unsigned char in[4096];
-	char out[CSV_HEADER_LEN];
+	char out[CSV_HEADER_V2_LEN];
 	z_stream zs;
 	size_t n;
 	bool ok = false;
@@ -119,8 +129,7 @@ looks_like_segment(int fd, bool gzip)
 	if (atomicio_pread(fd, in, sizeof(in), 0, &n) != WGTAP_OK || n == 0)
 		return false;
 	if (!gzip)
-		return n >= CSV_HEADER_LEN &&
-		    memcmp(in, CSV_HEADER, CSV_HEADER_LEN) == 0;
+		return starts_with_header((const char *)in, n);
 	memset(&zs, 0, sizeof(zs));
 	if (inflateInit2(&zs, 15 + 16) != Z_OK)
 		return false;
@@ -129,9 +138,8 @@ looks_like_segment(int fd, bool gzip)
 	zs.next_out = (Bytef *)out;
 	zs.avail_out = sizeof(out);
 	zr = inflate(&zs, Z_SYNC_FLUSH);
-	if ((zr == Z_OK || zr == Z_STREAM_END || zr == Z_BUF_ERROR) &&
-	    zs.avail_out == 0)
-		ok = memcmp(out, CSV_HEADER, CSV_HEADER_LEN) == 0;
+	if (zr == Z_OK || zr == Z_STREAM_END || zr == Z_BUF_ERROR)
+		ok = starts_with_header(out, sizeof(out) - zs.avail_out);
 	inflateEnd(&zs);
 	return ok;
 }

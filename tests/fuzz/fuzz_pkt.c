@@ -2,7 +2,8 @@
 /*
  * libFuzzer target for the packet decoder: the first byte picks one of the
  * supported link types, the rest is the captured packet. Every row that
- * comes out must be one line of exactly eight fields.
+ * comes out must be one line of exactly eight fields (v1) or thirteen
+ * (v2), printable ASCII without quotes: a row recovery would keep.
  */
 #include <pcap/dlt.h>
 #include <stdint.h>
@@ -19,10 +20,19 @@ static const int dlts[] = {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static void
+check_row(const char *row, size_t len, size_t max, enum csv_format f)
+{
+	if (len == 0 || len > max || row[len - 1] != '\n')
+		abort();
+	if (!csv_row_plausible(row, len - 1, f))
+		abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char row[CSV_ROW_MAX];
+	static char row[CSV_ROW_MAX_V2];
 	struct pkt_row r;
 	uint8_t *copy;
 	size_t len, i, commas = 0;
@@ -47,6 +57,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		if (commas != CSV_FIELDS - 1)
 			abort();
+		r.peer = "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=";
+		len = csv_format_row_v2(&r, row);
+		check_row(row, len, CSV_ROW_MAX_V2, CSV_V2);
 	}
 	free(copy);
 	return 0;

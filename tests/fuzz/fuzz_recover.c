@@ -3,7 +3,7 @@
  * libFuzzer target for segment recovery: arbitrary bytes as a leftover
  * temporary segment (gzip when the first byte is odd, plain otherwise).
  * Whatever it holds, recovery must finish, leave no leftover behind, and
- * publish only rows of the v1 shape.
+ * publish only rows of the shape its header names (v1 or v2).
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -27,9 +27,9 @@ static int dirfd_ = -1;
 static void
 check_published(const char *final)
 {
-	char line[CSV_ROW_MAX + 2];
+	char line[CSV_ROW_MAX_V2 + 2];
 	gzFile gz;
-	int fd, first = 1;
+	int fd, first = 1, format = 0;
 
 	fd = openat(dirfd_, final, O_RDONLY);
 	if (fd == -1)
@@ -43,10 +43,12 @@ check_published(const char *final)
 		if (len == 0 || line[len - 1] != '\n')
 			abort();
 		if (first) {
-			if (strcmp(line, CSV_HEADER) != 0)
+			format = csv_header_format(line, len);
+			if (format == 0)
 				abort();
 			first = 0;
-		} else if (!csv_row_plausible(line, len - 1)) {
+		} else if (!csv_row_plausible(line, len - 1,
+		    (enum csv_format)format)) {
 			abort();
 		}
 	}

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // SPDX-License-Identifier: MIT
 //
-// query.mjs DIR [--prefix wgtap/] [--day YYYY-MM-DD] [--dns HOST/YYYY-MM-DD]
+// query.mjs DIR [--prefix wgtap/] [--format v1|v2] [--day YYYY-MM-DD]
+//           [--dns HOST/YYYY-MM-DD] [--fleet]
 //
 // Queries a local copy of a wgtap bucket (DIR holds the object keys as
 // paths: DIR/PREFIX host=H/dt=D/hour=HH/SEGMENT.csv.gz) with DuckDB, through
@@ -18,6 +19,16 @@
 //   dns TIMESTAMP ID QTYPE QNAME HEX       the first DNS row of HOST on DT
 //                                  (--dns), decoded in SQL: HEX is the
 //                                  whole message, the rest parsed from it
+//   newcols N                      (--format v2) rows with any of the five
+//                                  v2 columns not NULL
+//   fleet HOST PEER DT HOUR PACKETS BYTES NAMES   (--fleet) the README's
+//                                  fleet query: per host, peer ("-" for
+//                                  none) and hour, packets, bytes and
+//                                  distinct DNS names asked
+//   dir HOST DIRECTION N           (--fleet) rows per host and direction
+//
+// --format v2 reads with the thirteen v2 columns (null_padding: v1 files
+// too); v1 with the eight (strict_mode off: v2 files too).
 //
 // Exits 1 with a message on stderr if a query fails.
 
@@ -29,6 +40,8 @@ const { values: opt, positionals } = parseArgs({
 	allowPositionals: true,
 	options: {
 		prefix: { type: 'string', default: 'wgtap/' },
+		format: { type: 'string', default: 'v1' },
+		fleet: { type: 'boolean', default: false },
 		day: { type: 'string' },
 		dns: { type: 'string' },
 	},
@@ -47,7 +60,11 @@ const source = `read_csv(${lit(glob)},
 	header = true, auto_detect = false, delim = ',', quote = '"', escape = '"',
 	columns = {'src': 'VARCHAR', 'src_port': 'INTEGER', 'dst': 'VARCHAR',
 	           'dst_port': 'INTEGER', 'l3_protocol': 'VARCHAR', 'size': 'INTEGER',
-	           'timestamp': 'BIGINT', 'dns': 'VARCHAR'},
+	           'timestamp': 'BIGINT', 'dns': 'VARCHAR'${opt.format === 'v2' ? `,
+	           'peer': 'VARCHAR', 'direction': 'VARCHAR', 'dns_qname': 'VARCHAR',
+	           'dns_qtype': 'VARCHAR', 'dns_rcode': 'VARCHAR'},
+	null_padding = true,` : `},
+	strict_mode = false,`}
 	hive_partitioning = true,
 	hive_types = {'host': 'VARCHAR', 'dt': 'DATE', 'hour': 'INTEGER'})`;
 
@@ -105,6 +122,33 @@ try {
 		if (!scan) throw new Error('no "Scanning Files" in the query profile');
 		const files = String(scan['Filename(s)'] ?? '').split(/[\n,]\s*/).filter(Boolean);
 		out('pruned', opt.day, scan['Scanning Files'], scan['Total Files Read'], ...files);
+	}
+
+	if (opt.format === 'v2') {
+		const [[n]] = await rows(`
+			SELECT count(*)::VARCHAR FROM ${source}
+			WHERE peer IS NOT NULL OR direction IS NOT NULL
+			   OR dns_qname IS NOT NULL OR dns_qtype IS NOT NULL
+			   OR dns_rcode IS NOT NULL`);
+		out('newcols', n);
+	}
+
+	if (opt.fleet) {
+		// The README's first fleet query, as written there.
+		await con.run(`CREATE VIEW wgtap AS SELECT * FROM ${source}`);
+		for (const r of await rows(`
+			SELECT host, coalesce(peer, '-') AS peer, dt, hour,
+			       count(*) AS packets, sum(size) AS bytes,
+			       count(DISTINCT CASE WHEN direction = 'in' AND dns_rcode IS NULL
+			                           THEN dns_qname END) AS names
+			FROM wgtap
+			GROUP BY host, peer, dt, hour
+			ORDER BY host, peer, dt, hour`))
+			out('fleet', ...r.map(String));
+		for (const r of await rows(`
+			SELECT host, coalesce(direction, '-'), count(*)::VARCHAR FROM wgtap
+			GROUP BY ALL ORDER BY ALL`))
+			out('dir', ...r);
 	}
 
 	if (opt.dns !== undefined) {
