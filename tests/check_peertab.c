@@ -239,6 +239,32 @@ START_TEST(test_peertab_key_forms)
 }
 END_TEST
 
+START_TEST(test_peertab_same_cases)
+{
+	struct peertab *a = peertab_new(), *b = peertab_new();
+	uint8_t k[PEERTAB_KEY_LEN];
+	size_t i;
+
+	ck_assert(peertab_same(NULL, NULL));
+	ck_assert(!peertab_same(a, NULL));
+	ck_assert(peertab_same(a, b));
+	key_of(k, 1);
+	peertab_add_peer(a, k, &i);
+	peertab_add_peer(b, k, &i);
+	add_ip(a, 0, "192.0.2.0", 24);
+	add_ip(b, 0, "192.0.2.77", 24);	/* the same prefix */
+	ck_assert_int_eq(peertab_set_endpoint(b, 0, "198.51.100.1:1"),
+	    WGTAP_OK);
+	ck_assert(peertab_same(a, b));	/* endpoints do not count */
+	add_ip(b, 0, "2001:db8::", 64);
+	ck_assert(!peertab_same(a, b));
+	add_ip(a, 0, "2001:db8::", 63);
+	ck_assert(!peertab_same(a, b));
+	peertab_free(a);
+	peertab_free(b);
+}
+END_TEST
+
 Suite *
 peertab_suite(void)
 {
@@ -257,6 +283,9 @@ peertab_suite(void)
 	tc = tcase_create("peertab_forms");
 	tcase_add_test(tc, test_peertab_prefix_forms);
 	tcase_add_test(tc, test_peertab_key_forms);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("peertab_same");
+	tcase_add_test(tc, test_peertab_same_cases);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("peertab_format");
 	tcase_add_test(tc, test_peertab_format_exact);

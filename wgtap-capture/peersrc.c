@@ -150,6 +150,9 @@ peersrc_tick(struct peersrc *s, uint64_t mono_ns)
 		log_info("peers of %s: %zu peers, %zu allowed-ips, from the "
 		    "%s WireGuard", s->iface, peertab_npeers(t),
 		    peertab_nips(t), peersrc_backend_name(s->backend));
+	else if (!peertab_same(s->t, t))
+		log_info("peers of %s changed: %zu peers, %zu allowed-ips",
+		    s->iface, peertab_npeers(t), peertab_nips(t));
 	s->failing = false;
 	s->why[0] = '\0';
 	s->reads++;

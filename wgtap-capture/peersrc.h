@@ -7,15 +7,19 @@
  * userspace one (wireguard-go, boringtun) through its UAPI socket
  * (uapi.c). The one that worked is asked first next time.
  *
- * peersrc_tick() re-reads the table every interval (0.7 s by default), so
- * that a peer added, removed or given new allowed-ips is attributed from
- * at most about one interval later. 0.7 s keeps that under 1 s with room
- * to spare, while re-reading 1,000 peers from wireguard-go costs under
- * 1 % of a core, its work and ours together (BENCHMARKS.md). When the table cannot be read, one
- * line is logged (and one more when the reason changes or it can be read
- * again), the failures are counted, reading is retried at every tick, and
- * a table older than PEERSRC_MAX_AGE_NS is no longer used: rows then get
- * an empty peer rather than one from a stale table.
+ * peersrc_tick() re-reads the table every interval (0.7 s by default),
+ * so that a peer added, removed or given new allowed-ips is attributed
+ * from at most about one interval later. 0.7 s keeps that under 1 s with
+ * room to spare, while re-reading 1,000 peers from wireguard-go costs
+ * under 1 % of a core, its work and ours together (BENCHMARKS.md).
+ *
+ * A table that differs from the one before in its peers or allowed-ips
+ * is logged in one info line. When the table cannot be read, one error
+ * line is logged (and one more when the reason changes, and an info line
+ * when it can be read again), the failures are counted, reading is
+ * retried at every interval, and a table older than PEERSRC_MAX_AGE_NS is
+ * no longer used: rows then get an empty peer rather than one from a
+ * stale table.
  */
 #ifndef WGTAP_PEERSRC_H
 #define WGTAP_PEERSRC_H

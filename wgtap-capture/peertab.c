@@ -162,6 +162,29 @@ peertab_lookup(const struct peertab *t, int family, const uint8_t *addr)
 	return v == LPM_NONE ? "" : t->peers[v].key;
 }
 
+bool
+peertab_same(const struct peertab *a, const struct peertab *b)
+{
+	size_t i;
+
+	if (!a || !b)
+		return a == b;
+	if (a->npeers != b->npeers || a->nips != b->nips)
+		return false;
+	for (i = 0; i < a->npeers; i++)
+		if (memcmp(a->peers[i].key, b->peers[i].key,
+		    PEERTAB_B64_LEN) != 0)
+			return false;
+	for (i = 0; i < a->nips; i++) {
+		const struct peertab_ip *x = &a->ips[i], *y = &b->ips[i];
+
+		if (x->peer != y->peer || x->family != y->family ||
+		    x->plen != y->plen || memcmp(x->addr, y->addr, 16) != 0)
+			return false;
+	}
+	return true;
+}
+
 size_t
 peertab_npeers(const struct peertab *t)
 {

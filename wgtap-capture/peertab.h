@@ -10,6 +10,7 @@
 #ifndef WGTAP_PEERTAB_H
 #define WGTAP_PEERTAB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -80,6 +81,13 @@ size_t peertab_npeers(const struct peertab *t);
 const struct peertab_peer *peertab_peer(const struct peertab *t, size_t i);
 size_t peertab_nips(const struct peertab *t);
 const struct peertab_ip *peertab_ip(const struct peertab *t, size_t i);
+
+/*
+ * Whether a and b hold the same peers (keys, in order) with the same
+ * allowed-ips; endpoints are not compared (they move with the peers).
+ * NULL equals only NULL.
+ */
+bool peertab_same(const struct peertab *a, const struct peertab *b);
 
 /*
  * Parsers' helpers for the texts `wg` and the UAPI use. Each reads
