@@ -262,6 +262,30 @@ START_TEST(test_peertab_same_cases)
 	ck_assert(!peertab_same(a, b));
 	peertab_free(a);
 	peertab_free(b);
+
+	/* the same peers and allowed-ips in another order are the same */
+	a = peertab_new();
+	b = peertab_new();
+	for (i = 0; i < 3; i++) {
+		size_t idx;
+
+		key_of(k, (uint8_t)i);
+		peertab_add_peer(a, k, &idx);
+		key_of(k, (uint8_t)(2 - i));
+		peertab_add_peer(b, k, &idx);
+	}
+	add_ip(a, 0, "192.0.2.10", 32);
+	add_ip(a, 2, "192.0.2.12", 32);
+	add_ip(a, 2, "2001:db8::12", 128);
+	add_ip(b, 0, "2001:db8::12", 128);
+	add_ip(b, 2, "192.0.2.10", 32);
+	add_ip(b, 0, "192.0.2.12", 32);
+	ck_assert(peertab_same(a, b));
+	add_ip(a, 1, "192.0.2.11", 32);
+	add_ip(b, 2, "192.0.2.11", 32);	/* another peer's */
+	ck_assert(!peertab_same(a, b));
+	peertab_free(a);
+	peertab_free(b);
 }
 END_TEST
 

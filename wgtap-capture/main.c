@@ -244,6 +244,7 @@ main(int argc, char **argv)
 	ctl.wait_mask = &wait_mask;
 	want_live_peers = !o.read_file && o.format == 2;
 	memset(&live_peers, 0, sizeof(live_peers));
+	memset(&src, 0, sizeof(src));
 	if (o.peers) {
 		peers = load_peers(o.peers);
 		if (!peers) {

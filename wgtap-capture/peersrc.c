@@ -128,6 +128,7 @@ peersrc_tick(struct peersrc *s, uint64_t mono_ns)
 {
 	struct peertab *t;
 	char why[sizeof(s->why)];
+	bool changed;
 	int r;
 
 	if (s->reads + s->failures > 0 && mono_ns < s->next_ns)
@@ -146,11 +147,13 @@ peersrc_tick(struct peersrc *s, uint64_t mono_ns)
 		snprintf(s->why, sizeof(s->why), "%s", why);
 		return false;
 	}
+	changed = s->reads > 0 && !peertab_same(s->t, t);
+	s->changes += changed;
 	if (s->failing || s->reads == 0)
 		log_info("peers of %s: %zu peers, %zu allowed-ips, from the "
 		    "%s WireGuard", s->iface, peertab_npeers(t),
 		    peertab_nips(t), peersrc_backend_name(s->backend));
-	else if (!peertab_same(s->t, t))
+	else if (changed)
 		log_info("peers of %s changed: %zu peers, %zu allowed-ips",
 		    s->iface, peertab_npeers(t), peertab_nips(t));
 	s->failing = false;

@@ -50,6 +50,7 @@ struct peersrc {
 	bool		 failing;	/* the last read failed (logged) */
 	char		 why[160];	/* its reason, as logged */
 	uint64_t	 reads, failures;
+	uint64_t	 changes;	/* reads whose table differed */
 };
 
 /*

@@ -7,6 +7,7 @@
  * I/O.
  */
 #include <arpa/inet.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -162,27 +163,98 @@ peertab_lookup(const struct peertab *t, int family, const uint8_t *addr)
 	return v == LPM_NONE ? "" : t->peers[v].key;
 }
 
+/* An allowed-ip with its peer's rank by key, for peertab_same(). */
+struct ip_rank {
+	size_t		rank;
+	uint8_t		family, plen, addr[16];
+};
+
+static int
+cmp_peer_idx(const void *x, const void *y, void *peers)
+{
+	const struct peertab_peer *p = peers;
+
+	return memcmp(p[*(const size_t *)x].key, p[*(const size_t *)y].key,
+	    PEERTAB_B64_LEN);
+}
+
+static int
+cmp_ip_rank(const void *x, const void *y)
+{
+	const struct ip_rank *a = x, *b = y;
+
+	if (a->rank != b->rank)
+		return a->rank < b->rank ? -1 : 1;
+	if (a->family != b->family)
+		return a->family - b->family;
+	if (a->plen != b->plen)
+		return a->plen - b->plen;
+	return memcmp(a->addr, b->addr, 16);
+}
+
+/*
+ * t's peers sorted by key (*order: their indices) and its allowed-ips as
+ * (rank of the peer in that order, prefix), sorted. WGTAP_OK or
+ * WGTAP_ENOMEM.
+ */
+static int
+canonical(const struct peertab *t, size_t **order, struct ip_rank **ips)
+{
+	size_t *rank, i;
+
+	*order = calloc(t->npeers + 1, sizeof(**order));
+	rank = calloc(t->npeers + 1, sizeof(*rank));
+	/* zeroed, padding too: the sorted arrays are compared whole */
+	*ips = calloc(t->nips + 1, sizeof(**ips));
+	if (!*order || !rank || !*ips) {
+		free(rank);
+		return WGTAP_ENOMEM;
+	}
+	for (i = 0; i < t->npeers; i++)
+		(*order)[i] = i;
+	qsort_r(*order, t->npeers, sizeof(**order), cmp_peer_idx, t->peers);
+	for (i = 0; i < t->npeers; i++)
+		rank[(*order)[i]] = i;
+	for (i = 0; i < t->nips; i++) {
+		(*ips)[i].rank = rank[t->ips[i].peer];
+		(*ips)[i].family = t->ips[i].family;
+		(*ips)[i].plen = t->ips[i].plen;
+		memcpy((*ips)[i].addr, t->ips[i].addr, 16);
+	}
+	qsort(*ips, t->nips, sizeof(**ips), cmp_ip_rank);
+	free(rank);
+	return WGTAP_OK;
+}
+
+/*
+ * Order-free: implementations list peers in no fixed order (wireguard-go
+ * walks a hash map), so both tables are sorted first.
+ */
 bool
 peertab_same(const struct peertab *a, const struct peertab *b)
 {
-	size_t i;
+	size_t *oa = NULL, *ob = NULL, i;
+	struct ip_rank *ia = NULL, *ib = NULL;
+	bool same = false;
 
 	if (!a || !b)
 		return a == b;
 	if (a->npeers != b->npeers || a->nips != b->nips)
 		return false;
+	if (canonical(a, &oa, &ia) != WGTAP_OK ||
+	    canonical(b, &ob, &ib) != WGTAP_OK)
+		goto out;
 	for (i = 0; i < a->npeers; i++)
-		if (memcmp(a->peers[i].key, b->peers[i].key,
+		if (memcmp(a->peers[oa[i]].key, b->peers[ob[i]].key,
 		    PEERTAB_B64_LEN) != 0)
-			return false;
-	for (i = 0; i < a->nips; i++) {
-		const struct peertab_ip *x = &a->ips[i], *y = &b->ips[i];
-
-		if (x->peer != y->peer || x->family != y->family ||
-		    x->plen != y->plen || memcmp(x->addr, y->addr, 16) != 0)
-			return false;
-	}
-	return true;
+			goto out;
+	same = memcmp(ia, ib, a->nips * sizeof(*ia)) == 0;
+ out:
+	free(oa);
+	free(ob);
+	free(ia);
+	free(ib);
+	return same;
 }
 
 size_t

@@ -12,10 +12,12 @@
  *	reason on stderr and exit 1
  *   peerprobe watch DIR IFACE
  *	tick every 20 ms (a read every 0.7 s, as the capture does) until
- *	SIGTERM or SIGINT; each time the table read differs from the one
- *	before, write it to DIR/table.N (N = 1, 2, ...; written to a
- *	temporary name and renamed), its first line "# NS" with the
- *	CLOCK_REALTIME time of the read in ns
+ *	SIGTERM or SIGINT; after the first read, and after each read whose
+ *	table differs from the one before (peersrc.c's count of changes:
+ *	peers or allowed-ips, in any order), write the table to
+ *	DIR/table.N (N = 1, 2, ...; written to a temporary name and
+ *	renamed), its first line "# NS" with the CLOCK_REALTIME time of the
+ *	read in ns
  *   peerprobe cost SECONDS IFACE
  *	tick as watch does for SECONDS and print "reads=N failures=N
  *	cpu_ms=N wall_ms=N core_pct=P": the CPU time this process used
@@ -100,32 +102,26 @@ nap(void)
 static int
 do_watch(const char *dir, const char *iface)
 {
-	struct dynbuf cur, prev;
+	struct dynbuf cur;
 	struct peersrc s;
+	uint64_t seen = 0;
 	unsigned n = 0;
 	int rc = 0;
 
 	if (peersrc_init(&s, iface, NULL, 0) != WGTAP_OK)
 		return 2;
 	dynbuf_init(&cur, 64u << 20);
-	dynbuf_init(&prev, 64u << 20);
 	while (!got_term && rc == 0) {
-		if (peersrc_tick(&s, wgtap_clock_ns(CLOCK_MONOTONIC))) {
+		if (peersrc_tick(&s, wgtap_clock_ns(CLOCK_MONOTONIC)) &&
+		    (n == 0 || s.changes != seen)) {
+			seen = s.changes;
 			dynbuf_reset(&cur);
-			if (peertab_format(s.t, &cur) != WGTAP_OK)
-				rc = 1;
-			else if (n == 0 || strcmp(dynbuf_str(&cur),
-			    dynbuf_str(&prev)) != 0) {
-				rc = write_table(dir, ++n, dynbuf_str(&cur));
-				dynbuf_reset(&prev);
-				if (dynbuf_addstr(&prev, dynbuf_str(&cur)))
-					rc = 1;
-			}
+			rc = peertab_format(s.t, &cur) != WGTAP_OK ||
+			    write_table(dir, ++n, dynbuf_str(&cur));
 		}
 		nap();
 	}
 	dynbuf_free(&cur);
-	dynbuf_free(&prev);
 	peersrc_free(&s);
 	return rc;
 }
