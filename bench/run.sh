@@ -19,7 +19,9 @@
 #            (bench/tunnel.sh)
 #   peers    peer attribution: longest-prefix lookups per second and rows
 #            per second with attribution on and off, 1,000 peers and
-#            10,000 prefixes (bench/lpm.c, built by `make bench`); and, as
+#            10,000 prefixes (bench/lpm.c, built by `make bench`), the
+#            whole program's rows per CPU second with --peers and without
+#            (bench/peers_rows.sh); and, as
 #            root with wireguard-go, the CPU cost of re-reading 1,000
 #            peers' table every 0.7 s (bench/peers_refresh.sh)
 #   live     live capture past a tunnel's rate: a pcap written into a TUN
@@ -177,6 +179,9 @@ bench_peers() {
 	[ -x "$lpm" ] || { echo "bench: make $lpm first" >&2; return 2; }
 	echo "## peers: 1,000 peers, 10,000 prefixes; medians of 7 interleaved rounds"
 	"$lpm" 1000 10 | tee "$out/peers.txt"
+	make_pcap
+	WGTAP_CAPTURE=$CAPTURE RUNS=$RUNS bash "$top/bench/peers_rows.sh" "$pcap" |
+		tee -a "$out/peers.txt"
 	if [ "$(id -u)" = 0 ] && command -v wireguard-go >/dev/null; then
 		bash "$top/bench/peers_refresh.sh" 1000 2 30 2>/dev/null |
 			tee -a "$out/peers.txt"

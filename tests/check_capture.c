@@ -160,6 +160,75 @@ START_TEST(test_capture_packet_format_v2)
 }
 END_TEST
 
+/*
+ * Format v2 with a fixed peer table: "in" rows name the source's peer,
+ * "out" rows the destination's, rows without a direction the source's
+ * and else the destination's; rows with no peer are counted.
+ */
+START_TEST(test_capture_packet_peers)
+{
+	static const uint8_t types[] = { 0, 4, 5, 3 };
+	uint8_t b[20 + CHECK_UDP4_LEN], k[PEERTAB_KEY_LEN];
+	uint8_t a1[16] = { 192, 0, 2, 1 }, a2[16] = { 198, 51, 100, 0 };
+	char names[2][SPOOL_MAX_NAME], key[2][PEERTAB_B64_LEN + 1];
+	char want[1024], line[512], *text;
+	struct capture_cfg cfg;
+	struct peertab *t;
+	struct capture c;
+	struct tdir d;
+	size_t i, len, idx;
+	int round;
+
+	for (round = 0; round < 2; round++) {
+		t = peertab_new();
+		for (i = 0; i < 2; i++) {
+			memset(k, (int)(0x40 + i), sizeof(k));
+			check_ref_base64(k, PEERTAB_KEY_LEN, key[i]);
+			ck_assert_int_eq(peertab_add_peer(t, k, &idx), WGTAP_OK);
+		}
+		/* round 1: the source's peer is gone */
+		if (round == 0)
+			ck_assert_int_eq(peertab_add_ip(t, 0, 4, a1, 32),
+			    WGTAP_OK);
+		ck_assert_int_eq(peertab_add_ip(t, 1, 4, a2, 24), WGTAP_OK);
+		tdir_make(&d);
+		cfg_make(&cfg, d.fd, false, 100, 300 * NS);
+		cfg.dlt = DLT_LINUX_SLL2;
+		cfg.seg.format = CSV_V2;
+		cfg.peers_fixed = t;
+		ck_assert_int_eq(capture_init(&c, &cfg, 0), WGTAP_OK);
+		for (i = 0; i < sizeof(types); i++) {
+			len = sll2_udp4(b, types[i], (uint16_t)(1000 + i));
+			ck_assert_int_eq(capture_packet(&c, b, (uint32_t)len,
+			    (uint32_t)len, HOUR0 + i), WGTAP_OK);
+		}
+		ck_assert_uint_eq(c.st.no_peer, round == 0 ? 0 : 2);
+		capture_stats_line(&c.st, line, sizeof(line));
+		ck_assert_ptr_nonnull(strstr(line, round == 0 ?
+		    " spool_full=0 no_peer=0" : " spool_full=0 no_peer=2"));
+		ck_assert_int_eq(capture_finish(&c, "test"), WGTAP_OK);
+		ck_assert_uint_eq(check_finals(d.fd, names, 2), 1);
+		text = slurp(d.fd, names[0], &len);
+		snprintf(want, sizeof(want), CSV_HEADER_V2
+		    "192.0.2.1,1000,198.51.100.2,9,UDP,56,"
+		    "1764000000000000000,,%s,in,,,\n"
+		    "192.0.2.1,1001,198.51.100.2,9,UDP,56,"
+		    "1764000000000000001,,%s,out,,,\n"
+		    "192.0.2.1,1002,198.51.100.2,9,UDP,56,"
+		    "1764000000000000002,,%s,,,,\n"
+		    "192.0.2.1,1003,198.51.100.2,9,UDP,56,"
+		    "1764000000000000003,,%s,in,,,\n",
+		    round == 0 ? key[0] : "", key[1], key[round],
+		    round == 0 ? key[0] : "");
+		ck_assert_str_eq(text, want);
+		free(text);
+		capture_free(&c);
+		peertab_free(t);
+		tdir_remove(&d);
+	}
+}
+END_TEST
+
 START_TEST(test_capture_packet_rotate_by_capture_time)
 {
 	char names[8][SPOOL_MAX_NAME], *text;
@@ -728,6 +797,7 @@ capture_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_capture_packet_rotate_by_count);
 	tcase_add_test(tc, test_capture_packet_format_v2);
+	tcase_add_test(tc, test_capture_packet_peers);
 	tcase_add_test(tc, test_capture_packet_rotate_by_capture_time);
 	tcase_add_test(tc, test_capture_packet_hour_boundary);
 	tcase_add_test(tc, test_capture_packet_time_backwards);

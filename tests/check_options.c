@@ -97,7 +97,7 @@ START_TEST(test_options_parse_long_flags)
 		"--gzip-level", "9", "--filter", "udp port 53",
 		"--spool-max-bytes", "4M", "--sync-interval", "0",
 		"--user", "root", "--snaplen", "128", "--buffer-size", "2G",
-		"--format", "v2", "--verbose", NULL,
+		"--format", "v2", "--verbose", "--peers", "wg0.dump", NULL,
 	};
 	struct options o;
 	char err[256];
@@ -120,6 +120,7 @@ START_TEST(test_options_parse_long_flags)
 	ck_assert(!o.gzip);
 	ck_assert(o.verbose);
 	ck_assert_int_eq(o.format, 2);
+	ck_assert_str_eq(o.peers, "wg0.dump");
 }
 END_TEST
 
@@ -299,6 +300,10 @@ static const char *const bad[][5] = {
 	    "bad value for --format: '2' (v1 or v2)" },
 	{ "--format", "", NULL, NULL,
 	    "bad value for --format: '' (v1 or v2)" },
+	{ "--peers", "d", NULL, NULL, "bad value for --peers: 'd' (only with "
+	    "-r and --format v2; a live capture reads the interface's peers)" },
+	{ "--peers", "d", "-r", "f", "bad value for --peers: 'd' (only with "
+	    "-r and --format v2; a live capture reads the interface's peers)" },
 	{ "--user", "wgtap-no-such-user", NULL, NULL, "bad value for --user: "
 	    "'wgtap-no-such-user' (no such user)" },
 	{ "--bogus", NULL, NULL, NULL,

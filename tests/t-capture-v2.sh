@@ -8,8 +8,9 @@
 # dot, a comma, a quote, a backslash, a space, a byte 0xff) and of their
 # answers are the exact presentation text, type and rcode, and agree with
 # tshark's dns.qry.name, dns.qry.type and dns.flags.rcode on a witness
-# capture of the same interface. Offline, -r --format v2 of a LINUX_SLL2
-# capture of the same traffic (tcpdump on "any") gives the same rows, and
+# capture of the same interface; every row's peer is the one whose
+# allowed-ips hold its remote address. Offline, -r --format v2 --peers of
+# a LINUX_SLL2 capture of the same traffic (tcpdump on "any") gives the same rows, and
 # of a RAW capture the same rows with the direction empty. Needs root.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -130,7 +131,23 @@ end_ns=$(awk -F, -v a="$WGT_A4" '$1 == a && $2 == 7999 && $6 == 928 {print $7}' 
 	"$T/rows.csv" | tail -n 1)
 awk -F, -v end="${end_ns:-0}" '$7 <= end' "$T/rows.csv" >"$T/mine.csv"
 eq "every row has 13 fields" "$(awk -F, 'NF != 13' "$T/mine.csv" | wc -l)" 0
-eq "no row has a peer yet (no peer table)" "$(awk -F, '$9 != ""' "$T/mine.csv" | wc -l)" 0
+# Peers: A's table holds one peer, B, with B's addresses and $FWD; a row's
+# remote address (the source of "in", the destination of "out") in them
+# names B, any other (link-local) names none.
+eq "rows naming a peer other than B" \
+	"$(awk -F, -v b="$pubb" '$9 != "" && $9 != b' "$T/mine.csv" | wc -l)" 0
+eq "rows whose remote address is B's or \$FWD, without B as their peer" \
+	"$(awk -F, -v b="$pubb" -v r=" $WGT_B4 $WGT_B6 $FWD " '{
+		rem = $10 == "in" ? $1 : $3
+		if (index(r, " " rem " ") && $9 != b) n++
+	} END { print n + 0 }' "$T/mine.csv")" 0
+eq "rows with B as their peer whose remote address is not B's or \$FWD" \
+	"$(awk -F, -v b="$pubb" -v r=" $WGT_B4 $WGT_B6 $FWD " '{
+		rem = $10 == "in" ? $1 : $3
+		if (!index(r, " " rem " ") && $9 == b) n++
+	} END { print n + 0 }' "$T/mine.csv")" 0
+check "rows with B as their peer" \
+	test "$(awk -F, -v b="$pubb" '$9 == b' "$T/mine.csv" | wc -l)" -gt 0
 
 # Direction: A's own addresses (and its link-local ones) send "out"; what
 # reaches A from B is "in"; each datagram to $FWD is there twice, "in"
@@ -226,12 +243,15 @@ eq "tshark's dns.qry.name, dns.qry.type, dns.flags.rcode agree" \
 	"compared $(($(wc -l <"$T/questions") * 2)) disagreements 0"
 [ "$T_FAILED" = 0 ] || head -20 "$T/compare.txt"
 
-# Offline: the LINUX_SLL2 file gives the live rows (its size counts the
+# Offline, with --peers: the LINUX_SLL2 file gives the live rows (its size counts the
 # 20-byte header, as SPEC's pcap length does); the RAW file the same rows
 # without a direction.
+# The peer table as the operator takes it: wg show IFACE dump.
+ns_a wg show "$WGT_IF_A" dump >"$T/peers.dump" || not_ok "wg show dump"
 convert() { # FILE DIR
 	mkdir -m 0750 "$2" && "$WGTAP_CAPTURE" -r "$1" --format v2 -i wgx \
-		--spool-dir "$2" -t 1h 2>>"$T/convert.log" && seg_rows "$2"
+		--peers "$T/peers.dump" --spool-dir "$2" -t 1h \
+		2>>"$T/convert.log" && seg_rows "$2"
 }
 upto() { awk -F, -v end="${end_ns:-0}" '$7 <= end' ; }
 convert "$T/any.pcap" "$T/off-any" | upto >"$T/off-any.csv" || not_ok "convert any.pcap"

@@ -14,7 +14,12 @@
 # and the reason says so), and as a plain user holding only CAP_NET_ADMIN,
 # as the shipped unit runs (the full table). Last, the re-reading probe
 # sees a change within 1 s of `wg set` returning (both times from the
-# guest's clock).
+# guest's clock). Then
+# wgtap-capture --format v2 itself, on a kernel WireGuard hub with one
+# client in the guest: every marker row names the client and the
+# direction, and after the client's IPv6 address is taken off its
+# allowed-ips (once the capture has logged the change) rows to it have
+# no peer.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/lib/qemu.sh
@@ -26,6 +31,7 @@ main() {
 probe=${WGTAP_PEERPROBE:-$here/../build/tests/peerprobe}
 reason=$(qemu_available) || skip "$reason"
 [ -x "$probe" ] || skip "t-peers-kernel: build $probe first (make check)"
+[ -x "${WGTAP_CAPTURE:-}" ] || skip "WGTAP_CAPTURE not set"
 command -v python3 >/dev/null || skip "t-peers-kernel: python3 not found"
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/wgtap-peers-kernel.XXXXXX") || exit 1
@@ -45,6 +51,7 @@ rm -rf "$W/rootfs"
 
 mkdir -p "$W/p"
 cp "$probe" "$W/p/peerprobe" || exit 1
+cp "$WGTAP_CAPTURE" "$W/p/wgtap-capture" || exit 1
 # The configuration: random keys (any 32 bytes make a peer's key).
 python3 - "$W/p" <<'PY' || exit 1
 import base64, os, sys
@@ -110,6 +117,52 @@ date +%s%N >"$o/change.t0"
 for i in $(seq 100); do [ -f "$o/w/table.2" ] && break; sleep 0.05; done
 kill "$wpid"; wait "$wpid"
 hub wg show wgk0 dump >"$o/w.dump"
+
+# Attribution over kernel WireGuard: a client namespace, a tunnel to the
+# hub, wgtap-capture --format v2 on the hub's side, marker datagrams
+# both ways, then the client's IPv6 address taken off its allowed-ips.
+ip netns add cl || exit 1
+ip -n hub link add vh type veth peer name vc netns cl || exit 1
+ip -n hub addr add 198.51.100.1/30 dev vh && ip -n hub link set vh up
+ip -n cl addr add 198.51.100.2/30 dev vc && ip -n cl link set vc up
+ip -n cl link set lo up
+(umask 077; wg genkey >/tmp/h.key; wg genkey >/tmp/c.key)
+hk=$(wg pubkey </tmp/h.key)
+ck=$(wg pubkey </tmp/c.key)
+echo "$ck" >"$o/client.key"
+ip -n hub link add wgk1 type wireguard
+ip -n cl link add wgc type wireguard
+hub wg set wgk1 private-key /tmp/h.key listen-port 51821 \
+	peer "$ck" allowed-ips 192.0.2.11/32,2001:db8::11/128
+ip netns exec cl wg set wgc private-key /tmp/c.key \
+	peer "$hk" endpoint 198.51.100.1:51821 allowed-ips 192.0.2.0/24,2001:db8::/64
+ip -n hub addr add 192.0.2.1/24 dev wgk1
+ip -n hub addr add 2001:db8::1/64 dev wgk1 nodad
+ip -n cl addr add 192.0.2.11/24 dev wgc
+ip -n cl addr add 2001:db8::11/64 dev wgc nodad
+ip -n hub link set wgk1 up && ip -n cl link set wgc up
+for i in $(seq 100); do
+	ip netns exec cl ping -c 1 -W 1 192.0.2.1 >/dev/null 2>&1 && break
+done
+mkdir -m 0750 "$o/spool"
+# not through hub(): $! must be the capture itself (ip netns exec execs it)
+ip netns exec hub /payload/wgtap-capture --format v2 -i wgk1 -d "$o/spool" \
+	--compress none -t 1h >"$o/cap.log" 2>&1 &
+cpid=$!
+for i in $(seq 200); do grep -q "capturing on" "$o/cap.log" && break; sleep 0.1; done
+udp() { # NS ADDR PORT SIZE
+	ip netns exec "$1" bash -c "head -c $4 /dev/zero >/dev/udp/$2/$3"
+}
+udp cl 192.0.2.1 7101 501
+udp hub 192.0.2.11 7102 502
+udp cl 2001:db8::1 7103 503
+udp hub 2001:db8::11 7104 504
+hub wg set wgk1 peer "$ck" allowed-ips 192.0.2.11/32
+for i in $(seq 100); do grep -q "changed" "$o/cap.log" && break; sleep 0.1; done
+udp hub 2001:db8::11 7105 505
+udp hub 192.0.2.11 7106 506
+kill "$cpid"; wait "$cpid"
+echo $? >"$o/cap.rc"
 echo "payload done"
 EOF
 chmod 0755 "$W/p/run"
@@ -154,6 +207,22 @@ eq "CAP_NET_ADMIN only: exit status" "$(cat "$o/capnet.rc")" 0
 got=$(whub_sort_table <"$o/capnet.probe")
 want=$(from_dump "$o/capnet.dump")
 check "CAP_NET_ADMIN only: the full table" test -n "$want" -a "$got" = "$want"
+# attribution over kernel WireGuard
+eq "capture in the guest: exit status" "$(cat "$o/cap.rc")" 0
+check "capture in the guest read the kernel's table" grep -q \
+	"peers of wgk1: 1 peers, 2 allowed-ips, from the kernel (netlink) WireGuard" "$o/cap.log"
+ck=$(cat "$o/client.key")
+cat "$o"/spool/*.csv 2>/dev/null | grep -v '^src,' >"$W/rows"
+kudp() { awk -F, -v p="$1" '$5 == "UDP" && $4 == p { print $1 "," $3 "," $9 "," $10 }' "$W/rows"; }
+eq "kernel: client to hub" "$(kudp 7101)" "192.0.2.11,192.0.2.1,$ck,in"
+eq "kernel: hub to client" "$(kudp 7102)" "192.0.2.1,192.0.2.11,$ck,out"
+eq "kernel: client to hub, IPv6" "$(kudp 7103)" "2001:db8::11,2001:db8::1,$ck,in"
+eq "kernel: hub to client, IPv6" "$(kudp 7104)" "2001:db8::1,2001:db8::11,$ck,out"
+eq "kernel: after the change, IPv6 to the client has no peer" "$(kudp 7105)" \
+	"2001:db8::1,2001:db8::11,,out"
+eq "kernel: after the change, IPv4 still the client's" "$(kudp 7106)" \
+	"192.0.2.1,192.0.2.11,$ck,out"
+
 t0=$(cat "$o/change.t0")
 t1=$(head -n 1 "$o/w/table.2" 2>/dev/null | cut -d' ' -f2)
 if [ -n "$t1" ] && [ $(((t1 - t0) / 1000000)) -le 1000 ]; then

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Peer attribution for format v2: the one place where a row learns the
- * WireGuard peer it belongs to. Until a peer table is wired in, no packet
- * has a peer, and the peer field is empty.
+ * WireGuard peer it belongs to, from the capture's current peer table
+ * (the live interface's, or --peers with -r).
  */
 #ifndef WGTAP_ATTRIB_H
 #define WGTAP_ATTRIB_H
@@ -16,8 +16,9 @@ struct capture;
  * packet decoded into *row, going the way dir says: the peer whose
  * allowed-ips hold the packet's remote-side address (the source of an
  * "in" packet, the destination of an "out" one) by longest-prefix match,
- * as configured when it was captured. "" when no peer matches (and for
- * now always). Never NULL; the text must stay valid until the next call.
+ * as configured when it was captured. Without a direction (PKT_DIR_NONE)
+ * the source's peer, else the destination's. "" when no peer matches, or
+ * c is NULL or has no table. Never NULL; the text belongs to the table.
  * Called once per row, on the capture's own thread.
  */
 const char *attrib_peer(const struct capture *c, const struct pkt_row *row,

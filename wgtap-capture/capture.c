@@ -26,6 +26,8 @@
 #define NS_PER_HOUR	(3600 * NS_PER_S)
 #define MEASURE_EVERY	NS_PER_S
 #define FULL_LOG_EVERY	(60 * NS_PER_S)
+/* Ticks this often while a live peer table is kept fresh. */
+#define PEERS_TICK_NS	(NS_PER_S / 10)
 
 int
 capture_init(struct capture *c, const struct capture_cfg *cfg,
@@ -36,6 +38,8 @@ capture_init(struct capture *c, const struct capture_cfg *cfg,
 	c->last_sync_ns = c->last_measure_ns = mono_ns;
 	c->cfg.seg.spool_used = &c->spool_used;
 	c->st.count_busy = cfg->seg.threads > 1 && cfg->seg.drop_when_busy;
+	c->peers = cfg->peers_fixed;
+	c->st.have_peer_stats = cfg->seg.format == CSV_V2;
 	return segment_init(&c->seg, &c->cfg.seg);
 }
 
@@ -73,6 +77,13 @@ capture_stats_line(const struct capture_stats *st, char *buf, size_t cap)
 	if (st->count_busy) {
 		n = snprintf(buf + o, cap - o, " queue_full=%llu",
 		    (unsigned long long)st->dropped_busy);
+		if (n < 0 || (size_t)n >= cap - o)
+			return;
+		o += (size_t)n;
+	}
+	if (st->have_peer_stats) {
+		n = snprintf(buf + o, cap - o, " no_peer=%llu",
+		    (unsigned long long)st->no_peer);
 		if (n < 0 || (size_t)n >= cap - o)
 			return;
 		o += (size_t)n;
@@ -292,8 +303,11 @@ capture_packet(struct capture *c, const uint8_t *data, uint32_t caplen,
 		c->full_since_drop++;
 		return WGTAP_OK;
 	}
-	if (r == WGTAP_OK)
+	if (r == WGTAP_OK) {
 		c->st.packets++;
+		if (row.peer && !row.peer[0])
+			c->st.no_peer++;
+	}
 	return r;
 }
 
@@ -350,6 +364,10 @@ capture_tick(struct capture *c, uint64_t now_ns, uint64_t mono_ns)
 	int r;
 
 	c->mono_now = mono_ns;
+	if (c->cfg.peers_live) {
+		peersrc_tick(c->cfg.peers_live, mono_ns);
+		c->peers = peersrc_table(c->cfg.peers_live, mono_ns);
+	}
 	if (c->cfg.sync_ns && mono_ns - c->last_sync_ns >= c->cfg.sync_ns) {
 		c->last_sync_ns = mono_ns;
 		r = segment_sync(s);
@@ -418,6 +436,8 @@ capture_wait_ns(const struct capture *c, uint64_t now_ns)
 		wait = c->cfg.sync_ns;
 	if (wait > NS_PER_S)
 		wait = NS_PER_S;
+	if (c->cfg.peers_live && wait > PEERS_TICK_NS)
+		wait = PEERS_TICK_NS;
 	return wait;
 }
 

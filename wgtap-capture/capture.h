@@ -15,6 +15,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "peersrc.h"
+#include "peertab.h"
 #include "pkt.h"
 #include "segment.h"
 #include "spool.h"
@@ -32,6 +34,13 @@ struct capture_cfg {
 	/* Refreshes st->pcap_* before a counters line; may be NULL. */
 	void		(*refresh_stats)(void *ctx, struct capture_stats *st);
 	void		*ctx;
+	/*
+	 * Format v2's peers: a fixed table (-r with --peers; owned by the
+	 * caller), or the live interface's, re-read at the ticks (owned by
+	 * the caller; NULL: none). At most one of them.
+	 */
+	const struct peertab *peers_fixed;
+	struct peersrc	*peers_live;
 };
 
 struct capture_stats {
@@ -44,6 +53,8 @@ struct capture_stats {
 	bool		count_busy;		/* a live capture with a writer */
 	uint64_t	segments;		/* published */
 	uint64_t	bytes;			/* in them (file sizes) */
+	uint64_t	no_peer;		/* v2 rows with an empty peer */
+	bool		have_peer_stats;	/* format v2: no_peer counts */
 	/* libpcap's counters, filled in by the live source */
 	uint64_t	pcap_recv, pcap_drop, pcap_ifdrop;
 	bool		have_pcap_stats;
@@ -65,6 +76,7 @@ struct capture {
 	uint64_t	mono_now;	/* monotonic time of the last tick */
 	uint64_t	drops_reported;	/* libpcap drops in the last line */
 	uint64_t	waits_logged;	/* writer-thread waits logged */
+	const struct peertab *peers;	/* the table rows are attributed by */
 };
 
 /*
@@ -98,6 +110,8 @@ void capture_skip(struct capture *c, enum pkt_status why);
 /*
  * The clock: now_ns is wall-clock time (for age rotation of a live
  * capture; 0 to skip it), mono_ns a monotonic time for the sync interval.
+ * Re-reads a live peer table when that is due (peersrc_tick()) and takes
+ * the one to attribute rows by from it (none when it is too old).
  * Refreshes the spool usage, leaves the full state when there is room.
  * Returns WGTAP_OK or a fatal error (logged).
  */
@@ -113,7 +127,8 @@ uint64_t capture_deadline(const struct capture *c);
 /*
  * How long a live source may wait for packets at wall-clock time now_ns
  * before it must tick: until the deadline, at most the sync interval, and
- * at most a second (the spool is measured every second). In ns.
+ * at most a second (the spool is measured every second), or 0.1 s while
+ * a live peer table is kept fresh. In ns.
  */
 uint64_t capture_wait_ns(const struct capture *c, uint64_t now_ns);
 

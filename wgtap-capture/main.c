@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -21,6 +22,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,8 +31,10 @@
 #include "metrics.h"
 #include "notify.h"
 #include "options.h"
+#include "peersrc.h"
 #include "recover.h"
 #include "report.h"
+#include "wgdump.h"
 #include "source.h"
 #include "wgtap.h"
 
@@ -61,11 +65,31 @@ on_signal(int sig)
 }
 
 /*
- * Become o->user for good: its groups, gid and uid, and prove that the
- * way back to root is closed.
+ * Keep CAP_NET_ADMIN alone, permitted and effective, after the uid change
+ * that PR_SET_KEEPCAPS let it survive: the netlink query of a kernel
+ * WireGuard's peers needs it.
  */
 static int
-drop_privileges(const char *user)
+keep_net_admin(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+
+	memset(d, 0, sizeof(d));
+	d[CAP_NET_ADMIN / 32].permitted = 1u << (CAP_NET_ADMIN % 32);
+	d[CAP_NET_ADMIN / 32].effective = 1u << (CAP_NET_ADMIN % 32);
+	if (syscall(SYS_capset, &h, d) == -1)
+		return WGTAP_ESYS;
+	return prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) == -1 ? WGTAP_ESYS : WGTAP_OK;
+}
+
+/*
+ * Become o->user for good: its groups, gid and uid, and prove that the
+ * way back to root is closed. With net_admin, CAP_NET_ADMIN (and nothing
+ * else) is kept, for a live peer table read through netlink.
+ */
+static int
+drop_privileges(const char *user, bool net_admin)
 {
 	struct passwd *pw;
 	uid_t ruid, euid, suid;
@@ -78,9 +102,11 @@ drop_privileges(const char *user)
 		    errno ? strerror(errno) : "no such user");
 		return WGTAP_EFORMAT;
 	}
-	if (initgroups(pw->pw_name, pw->pw_gid) == -1 ||
+	if ((net_admin && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) == -1) ||
+	    initgroups(pw->pw_name, pw->pw_gid) == -1 ||
 	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) == -1 ||
-	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1) {
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1 ||
+	    (net_admin && keep_net_admin() != WGTAP_OK)) {
 		log_error("drop privileges to %s: %s", user, strerror(errno));
 		return WGTAP_ESYS;
 	}
@@ -94,8 +120,8 @@ drop_privileges(const char *user)
 		return WGTAP_ESYS;
 	}
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-	log_info("running as %s (uid %u, gid %u)", user, (unsigned)pw->pw_uid,
-	    (unsigned)pw->pw_gid);
+	log_info("running as %s (uid %u, gid %u%s)", user, (unsigned)pw->pw_uid,
+	    (unsigned)pw->pw_gid, net_admin ? ", keeping CAP_NET_ADMIN" : "");
 	return WGTAP_OK;
 }
 
@@ -119,6 +145,31 @@ open_spool(const char *dir)
 		return -1;
 	}
 	return fd;
+}
+
+/*
+ * --peers: the table from the dump file, or NULL (logged, one line
+ * naming the file and, for a bad line, its number).
+ */
+static struct peertab *
+load_peers(const char *path)
+{
+	struct peertab *t;
+	size_t line;
+	int r;
+
+	r = wgdump_load(path, &t, &line);
+	if (r == WGTAP_OK) {
+		log_info("peers from %s: %zu peers, %zu allowed-ips", path,
+		    peertab_npeers(t), peertab_nips(t));
+		return t;
+	}
+	if (line)
+		log_error("--peers %s: line %zu: not a line of 'wg show IFACE "
+		    "dump' (%s)", path, line, wgtap_strerror(r));
+	else
+		log_error("--peers %s: %s", path, wgtap_strerror(r));
+	return NULL;
 }
 
 /* The capture's configuration from the flags, the source and the spool. */
@@ -279,7 +330,9 @@ main(int argc, char **argv)
 	struct capture c;
 	struct capture_cfg cfg;
 	struct source src;
-	bool cap_live = false;
+	struct peertab *peers = NULL;
+	struct peersrc live_peers;
+	bool cap_live = false, want_live_peers;
 	int r, status = 1, dirfd = -1;
 
 	memset(&turns, 0, sizeof(turns));
@@ -295,6 +348,23 @@ main(int argc, char **argv)
 
 	signals_setup(&wait_mask);
 	ctl.wait_mask = &wait_mask;
+	want_live_peers = !o.read_file && o.format == 2;
+	memset(&live_peers, 0, sizeof(live_peers));
+	memset(&src, 0, sizeof(src));
+	if (o.peers) {
+		peers = load_peers(o.peers);
+		if (!peers) {
+			status = 2;
+			goto out;
+		}
+	}
+	if (want_live_peers &&
+	    peersrc_init(&live_peers, o.iface, NULL, 0) != WGTAP_OK) {
+		log_error("--iface %s: too long for a WireGuard interface",
+		    o.iface);
+		status = 2;
+		goto out;
+	}
 
 	if (o.read_file)
 		r = source_open_file(&src, o.read_file, &ctl);
@@ -313,13 +383,15 @@ main(int argc, char **argv)
 		status = 2;
 		goto out;
 	}
-	if (o.user && drop_privileges(o.user) != WGTAP_OK)
+	if (o.user && drop_privileges(o.user, want_live_peers) != WGTAP_OK)
 		goto out;
 	dirfd = open_spool(o.spool_dir);
 	if (dirfd == -1)
 		goto out;
 
 	make_capture_cfg(&o, &src, dirfd, &cfg);
+	cfg.peers_fixed = peers;
+	cfg.peers_live = want_live_peers ? &live_peers : NULL;
 	recover_spool(&cfg.seg, o.iface);
 	if (capture_init(&c, &cfg, wgtap_clock_ns(CLOCK_MONOTONIC)) !=
 	    WGTAP_OK) {
@@ -332,7 +404,11 @@ main(int argc, char **argv)
 		goto out;
 	}
 
-	r = run(&src, &c, &o, &ctl, &turns);
+	/* the first read of the live peers, before the first packet */
+	r = capture_tick(&c, src.live ? wgtap_clock_ns(CLOCK_REALTIME) : 0,
+	    wgtap_clock_ns(CLOCK_MONOTONIC));
+	if (r == WGTAP_OK)
+		r = run(&src, &c, &o, &ctl, &turns);
 	notify_send("STOPPING=1");
 	if (capture_finish(&c, got_term ? "exit" : "end of input") !=
 	    WGTAP_OK)
@@ -342,6 +418,8 @@ main(int argc, char **argv)
  out:
 	if (cap_live)
 		capture_free(&c);
+	peertab_free(peers);
+	peersrc_free(&live_peers);
 	source_close(&src);
 	if (dirfd != -1)
 		close(dirfd);

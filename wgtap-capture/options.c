@@ -34,7 +34,7 @@
 enum {
 	OPT_COMPRESS = 256, OPT_LEVEL, OPT_FILTER, OPT_CAP, OPT_SYNC,
 	OPT_USER, OPT_SNAPLEN, OPT_BUFFER, OPT_FORMAT, OPT_METRICS,
-	OPT_ANY_LEVEL, OPT_THREADS,
+	OPT_ANY_LEVEL, OPT_THREADS, OPT_PEERS,
 };
 
 static const struct option longopts[] = {
@@ -55,6 +55,7 @@ static const struct option longopts[] = {
 	{ "buffer-size", required_argument, NULL, OPT_BUFFER },
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "metrics-file", required_argument, NULL, OPT_METRICS },
+	{ "peers", required_argument, NULL, OPT_PEERS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -94,7 +95,10 @@ usage(FILE *f)
 "      --format v1|v2             CSV format (default v1); v2 adds peer,\n"
 "                                 direction, dns_qname, dns_qtype, dns_rcode\n"
 "                                 and captures live through the 'any' device\n"
-"                                 to learn each packet's direction\n"
+"                                 to learn each packet's direction; live, the\n"
+"                                 peers come from the interface's WireGuard\n"
+"      --peers FILE               with -r and --format v2: the peer table, the\n"
+"                                 output of 'wg show IFACE dump'\n"
 "      --metrics-file PATH        write metrics (Prometheus text format)\n"
 "                                 to PATH every 5 s and at exit\n"
 "  -v, --verbose                  more log lines\n"
@@ -236,6 +240,9 @@ take_value(struct options *o, int ch, const char *arg)
 	case OPT_USER:
 		o->user = arg;
 		return true;
+	case OPT_PEERS:
+		o->peers = arg;
+		return true;
 	case 'v':
 		o->verbose = true;
 		return true;
@@ -261,6 +268,9 @@ check_options(struct options *o)
 	}
 	if (o->user && !getpwnam(o->user))
 		return bad_value("--user", o->user, "no such user");
+	if (o->peers && (!o->read_file || o->format != 2))
+		return bad_value("--peers", o->peers, "only with -r and "
+		    "--format v2; a live capture reads the interface's peers");
 	return true;
 }
 

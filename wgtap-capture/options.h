@@ -21,6 +21,7 @@ struct options {
 	const char	*filter;	/* NULL: none */
 	const char	*user;		/* NULL: stay who we are */
 	const char	*metrics_file;	/* NULL: none */
+	const char	*peers;		/* --peers: a wg dump file, or NULL */
 	uint64_t	 max_rows;
 	uint64_t	 interval_ns;
 	uint64_t	 sync_ns;	/* 0: off */
