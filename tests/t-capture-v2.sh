@@ -10,8 +10,9 @@
 # tshark's dns.qry.name, dns.qry.type and dns.flags.rcode on a witness
 # capture of the same interface; every row's peer is the one whose
 # allowed-ips hold its remote address. Offline, -r --format v2 --peers of
-# a LINUX_SLL2 capture of the same traffic (tcpdump on "any") gives the same rows, and
-# of a RAW capture the same rows with the direction empty. Needs root.
+# a LINUX_SLL2 capture of the same traffic (tcpdump on "any") gives the
+# same rows, and of a RAW capture the same rows with the direction empty.
+# Needs root.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/common.sh"
