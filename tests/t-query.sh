@@ -14,11 +14,14 @@
 # of its packet (tshark, or Python without it).
 # A fleet in the same bucket: three more gateways (gw-a, gw-b, gw-c) ship
 # format v2 (tests/tools/mkfleet.py: LINUX_SLL2 captures with DNS
-# questions, crossing an hour) under their own --host-label. The v1 view
-# reads their v2 files and the v2 view the v1 files (NULL in the new
-# columns), and the README's fleet query answers per host, per peer and
-# per hour, exactly: packets, bytes, distinct DNS names asked, against
-# what the generator wrote down (and rows per direction).
+# questions, crossing an hour, from three clients each, one with IPv6 and
+# a /24 behind it, and from an address no peer holds), converted with
+# --peers and the gateway's `wg show dump` the generator wrote, under
+# their own --host-label. The v1 view reads their v2 files and the v2 view
+# the v1 files (NULL in the new columns), and the README's fleet query
+# answers per host, per peer (each client's key) and per hour, exactly:
+# packets, bytes, distinct DNS names asked, against what the generator
+# wrote down per packet (and rows per direction).
 # Needs python3, node and npm (runs `npm ci` if node_modules lacks
 # @duckdb/node-api) and Swift; exits 77 with the reason otherwise.
 set -uo pipefail
@@ -84,16 +87,19 @@ for h in "${hosts[@]}"; do
 	cp "$T/spool/$h"/* "$T/seg/$h/"
 done
 # The fleet: 300 packets each from 2026-01-02 09:56:00 UTC, 1.5 s apart
-# (into hour 10), format v2.
+# (into hour 10), format v2, each row's peer from the gateway's dump.
 declare -A fseed=([gw-a]=21 [gw-b]=22 [gw-c]=23)
 for h in "${fleet[@]}"; do
-	"$py" "$here/tools/mkfleet.py" "$T/$h.pcap" "$T/$h.truth" "${fseed[$h]}" \
-		1767347760 300 || { not_ok "$h: mkfleet.py"; finish; }
+	"$py" "$here/tools/mkfleet.py" "$T/$h.pcap" "$T/$h.truth" "$T/$h.dump" \
+		"${fseed[$h]}" 1767347760 300 || { not_ok "$h: mkfleet.py"; finish; }
 	mkdir -p "$T/spool/$h" "$T/seg/$h"
 	"$cap" -r "$T/$h.pcap" --iface wg0 --spool-dir "$T/spool/$h" -t 1h \
-		--format v2 2>"$T/$h.capture.log"
+		--format v2 --peers "$T/$h.dump" 2>"$T/$h.capture.log"
 	rc=$?
-	eq "$h: wgtap-capture -r --format v2 exits 0" "$rc" 0
+	eq "$h: wgtap-capture -r --format v2 --peers exits 0" "$rc" 0
+	eq "$h: no_peer counts the packets from the address no peer holds" \
+		"$(sed -n 's/.* summary;.* no_peer=\([0-9]*\).*/\1/p' "$T/$h.capture.log")" \
+		"$(awk '$5 == "-"' "$T/$h.truth" | wc -l)"
 	eq "$h: v2 segments" "$(for f in "$T/spool/$h"/*; do zcat "$f" | head -1; done |
 		sort -u)" "src,src_port,dst,dst_port,l3_protocol,size,timestamp,dns,peer,direction,dns_qname,dns_qtype,dns_rcode"
 	cp "$T/spool/$h"/* "$T/seg/$h/"
@@ -307,15 +313,15 @@ for host in v2:
     names = collections.defaultdict(set)
     dc = collections.Counter()
     for line in open("%s/%s.truth" % (d, host)):
-        hour, size, direction, q = line.split()
-        h = int(hour)
-        n[h] += 1
-        b[h] += int(size)
+        hour, size, direction, q, peer = line.split()
+        g = (peer, int(hour))
+        n[g] += 1
+        b[g] += int(size)
         dc[direction] += 1
         if q != "-":
-            names[h].add(q)
-    for h in sorted(n):
-        out.append((host, "-") + part(h) + (n[h], b[h], len(names[h])))
+            names[g].add(q)
+    for g in n:
+        out.append((host, g[0]) + part(g[1]) + (n[g], b[g], len(names[g])))
     for k in sorted(dc):
         dirs.append((host, k, dc[k]))
 for r in sorted(out):
@@ -328,10 +334,23 @@ check "the fleet query: per host, peer and hour, packets, bytes, DNS names asked
 	cmp -s "$T/fleet.got" "$T/fleet.want"
 diff "$T/fleet.want" "$T/fleet.got" | sed 's/^/  /'
 eq "the fleet spans two hours of each v2 gateway" \
-	"$(awk '$1 == "fleet" && $2 ~ /^gw-/ { print $2 }' "$T/fleet.want" | uniq -c |
-		awk '{print $1}' | paste -sd' ')" "2 2 2"
+	"$(awk '$1 == "fleet" && $2 ~ /^gw-/ { print $2, $4, $5 }' "$T/fleet.want" |
+		sort -u | awk '{print $1}' | uniq -c | awk '{print $1}' | paste -sd' ')" \
+	"2 2 2"
+for h in "${fleet[@]}"; do
+	eq "$h: the query's peers are the three keys of the gateway's dump" \
+		"$(awk -v h="$h" '$1 == "fleet" && $2 == h && $3 != "-" { print $3 }' \
+			"$T/fleet.got" | sort -u | paste -sd' ')" \
+		"$(sed 1d "$T/$h.dump" | cut -f1 | sort | paste -sd' ')"
+	eq "$h: every peer (and no peer) has rows in both hours" \
+		"$(awk -v h="$h" '$1 == "fleet" && $2 == h' "$T/fleet.got" | wc -l)" 8
+done
+eq "the fleet's three dumps hold nine distinct 44-character keys" \
+	"$(for h in "${fleet[@]}"; do sed 1d "$T/$h.dump" | cut -f1; done |
+		grep -E '^[A-Za-z0-9+/]{43}=$' | sort -u | wc -l)" 9
 # shellcheck disable=SC2016 # awk's own $ fields
-check "DNS names asked in every hour of the fleet" \
-	awk '$1 == "fleet" && $2 ~ /^gw-/ && $8 == 0 { bad = 1 } END { exit bad }' "$T/fleet.want"
+check "DNS names asked by every peer in every hour of the fleet" \
+	awk '$1 == "fleet" && $2 ~ /^gw-/ && $3 != "-" && $8 == 0 { bad = 1 }
+		END { exit bad }' "$T/fleet.want"
 
 finish
