@@ -21,7 +21,8 @@
 # the v1 files (NULL in the new columns), and the README's fleet query
 # answers per host, per peer (each client's key) and per hour, exactly:
 # packets, bytes, distinct DNS names asked, against what the generator
-# wrote down per packet (and rows per direction).
+# wrote down per packet (and rows per direction); the README's join of the
+# operator's (key, name) table names the clients a CSV file names.
 # Needs python3, node and npm (runs `npm ci` if node_modules lacks
 # @duckdb/node-api) and Swift; exits 77 with the reason otherwise.
 set -uo pipefail
@@ -272,8 +273,15 @@ eq "the DNS row (ID, QTYPE, QNAME, message bytes) is its packet's UDP payload ($
 	"${id:-} ${qtype:-} ${qname:-} ${hex:-}" "$want"
 
 # --- the fleet, through the v2 view ---------------------------------------------
+# The operator's names: gw-a's three clients and gw-b's first; the other
+# keys stay unnamed.
+{
+	echo peer,name
+	sed 1d "$T/gw-a.dump" | cut -f1 | awk '{ print $0 ",gw-a-client" NR - 1 }'
+	sed -n 2p "$T/gw-b.dump" | cut -f1 | sed 's/$/,gw-b-client0/'
+} >"$T/peer-names.csv"
 (cd "$top" && node "$here/tools/query.mjs" "$T/bucket" --prefix "$PREFIX" \
-	--format v2 --fleet) >"$T/query2.out" 2>"$T/query2.err"
+	--format v2 --fleet --names "$T/peer-names.csv") >"$T/query2.out" 2>"$T/query2.err"
 rc=$?
 eq "query.mjs --format v2 --fleet exits 0" "$rc" 0
 [ "$rc" = 0 ] || sed 's/^/  /' "$T/query2.err"
@@ -352,5 +360,44 @@ eq "the fleet's three dumps hold nine distinct 44-character keys" \
 check "DNS names asked by every peer in every hour of the fleet" \
 	awk '$1 == "fleet" && $2 ~ /^gw-/ && $3 != "-" && $8 == 0 { bad = 1 }
 		END { exit bad }' "$T/fleet.want"
+
+# The README's name join on 2026-01-02: per client (its name, else its
+# key, else "(no peer)") and direction ("-": v1 rows have none), from
+# the same notes and the names file.
+"$py" - "$T" "$T/peer-names.csv" "${hosts[@]}" -- "${fleet[@]}" >"$T/named.want" <<'EOF'
+import collections, csv, datetime, struct, sys
+d, names = sys.argv[1], dict(csv.reader(open(sys.argv[2])))
+sep = sys.argv.index("--")
+v1, v2 = sys.argv[3:sep], sys.argv[sep + 1:]
+day = datetime.date(2026, 1, 2)
+def on(sec):
+    return datetime.datetime.fromtimestamp(sec, datetime.timezone.utc).date() == day
+n, b = collections.Counter(), collections.Counter()
+for host in v1:
+    with open("%s/%s.pcap" % (d, host), "rb") as f:
+        f.read(24)
+        while hdr := f.read(16):
+            sec, _, incl, orig = struct.unpack("<IIII", hdr)
+            f.read(incl)
+            if on(sec):
+                n["(no peer)", "-"] += 1
+                b["(no peer)", "-"] += orig
+for host in v2:
+    for line in open("%s/%s.truth" % (d, host)):
+        hour, size, direction, _, peer = line.split()
+        if on(int(hour) * 3600):
+            g = ("(no peer)" if peer == "-" else names.get(peer, peer), direction)
+            n[g] += 1
+            b[g] += int(size)
+for g in sorted(n):
+    print("named", *g, n[g], b[g])
+EOF
+grep '^named ' "$T/query2.out" | sort >"$T/named.got"
+check "the README's name join: per client and direction, packets and bytes ($(wc -l <"$T/named.want") groups)" \
+	cmp -s "$T/named.got" "$T/named.want"
+diff "$T/named.want" "$T/named.got" | sed 's/^/  /'
+eq "the name join names the four named clients, in both directions" \
+	"$(awk '$2 ~ /^gw-.-client/ { print $2 }' "$T/named.got" | sort | uniq -c |
+		awk '{ print $1 }' | paste -sd' ')" "2 2 2 2"
 
 finish

@@ -2,7 +2,7 @@
 // SPDX-License-Identifier: MIT
 //
 // query.mjs DIR [--prefix wgtap/] [--format v1|v2] [--day YYYY-MM-DD]
-//           [--dns HOST/YYYY-MM-DD] [--fleet]
+//           [--dns HOST/YYYY-MM-DD] [--fleet] [--names CSV]
 //
 // Queries a local copy of a wgtap bucket (DIR holds the object keys as
 // paths: DIR/PREFIX host=H/dt=D/hour=HH/SEGMENT.csv.gz or .csv.zst) with
@@ -28,6 +28,11 @@
 //                                  none) and hour, packets, bytes and
 //                                  distinct DNS names asked
 //   dir HOST DIRECTION N           (--fleet) rows per host and direction
+//   named CLIENT DIRECTION PACKETS BYTES   (--names, with --fleet) the
+//                                  README's join of the operator's
+//                                  (peer, name) table, CSV, on 2026-01-02:
+//                                  per name (else key, else "(no peer)")
+//                                  and direction ("-" for none)
 //
 // --format v2 reads with the thirteen v2 columns (null_padding: v1 files
 // too); v1 with the eight (strict_mode off: v2 files too).
@@ -44,6 +49,7 @@ const { values: opt, positionals } = parseArgs({
 		prefix: { type: 'string', default: 'wgtap/' },
 		format: { type: 'string', default: 'v1' },
 		fleet: { type: 'boolean', default: false },
+		names: { type: 'string' },
 		day: { type: 'string' },
 		dns: { type: 'string' },
 	},
@@ -151,6 +157,20 @@ try {
 			SELECT host, coalesce(direction, '-'), count(*)::VARCHAR FROM wgtap
 			GROUP BY ALL ORDER BY ALL`))
 			out('dir', ...r);
+		if (opt.names !== undefined) {
+			// The README's name join, as written there but for the path.
+			await con.run(`
+				CREATE TABLE peer_names AS
+				SELECT * FROM read_csv(${lit(opt.names)}, header = true,
+				    columns = {'peer': 'VARCHAR', 'name': 'VARCHAR'})`);
+			for (const r of await rows(`
+				SELECT coalesce(n.name, w.peer, '(no peer)') AS client, w.direction,
+				       count(*) AS packets, sum(w.size) AS bytes
+				FROM wgtap w LEFT JOIN peer_names n ON n.peer = w.peer
+				WHERE w.dt = DATE '2026-01-02'
+				GROUP BY 1, 2 ORDER BY bytes DESC`))
+				out('named', ...r.map((v) => String(v ?? '-')));
+		}
 	}
 
 	if (opt.dns !== undefined) {
