@@ -78,8 +78,8 @@ python3 "$here/tshark_compare.py" "${args[@]}" ||
 FORMAT=v2 convert "$tmp/mk.pcap" "$tmp/mk2.csv"
 python3 "$here/tshark_compare.py" --strict "$tmp/mk.pcap" "$tmp/mk2.csv" ||
     { echo "FAIL: mkpcap capture, v2"; fails=$((fails + 1)); }
-python3 "$here/tools/mkfleet.py" "$tmp/fleet.pcap" "$tmp/fleet.truth" 7 \
-    1767347760 300 || { echo "FAIL: mkfleet.py"; exit 1; }
+python3 "$here/tools/mkfleet.py" "$tmp/fleet.pcap" "$tmp/fleet.truth" \
+    "$tmp/fleet.dump" 7 1767347760 300 || { echo "FAIL: mkfleet.py"; exit 1; }
 FORMAT=v2 convert "$tmp/fleet.pcap" "$tmp/fleet.csv"
 python3 "$here/tshark_compare.py" --strict "$tmp/fleet.pcap" "$tmp/fleet.csv" ||
     { echo "FAIL: mkfleet capture, v2"; fails=$((fails + 1)); }
