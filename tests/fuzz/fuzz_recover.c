@@ -31,18 +31,20 @@ static void
 check_lines(const char *text, size_t len)
 {
 	const char *p = text, *nl;
-	int first = 1;
+	int first = 1, format = 0;
 
 	while (p < text + len) {
 		nl = memchr(p, '\n', (size_t)(text + len - p));
 		if (!nl)
 			abort();	/* a published segment ends in a newline */
 		if (first) {
-			if ((size_t)(nl + 1 - p) != CSV_HEADER_LEN ||
-			    memcmp(p, CSV_HEADER, CSV_HEADER_LEN) != 0)
+			/* the header of v1 or v2, as the leftover had it */
+			format = csv_header_format(p, (size_t)(nl + 1 - p));
+			if (format == 0)
 				abort();
 			first = 0;
-		} else if (!csv_row_plausible(p, (size_t)(nl - p))) {
+		} else if (!csv_row_plausible(p, (size_t)(nl - p),
+		    (enum csv_format)format)) {
 			abort();
 		}
 		p = nl + 1;
