@@ -173,6 +173,7 @@ bench_threads() {
 			printf "  %-14s %.2fx\n", rs[i], med(a, runs)
 		}
 	}' "$DIR/threads.raw" | tee "$out/threads.txt"
+}
 
 bench_peers() {
 	local lpm=${WGTAP_LPM_BENCH:-$top/build/bench/lpm}
