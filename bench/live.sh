@@ -17,6 +17,9 @@
 #             of the injection until it has handed over its last packet,
 #             over the injection's wall time: its share of one core
 #   ns/pkt    that CPU time per row
+#   pkt-thread the CPU time per row of the capturer's packet thread alone
+#             (its main thread, /proc/PID/task/PID/stat): with the writer
+#             thread, compression and writes are not in it
 #   rss       the capturer's peak RSS (VmHWM)
 #
 # Runs are interleaved (each rate, each capturer, RUNS times); the table
@@ -32,9 +35,10 @@
 # the capturers' logs), LIVE_SPOOL_BASE (where the spool goes: /tmp;
 # /dev/shm keeps the disk out of it), and
 # LIVE_CONFIGS: the wgtap-capture configurations, "NAME:FLAGS" entries
-# separated by ";" (default "gzip:--compress gzip;none:--compress none;
-# gzip-ring64M:--compress gzip --buffer-size 64M"); a new codec or mode is
-# one more entry.
+# separated by ";" (default "gzip:--compress gzip;gzip-t1:--compress gzip
+# --threads 1;zstd:--compress zstd;none:--compress none;gzip-ring64M:
+# --compress gzip --buffer-size 64M"); a new codec or mode is one more
+# entry.
 # Needs root, tcpdump and iproute2; without them it says so and exits 0.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -43,7 +47,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 SECS=${LIVE_SECONDS:-5}
 RUNS=${RUNS:-3}
 RATES=${LIVE_RATES:-50000 100000 200000 0}
-CONFIGS=${LIVE_CONFIGS:-gzip:--compress gzip;none:--compress none;gzip-ring64M:--compress gzip --buffer-size 64M}
+CONFIGS=${LIVE_CONFIGS:-gzip:--compress gzip;gzip-t1:--compress gzip --threads 1;zstd:--compress zstd;none:--compress none;gzip-ring64M:--compress gzip --buffer-size 64M}
 NPKT=${LIVE_PACKETS:-65536}
 DIR=${BENCH_DIR:-/tmp/wgtap-bench}
 CAPTURE=${WGTAP_CAPTURE:-$top/wgtap-capture/wgtap-capture}
@@ -195,10 +199,11 @@ counts() {
 }
 
 # one RATE NAME: sets RESULT to "sent pps secs rows drops cpu_ticks rss_kb
-# tx_packets sender_ticks" (not in a subshell, so that cleanup knows every
-# PID)
+# tx_packets sender_ticks packet_thread_ticks" (not in a subshell, so that
+# cleanup knows every PID). The packet thread is the capturer's main
+# thread (/proc/PID/task/PID/stat); tcpdump has no other.
 one() {
-	local rate=$1 name=$2 inj c0 c1 s0 s1 rss tx sent
+	local rate=$1 name=$2 inj c0 c1 m0 m1 s0 s1 rss tx sent
 	rm -rf "$SPOOL" && mkdir "$SPOOL"
 	: >"$T/inj.out"
 	ip netns exec "$NS" "$INJECT" "$IF" "$pcap" "$SECS" "$rate" \
@@ -211,6 +216,7 @@ one() {
 	ip -n "$NS" link set "$IF" up || die "link up failed"
 	start_capture "$name" "$T/cap.log"
 	c0=$(ticks "$CAP")
+	m0=$(ticks "$CAP/task/$CAP")
 	s0=$(ticks "$inj")
 	printf x >&7
 	log_has "$T/inj.out" '^sent' $((${SECS%.*} + 60)) ||
@@ -222,6 +228,7 @@ one() {
 	sleep 1.2
 	wait_for 60 quiet "$CAP" || die "$name still busy 60 s after the load"
 	c1=$(ticks "$CAP")
+	m1=$(ticks "$CAP/task/$CAP")
 	rss=$(hwm_kb "$CAP")
 	tx=$(ip netns exec "$NS" cat "/sys/class/net/$IF/statistics/tx_packets")
 	kill -INT "$CAP"
@@ -232,7 +239,7 @@ one() {
 	wait "$inj" 2>/dev/null
 	sent=$(awk '/^sent/ {print $2, $4, $6}' "$T/inj.out")
 	RESULT="$sent $(counts "$name" "$T/cap.log") $((c1 - c0)) $rss $tx"
-	RESULT+=" $((s1 - s0))"
+	RESULT+=" $((s1 - s0)) $((m1 - m0))"
 }
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
@@ -240,7 +247,8 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 SUMMARY=${LIVE_SUMMARY_FROM:-}
 [ -n "$SUMMARY" ] || echo "## live: ${SECS}s per run, $RUNS runs, rates ($RATES), $NPKT distinct packets, $(nproc) cores, $(date -u +%F), load average $(loadavg)"
-# r.RATE.NAME: "run sent pps secs rows drops cpu_ticks rss_kb tx sender_ticks"
+# r.RATE.NAME: "run sent pps secs rows drops cpu_ticks rss_kb tx sender_ticks
+# packet_thread_ticks"
 # LIVE_SUMMARY_FROM=OUTPUT: no runs; the table again from the "# run"
 # lines (stderr) of an earlier run with the same LIVE_RATES and
 # LIVE_CONFIGS.
@@ -266,21 +274,23 @@ done
 [ -n "$SUMMARY" ] || echo "# load average at the end: $(loadavg)"
 echo "rate config sent_pps_median rows_median lost_median drops_median" \
 	"lossless_runs cpu_share_median cpu_per_row_vs_tcpdump_median ns_per_row_median" \
-	"peak_rss_MB_median sender_cpu_share_median"
+	"peak_rss_MB_median sender_cpu_share_median packet_thread_ns_per_row_median"
 for rate in $RATES; do
 	for name in "${NAMES[@]}"; do
 		rf=$T/r.$rate.$name
 		ref=$T/r.$rate.tcpdump
 		# per run: lost, cpu share, ns per row, cpu per row over
-		# tcpdump's in the same run, lossless, sender's cpu share
+		# tcpdump's in the same run, lossless, sender's cpu share,
+		# the packet thread's ns per row (nan: an older summary)
 		awk -v hz="$HZ" 'NR == FNR { if ($5) ref[$1] = $7 / $5; next } {
 			cpu = $7 / hz;
-			printf "%d %.4f %.1f %s %d %.4f\n", $2 - $5, cpu / $4,
+			printf "%d %.4f %.1f %s %d %.4f %s\n", $2 - $5, cpu / $4,
 			    $5 ? cpu * 1e9 / $5 : 0,
 			    ref[$1] && $5 ? sprintf("%.3f", $7 / $5 / ref[$1]) : "nan",
-			    ($2 == $5 && $6 == 0), $10 / hz / $4 }' \
+			    ($2 == $5 && $6 == 0), $10 / hz / $4,
+			    NF >= 11 && $5 ? sprintf("%.1f", $11 / hz * 1e9 / $5) : "nan" }' \
 			"$ref" "$rf" >"$rf.d"
-		printf '%s %s %s %s %s %s %s/%s %s %s %s %s %s\n' \
+		printf '%s %s %s %s %s %s %s/%s %s %s %s %s %s %s\n' \
 			"$([ "$rate" = 0 ] && echo max || echo "$rate")" "$name" \
 			"$(cut -d' ' -f3 "$rf" | median | xargs printf '%.0f')" \
 			"$(cut -d' ' -f5 "$rf" | median)" \
@@ -291,7 +301,8 @@ for rate in $RATES; do
 			"$(cut -d' ' -f4 "$rf.d" | grep -v nan | median)" \
 			"$(cut -d' ' -f3 "$rf.d" | median | xargs printf '%.0f')" \
 			"$(cut -d' ' -f8 "$rf" | median | awk '{printf "%.1f", $1 / 1024}')" \
-			"$(cut -d' ' -f6 "$rf.d" | median | xargs printf '%.3f')"
+			"$(cut -d' ' -f6 "$rf.d" | median | xargs printf '%.3f')" \
+			"$(cut -d' ' -f7 "$rf.d" | grep -v nan | median | xargs printf '%.0f')"
 		tx=$(awk '{s += $9} END {print s}' "$rf")
 		[ "$tx" = 0 ] || echo "# warning: $tx packets went out of the TUN during $name at $rate"
 	done

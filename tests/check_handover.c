@@ -4,8 +4,9 @@
  * order, each byte once; a full queue says WGTAP_EBUSY without waiting
  * (and changes nothing) or waits for room; an error of the callback halts
  * the writer and the packet thread's settle drains the rest itself, with
- * nothing written twice; discard forgets the queue. The callback appends
- * what it drains to a record and can be held (a slow disk) by the test.
+ * nothing written twice; discard forgets the queue; each buffer's meta
+ * reaches the callback with that buffer. The callback appends what it
+ * drains to a record and can be held (a slow disk) by the test.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -25,16 +26,19 @@ struct rec {
 	int		calls;
 	bool		hold;		/* the callback waits while set */
 	int		fail_call;	/* this call (from 1) takes half, fails */
+	char		meta[64];	/* per call: the meta's crc, a letter */
 };
 
 static int
-drain_cb(void *ctx, char *buf, size_t *len)
+drain_cb(void *ctx, char *buf, size_t *len, const struct handover_meta *m)
 {
 	struct rec *r = ctx;
 	size_t take = *len;
 	int ret = WGTAP_OK;
 
 	pthread_mutex_lock(&r->mu);
+	ck_assert_int_lt(r->calls, (int)sizeof(r->meta));
+	r->meta[r->calls] = m->packed ? (char)m->crc : '-';
 	r->calls++;
 	while (r->hold)
 		pthread_cond_wait(&r->cv, &r->mu);
@@ -72,9 +76,11 @@ rec_hold(struct rec *r, bool on)
 static int
 push_letter(struct handover *h, char **buf, size_t *len, char c, bool wait)
 {
+	struct handover_meta m = { true, (uint32_t)c, CAP };
+
 	memset(*buf, c, CAP);
 	*len = CAP;
-	return handover_push(h, buf, len, wait);
+	return handover_push(h, buf, len, &m, wait);
 }
 
 /* The record starts with the letters from..to, CAP bytes each. */
@@ -115,7 +121,9 @@ START_TEST(test_handover_order)
 	}
 	ck_assert_int_eq(handover_settle(&h), WGTAP_OK);
 	assert_letters(&r, 'a', 'z');
+	ck_assert_str_eq(r.meta, "abcdefghijklmnopqrstuvwxyz");
 	ck_assert_uint_eq(handover_pending(&h), 0);
+	ck_assert(!handover_busy(&h));
 	handover_free(&h);
 	free(buf);
 }
@@ -147,12 +155,17 @@ START_TEST(test_handover_full)
 	ck_assert_uint_eq(len, CAP);
 	ck_assert_int_eq(buf[0], 'x');
 	ck_assert_uint_eq(h.waits, 0);
+	ck_assert(handover_busy(&h));
 	rec_hold(&r, false);
-	ck_assert_int_eq(handover_push(&h, &buf, &len, true), WGTAP_OK);
+	/* without meta: the callback sees zeros */
+	ck_assert_int_eq(handover_push(&h, &buf, &len, NULL, true), WGTAP_OK);
 	ck_assert_int_eq(handover_settle(&h), WGTAP_OK);
 	ck_assert_uint_eq(r.len, (HANDOVER_SLOTS + 1) * CAP);
 	assert_prefix(&r, 'a', (char)('a' + HANDOVER_SLOTS - 1));
 	ck_assert_int_eq(r.out[HANDOVER_SLOTS * CAP], 'x');
+	ck_assert_int_eq(r.calls, HANDOVER_SLOTS + 1);
+	ck_assert_int_eq(r.meta[HANDOVER_SLOTS], '-');
+	ck_assert(!handover_busy(&h));
 	handover_free(&h);
 	free(buf);
 }

@@ -7,7 +7,8 @@
  * cap: a row that does not fit is refused and the segment still closes
  * whole; space reserved with zeros where fallocate is missing; a failed
  * flush never published; a write that meets a full filesystem neither
- * lost nor doubled.
+ * lost nor doubled; gzip deflated on two threads at once still one gzip
+ * member with the right CRC and length.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <zlib.h>
 #include <zstd.h>
 
 #include <pcap/dlt.h>
@@ -191,6 +193,149 @@ START_TEST(test_segment_close_gzip_equals_plain)
 	segment_free(&sp);
 	tdir_remove(&tg);
 	tdir_remove(&tp);
+}
+END_TEST
+
+/* The bytes of the file name in dirfd, as they are. */
+static char *
+slurp_raw(int dirfd, const char *name, size_t *len)
+{
+	struct stat st;
+	char *buf;
+	ssize_t got;
+	size_t n = 0;
+	int fd;
+
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	buf = malloc((size_t)st.st_size + 1);
+	ck_assert_ptr_nonnull(buf);
+	while (n < (size_t)st.st_size &&
+	    (got = read(fd, buf + n, (size_t)st.st_size - n)) > 0)
+		n += (size_t)got;
+	ck_assert_uint_eq(n, (size_t)st.st_size);
+	close(fd);
+	*len = n;
+	return buf;
+}
+
+/*
+ * The whole file name in dirfd inflated as one gzip member that must end
+ * (CRC-32 and length checked by inflate) exactly at the end of the file.
+ */
+static char *
+gunzip_strict(int dirfd, const char *name, size_t *len, size_t *zlen)
+{
+	size_t clen, cap = 1 << 20, n = 0;
+	unsigned char *c;
+	char *out = malloc(cap);
+	z_stream zs;
+	int zr;
+
+	c = (unsigned char *)slurp_raw(dirfd, name, &clen);
+	ck_assert_ptr_nonnull(out);
+	memset(&zs, 0, sizeof(zs));
+	ck_assert_int_eq(inflateInit2(&zs, 15 + 16), Z_OK);
+	zs.next_in = c;
+	zs.avail_in = (uInt)clen;
+	do {
+		if (cap - n < 65536) {
+			cap *= 2;
+			out = realloc(out, cap);
+			ck_assert_ptr_nonnull(out);
+		}
+		zs.next_out = (Bytef *)out + n;
+		zs.avail_out = (uInt)(cap - n);
+		zr = inflate(&zs, Z_NO_FLUSH);
+		ck_assert_msg(zr == Z_OK || zr == Z_STREAM_END, "inflate: %d %s",
+		    zr, zs.msg ? zs.msg : "");
+		n = cap - zs.avail_out;
+	} while (zr != Z_STREAM_END);
+	ck_assert_uint_eq(zs.avail_in, 0);	/* one member, nothing after */
+	inflateEnd(&zs);
+	free(c);
+	*len = n;
+	*zlen = clen;
+	return out;
+}
+
+/* rows rows into a new segment of s, a sync after the first half. */
+static void
+write_synced(struct segment *s, unsigned rows, char final[static SPOOL_MAX_NAME])
+{
+	struct spool_name n;
+	struct pkt_row row;
+	unsigned i;
+
+	name_at(&n, HOUR0);
+	ck_assert_int_eq(segment_open(s, &n, false), WGTAP_OK);
+	for (i = 0; i < rows; i++) {
+		udp_row(&row, (uint16_t)(i * 7919), HOUR0 + (uint64_t)i * 1013);
+		ck_assert_int_eq(segment_add_row(s, &row), WGTAP_OK);
+		if (i == rows / 2)
+			ck_assert_int_eq(segment_sync(s), WGTAP_OK);
+	}
+	ck_assert_int_eq(segment_close(s, final), WGTAP_OK);
+}
+
+/*
+ * gzip with a writer thread, the row buffers deflated on the caller's
+ * thread never, always, every second one, or while the writer is busy,
+ * with a sync halfway: one gzip member that ends with the right CRC-32
+ * and length, the same CSV as the single-threaded writer's, at most 2 %
+ * larger, and as many chunks deflated by the caller as the mode says.
+ */
+START_TEST(test_segment_close_gzip_split)
+{
+	static const enum segment_split mode[] = { SEGMENT_SPLIT_NEVER,
+	    SEGMENT_SPLIT_ALWAYS, SEGMENT_SPLIT_ALTERNATE, SEGMENT_SPLIT_AUTO };
+	const unsigned rows = 150000;
+	char name1[SPOOL_MAX_NAME], name2[SPOOL_MAX_NAME];
+	struct segment_cfg c1, c2;
+	struct segment s1, s2;
+	struct tdir t1, t2;
+	size_t l1, l2, z1, z2;
+	char *a, *b;
+
+	tdir_make(&t1);
+	tdir_make(&t2);
+	seg_cfg(&c1, t1.fd, true);
+	seg_cfg(&c2, t2.fd, true);
+	c2.threads = 2;
+	c2.split = mode[_i];
+	ck_assert_int_eq(segment_init(&s1, &c1), WGTAP_OK);
+	ck_assert_int_eq(segment_init(&s2, &c2), WGTAP_OK);
+	write_synced(&s1, rows, name1);
+	write_synced(&s2, rows, name2);
+	ck_assert_str_eq(name1, name2);
+	a = gunzip_strict(t1.fd, name1, &l1, &z1);
+	b = gunzip_strict(t2.fd, name2, &l2, &z2);
+	ck_assert_uint_eq(l1, l2);
+	ck_assert_int_eq(memcmp(a, b, l1), 0);
+	ck_assert_uint_eq(check_count_lines(a), rows + 1);
+	ck_assert_uint_le(z2, z1 + z1 / 50);
+	ck_assert_uint_ge(s2.bufs, 20);
+	switch (mode[_i]) {
+	case SEGMENT_SPLIT_NEVER:
+		ck_assert_uint_eq(s2.chunks_here, 0);
+		break;
+	case SEGMENT_SPLIT_ALWAYS:
+		ck_assert_uint_eq(s2.chunks_here, s2.bufs);
+		break;
+	case SEGMENT_SPLIT_ALTERNATE:
+		ck_assert_uint_eq(s2.chunks_here, s2.bufs / 2);
+		break;
+	default:
+		ck_assert_uint_le(s2.chunks_here, s2.bufs);
+		break;
+	}
+	free(a);
+	free(b);
+	segment_free(&s1);
+	segment_free(&s2);
+	tdir_remove(&t1);
+	tdir_remove(&t2);
 }
 END_TEST
 
@@ -731,6 +876,7 @@ segment_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_segment_close_no_final_name_before_complete);
 	tcase_add_test(tc, test_segment_close_gzip_equals_plain);
+	tcase_add_loop_test(tc, test_segment_close_gzip_split, 0, 4);
 	tcase_add_loop_test(tc, test_segment_close_zstd_equals_plain, 0, 2);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("segment_abort");

@@ -20,7 +20,7 @@ drain_head(struct handover *h)
 	size_t before = sl->len;
 	int r;
 
-	r = h->drain(h->ctx, sl->buf, &sl->len);
+	r = h->drain(h->ctx, sl->buf, &sl->len, &sl->meta);
 	atomic_fetch_add(&h->consumed, before - sl->len);
 	if (r == WGTAP_OK) {
 		sl->len = 0;
@@ -49,7 +49,7 @@ writer(void *arg)
 			struct handover_slot *sl = &h->slot[h->head];
 			size_t before = sl->len;
 
-			r = h->drain(h->ctx, sl->buf, &sl->len);
+			r = h->drain(h->ctx, sl->buf, &sl->len, &sl->meta);
 			atomic_fetch_add(&h->consumed, before - sl->len);
 		}
 		pthread_mutex_lock(&h->mu);
@@ -181,8 +181,10 @@ handover_discard(struct handover *h)
 }
 
 int
-handover_push(struct handover *h, char **buf, size_t *len, bool wait)
+handover_push(struct handover *h, char **buf, size_t *len,
+    const struct handover_meta *meta, bool wait)
 {
+	static const struct handover_meta none;
 	struct handover_slot *sl;
 	unsigned tail;
 	char *empty;
@@ -210,6 +212,7 @@ handover_push(struct handover *h, char **buf, size_t *len, bool wait)
 	empty = sl->buf;
 	sl->buf = *buf;
 	sl->len = *len;
+	sl->meta = meta ? *meta : none;
 	h->handed += *len;
 	h->count++;
 	*buf = empty;
@@ -218,6 +221,17 @@ handover_push(struct handover *h, char **buf, size_t *len, bool wait)
  out:
 	pthread_mutex_unlock(&h->mu);
 	return r;
+}
+
+bool
+handover_busy(struct handover *h)
+{
+	bool busy;
+
+	pthread_mutex_lock(&h->mu);
+	busy = h->count > 0 && h->err == WGTAP_OK;
+	pthread_mutex_unlock(&h->mu);
+	return busy;
 }
 
 uint64_t

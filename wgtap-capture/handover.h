@@ -30,13 +30,26 @@
 
 #define HANDOVER_SLOTS	4	/* buffers in the queue, at most */
 
+/*
+ * What the pusher says about a buffer, for the drain callback only (the
+ * queue does not look at it): for a segment, whether the buffer holds a
+ * compressed chunk rather than rows, and that chunk's CRC and length.
+ */
+struct handover_meta {
+	bool		 packed;
+	uint32_t	 crc;
+	uint64_t	 raw_len;
+};
+
 /* Drain *len bytes at buf; take what was drained out of buf (a cut-short
  * drain keeps the rest at the start of buf and *len says how much). */
-typedef int (*handover_drain_fn)(void *ctx, char *buf, size_t *len);
+typedef int (*handover_drain_fn)(void *ctx, char *buf, size_t *len,
+    const struct handover_meta *meta);
 
 struct handover_slot {
 	char		*buf;
 	size_t		 len;
+	struct handover_meta meta;
 };
 
 struct handover {
@@ -68,13 +81,18 @@ int handover_init(struct handover *h, size_t cap, handover_drain_fn drain,
 void handover_free(struct handover *h);
 
 /*
- * Queue the *len bytes at *buf (the packet thread's full buffer) and give
- * back an empty buffer of the same size in *buf, *len 0. When the queue is
- * full: wait for room, or with !wait return WGTAP_EBUSY (nothing changed).
- * After an error of the writer, the queue is drained here first (see
- * handover_settle()); its error comes back and nothing is queued.
+ * Queue the *len bytes at *buf (the packet thread's full buffer), with
+ * meta (NULL: all zero) for the callback, and give back an empty buffer of
+ * the same size in *buf, *len 0. When the queue is full: wait for room, or
+ * with !wait return WGTAP_EBUSY (nothing changed). After an error of the
+ * writer, the queue is drained here first (see handover_settle()); its
+ * error comes back and nothing is queued.
  */
-int handover_push(struct handover *h, char **buf, size_t *len, bool wait);
+int handover_push(struct handover *h, char **buf, size_t *len,
+    const struct handover_meta *meta, bool wait);
+
+/* The writer has work: a buffer queued or being drained, and no error. */
+bool handover_busy(struct handover *h);
 
 /*
  * Wait until the writer is idle, then drain what is still queued on this

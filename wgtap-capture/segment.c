@@ -10,6 +10,16 @@
  * ends a block, so a reader decodes every row up to it), then
  * fdatasync(). The gzip trailer (the zstd frame's last block and
  * checksum) is written only at close; recovery copes with its absence.
+ *
+ * gzip is raw deflate inside a wrapper written here (header at open, CRC
+ * and length at close), so that with a writer thread the deflate data can
+ * be made on two threads at once, as pigz does: a row buffer that the
+ * caller fills while the writer is still busy is compressed by the caller
+ * as a chunk of its own (a fresh stream, ended by a sync flush on a byte
+ * boundary), and the writer, before it writes such a chunk, ends its own
+ * data the same way and starts its stream anew after it. The file is one
+ * ordinary gzip member either way; each chunk's CRC is folded into the
+ * whole one with crc32_combine().
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,16 +38,37 @@
 
 #define IN_CAP		(256 * 1024)
 #define OUT_CAP		(256 * 1024)
+/* A row buffer's size: IN_CAP of rows, or a chunk of them deflated (its
+ * bound, deflateBound(), is below IN_CAP + IN_CAP / 4096 + 16). */
+#define BUF_CAP		(IN_CAP + IN_CAP / 256 + 64)
 /* What finishing a segment may still write beyond the reserved mark. */
 #define FINISH_RESERVE	(IN_CAP + OUT_CAP + 128 * 1024)
 #define RESERVE_CHUNK	(1024 * 1024)
-#define GZIP_WBITS	(15 + 16)	/* a gzip wrapper, 32 KiB window */
+#define RAW_WBITS	(-15)	/* raw deflate, 32 KiB window */
+#define GZIP_TRAILER	8	/* CRC-32 and length, little-endian */
 #define NAME_TRIES	1000	/* names tried before giving up */
 
 _Static_assert(FINISH_RESERVE + RESERVE_CHUNK <= SEGMENT_MIN_SPACE,
     "SEGMENT_MIN_SPACE must cover the first reservation");
 
-static int drain_handed(void *ctx, char *buf, size_t *len);
+static int drain_handed(void *ctx, char *buf, size_t *len,
+    const struct handover_meta *meta);
+
+/* gzip (zstd wins over it): the wrapper and the CRC are this file's. */
+static bool
+is_gzip(const struct segment_cfg *cfg)
+{
+	return cfg->gzip && !cfg->zstd;
+}
+
+/* A raw deflate stream at the configured level. */
+static int
+deflate_start(z_stream *zs, int level)
+{
+	memset(zs, 0, sizeof(*zs));
+	return deflateInit2(zs, level, Z_DEFLATED, RAW_WBITS, 8,
+	    Z_DEFAULT_STRATEGY) == Z_OK ? WGTAP_OK : WGTAP_EZLIB;
+}
 
 int
 segment_init(struct segment *s, const struct segment_cfg *cfg)
@@ -46,7 +77,7 @@ segment_init(struct segment *s, const struct segment_cfg *cfg)
 	s->cfg = cfg;
 	s->fd = -1;
 	atomic_init(&s->produced, 0);
-	s->in = malloc(IN_CAP);
+	s->in = malloc(BUF_CAP);
 	s->out = malloc(OUT_CAP);
 	if (!s->in || !s->out) {
 		segment_free(s);
@@ -60,12 +91,23 @@ segment_init(struct segment *s, const struct segment_cfg *cfg)
 			segment_free(s);
 			return WGTAP_ENOMEM;
 		}
-		r = handover_init(s->ho, IN_CAP, drain_handed, s);
+		r = handover_init(s->ho, BUF_CAP, drain_handed, s);
 		if (r != WGTAP_OK) {
 			free(s->ho);
 			s->ho = NULL;
 			segment_free(s);
 			return r;
+		}
+		if (is_gzip(cfg) && !cfg->drop_when_busy &&
+		    cfg->split != SEGMENT_SPLIT_NEVER) {
+			s->chunk = malloc(BUF_CAP);
+			r = s->chunk ? deflate_start(&s->pzs, cfg->level) :
+			    WGTAP_ENOMEM;
+			s->pzs_live = r == WGTAP_OK;
+			if (r != WGTAP_OK) {
+				segment_free(s);
+				return r;
+			}
 		}
 	}
 	return WGTAP_OK;
@@ -84,6 +126,11 @@ segment_free(struct segment *s)
 		free(s->ho);
 		s->ho = NULL;
 	}
+	if (s->pzs_live)
+		deflateEnd(&s->pzs);
+	s->pzs_live = false;
+	free(s->chunk);
+	s->chunk = NULL;
 	free(s->in);
 	free(s->out);
 	s->in = NULL;
@@ -115,6 +162,8 @@ failure(const struct segment *s)
 	errno = s->fail_errno;
 	return WGTAP_ESYS;
 }
+
+static int settle(struct segment *s);
 
 /*
  * Reserve the bytes from s->reserved to want by writing zeros there: the
@@ -178,7 +227,7 @@ reserve(struct segment *s, uint64_t need)
 		if (errno != EOPNOTSUPP && errno != ENOSYS)
 			return WGTAP_ESYS;
 		/* Zeros from the end of the data; nothing is reserved yet. */
-		if (s->ho && (r = handover_settle(s->ho)) != WGTAP_OK)
+		if (s->ho && (r = settle(s)) != WGTAP_OK)
 			return r;
 		s->zero_fill = true;
 		s->reserved = s->written;
@@ -283,12 +332,26 @@ drain_buf(struct segment *s, char *buf, size_t *len, int flush)
 		return drain_buf_zstd(s, buf, len, flush);
 	if (!s->cfg->gzip)
 		return write_buf(s, buf, len);
+	if (s->zs_fresh) {
+		if (deflateReset(zs) != Z_OK)
+			return fail(s, WGTAP_EZLIB);
+		s->zs_fresh = false;
+	}
 	zs->next_in = (Bytef *)buf;
 	zs->avail_in = (uInt)*len;
 	for (;;) {
+		const Bytef *from = zs->next_in;
+
 		zs->next_out = s->out + s->out_len;
 		zs->avail_out = (uInt)(OUT_CAP - s->out_len);
 		zr = deflate(zs, flush);
+		/* the gzip wrapper's sums, over what deflate took (never
+		 * crc32() of NULL: that is 0, a fresh start) */
+		if (zs->next_in != from) {
+			s->crc = (uint32_t)crc32(s->crc, from,
+			    (uInt)(zs->next_in - from));
+			s->isize += (uint32_t)(zs->next_in - from);
+		}
 		if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR) {
 			r = fail(s, WGTAP_EZLIB);
 			break;
@@ -318,20 +381,145 @@ drain_in(struct segment *s, int flush)
 }
 
 /*
- * The writer thread's drain of a full row buffer (handover.h): as the
- * caller's thread would have done it. A failed segment takes no more.
+ * Write a chunk that the caller's thread deflated on its own (meta: its
+ * CRC and length): this stream's data is ended on a byte boundary first,
+ * and the stream starts anew after the chunk, whose data a reader's window
+ * then holds instead. The same contract as drain_buf(): tried again, it
+ * goes on where it stopped (one more empty sync block at most).
  */
 static int
-drain_handed(void *ctx, char *buf, size_t *len)
+write_chunk(struct segment *s, char *buf, size_t *len,
+    const struct handover_meta *m)
+{
+	size_t none = 0;
+	int r = WGTAP_OK;
+
+	if (!s->zs_fresh)
+		r = drain_buf(s, NULL, &none, Z_SYNC_FLUSH);
+	if (r == WGTAP_OK)
+		r = flush_out(s);
+	if (r == WGTAP_OK)
+		r = write_buf(s, buf, len);
+	if (r != WGTAP_OK)
+		return r;
+	s->crc = (uint32_t)crc32_combine(s->crc, m->crc, (z_off_t)m->raw_len);
+	s->isize += (uint32_t)m->raw_len;
+	s->zs_fresh = true;
+	return WGTAP_OK;
+}
+
+/*
+ * The writer thread's drain of a full row buffer (handover.h): as the
+ * caller's thread would have done it; or a chunk deflated already. A
+ * failed segment takes no more.
+ */
+static int
+drain_handed(void *ctx, char *buf, size_t *len,
+    const struct handover_meta *meta)
 {
 	struct segment *s = ctx;
 	int r;
 
 	if (s->failed)
 		return failure(s);
-	r = drain_buf(s, buf, len, Z_NO_FLUSH);
+	if (meta->packed)
+		r = write_chunk(s, buf, len, meta);
+	else
+		r = drain_buf(s, buf, len, Z_NO_FLUSH);
 	atomic_store(&s->produced, s->written + s->out_len);
 	return r;
+}
+
+/*
+ * Deflate `in` on the caller's thread into s->chunk, as a chunk of its own
+ * (a fresh stream, ended by a sync flush), with its CRC and length.
+ */
+static int
+pack_in(struct segment *s)
+{
+	z_stream *p = &s->pzs;
+
+	if (deflateReset(p) != Z_OK)
+		return fail(s, WGTAP_EZLIB);
+	p->next_in = (Bytef *)s->in;
+	p->avail_in = (uInt)s->in_len;
+	p->next_out = (Bytef *)s->chunk;
+	p->avail_out = BUF_CAP;
+	if (deflate(p, Z_SYNC_FLUSH) != Z_OK || p->avail_in != 0 ||
+	    p->avail_out == 0)
+		return fail(s, WGTAP_EZLIB);
+	s->chunk_len = BUF_CAP - p->avail_out;
+	s->chunk_meta.packed = true;
+	s->chunk_meta.crc = (uint32_t)crc32(0, (const Bytef *)s->in,
+	    (uInt)s->in_len);
+	s->chunk_meta.raw_len = s->in_len;
+	s->in_len = 0;
+	s->chunks_here++;
+	return WGTAP_OK;
+}
+
+/* Queue the chunk deflated here, if one waits; it goes before any row. */
+static int
+push_chunk(struct segment *s)
+{
+	if (s->chunk_len == 0)
+		return WGTAP_OK;
+	return handover_push(s->ho, &s->chunk, &s->chunk_len, &s->chunk_meta,
+	    true);
+}
+
+/* Compress this full row buffer here rather than queue it raw? */
+static bool
+split_here(struct segment *s)
+{
+	if (!s->pzs_live)
+		return false;
+	switch (s->cfg->split) {
+	case SEGMENT_SPLIT_ALWAYS:
+		return true;
+	case SEGMENT_SPLIT_ALTERNATE:
+		return s->bufs % 2 == 1;
+	case SEGMENT_SPLIT_NEVER:
+		return false;
+	default:
+		return handover_busy(s->ho);
+	}
+}
+
+/*
+ * Hand the full `in` over to the writer thread: raw, or deflated here
+ * first when the writer is still busy with the ones before (split_here()).
+ */
+static int
+hand_over(struct segment *s)
+{
+	bool here;
+	int r;
+
+	r = push_chunk(s);
+	if (r != WGTAP_OK)
+		return r;
+	here = split_here(s);
+	s->bufs++;
+	if (!here)
+		return handover_push(s->ho, &s->in, &s->in_len, NULL,
+		    !s->cfg->drop_when_busy);
+	r = pack_in(s);
+	return r == WGTAP_OK ? push_chunk(s) : r;
+}
+
+/*
+ * Wait for the writer thread and drain what is queued here, a chunk not
+ * queued yet first: then everything handed over is in the file or in
+ * `out`, and the streams are this thread's until the next hand-over.
+ */
+static int
+settle(struct segment *s)
+{
+	int r;
+
+	r = push_chunk(s);
+	return r == WGTAP_OK ? handover_settle(s->ho) : r;
 }
 
 /*
@@ -347,7 +535,7 @@ data_end(struct segment *s)
 	if (!s->ho)
 		return s->written + s->out_len;
 	queued = handover_pending(s->ho);	/* read before produced */
-	return atomic_load(&s->produced) + queued;
+	return atomic_load(&s->produced) + queued + s->chunk_len;
 }
 
 /* Make room in `in` for len more bytes, reserving disk space first. */
@@ -362,8 +550,7 @@ make_room(struct segment *s, size_t len)
 	if (s->in_len + len <= IN_CAP)
 		return WGTAP_OK;
 	if (s->ho)
-		return handover_push(s->ho, &s->in, &s->in_len,
-		    !s->cfg->drop_when_busy);
+		return hand_over(s);
 	return drain_in(s, Z_NO_FLUSH);
 }
 
@@ -474,6 +661,47 @@ zstd_start(struct segment *s)
 	return WGTAP_OK;
 }
 
+/*
+ * The gzip header (RFC 1952) into `out`, as zlib writes it: no name, no
+ * time, the level's hint in XFL, Unix as the system.
+ */
+static void
+gzip_header(struct segment *s)
+{
+	unsigned char *h = s->out + s->out_len;
+	int level = s->cfg->level;
+
+	memset(h, 0, 10);
+	h[0] = 0x1f;
+	h[1] = 0x8b;
+	h[2] = Z_DEFLATED;
+	h[8] = level == 9 ? 2 : level < 2 ? 4 : 0;
+	h[9] = 3;
+	s->out_len += 10;
+}
+
+/* The gzip trailer into `out` once: the CRC-32 and the length. */
+static int
+gzip_trailer(struct segment *s)
+{
+	unsigned char *t;
+	int i, r;
+
+	if (s->trailer)
+		return WGTAP_OK;
+	if (OUT_CAP - s->out_len < GZIP_TRAILER &&
+	    (r = flush_out(s)) != WGTAP_OK)
+		return r;
+	t = s->out + s->out_len;
+	for (i = 0; i < 4; i++) {
+		t[i] = (unsigned char)(s->crc >> (8 * i));
+		t[4 + i] = (unsigned char)(s->isize >> (8 * i));
+	}
+	s->out_len += GZIP_TRAILER;
+	s->trailer = true;
+	return WGTAP_OK;
+}
+
 int
 segment_open(struct segment *s, const struct spool_name *name, bool recovery)
 {
@@ -489,6 +717,10 @@ segment_open(struct segment *s, const struct spool_name *name, bool recovery)
 	s->rows = s->written = s->reserved = 0;
 	atomic_store(&s->produced, 0);
 	s->dirty = s->zero_fill = s->closing = s->finished = false;
+	s->zs_fresh = s->trailer = false;
+	s->crc = 0;
+	s->isize = 0;
+	s->chunk_len = 0;
 	s->failed = false;
 	s->fail_errno = 0;
 	for (i = 0; i < NAME_TRIES; i++) {
@@ -515,13 +747,11 @@ segment_open(struct segment *s, const struct spool_name *name, bool recovery)
 		if (r != WGTAP_OK)
 			goto out;
 	} else if (cfg->gzip) {
-		memset(&s->zs, 0, sizeof(s->zs));
-		if (deflateInit2(&s->zs, cfg->level, Z_DEFLATED, GZIP_WBITS, 8,
-		    Z_DEFAULT_STRATEGY) != Z_OK) {
-			r = WGTAP_EZLIB;
+		r = deflate_start(&s->zs, cfg->level);
+		if (r != WGTAP_OK)
 			goto out;
-		}
 		s->zs_live = true;
+		gzip_header(s);
 	}
 	header = csv_header(cfg->format, &hlen);
 	r = make_room(s, hlen);
@@ -543,7 +773,7 @@ segment_sync(struct segment *s)
 
 	if (!segment_is_open(s) || !s->dirty || s->closing)
 		return WGTAP_OK;
-	r = s->ho ? handover_settle(s->ho) : WGTAP_OK;
+	r = s->ho ? settle(s) : WGTAP_OK;
 	if (s->failed)
 		return failure(s);
 	if (r == WGTAP_OK)
@@ -565,6 +795,7 @@ close_stream(struct segment *s)
 
 	if (s->ho)
 		handover_discard(s->ho);	/* the writer is idle after */
+	s->chunk_len = 0;
 	if (s->zs_live)
 		deflateEnd(&s->zs);
 	s->zs_live = false;
@@ -628,9 +859,11 @@ finish(struct segment *s)
 	int r;
 
 	s->closing = true;
-	r = s->ho ? handover_settle(s->ho) : WGTAP_OK;
+	r = s->ho ? settle(s) : WGTAP_OK;
 	if (r == WGTAP_OK)
 		r = drain_in(s, s->cfg->gzip || s->zc ? Z_FINISH : Z_NO_FLUSH);
+	if (r == WGTAP_OK && s->zs_live)
+		r = gzip_trailer(s);
 	if (r == WGTAP_OK)
 		r = flush_out(s);
 	if (r == WGTAP_OK)
@@ -673,7 +906,7 @@ void
 segment_settle(struct segment *s)
 {
 	if (s->ho && !s->failed)
-		(void)handover_settle(s->ho);	/* an error comes back later */
+		(void)settle(s);	/* an error comes back later */
 }
 
 void

@@ -31,9 +31,8 @@
 
 #include "csv.h"
 #include "pkt.h"
+#include "handover.h"
 #include "spool.h"
-
-struct handover;
 
 /* Free space a segment needs to start: its first reservation. */
 #define SEGMENT_MIN_SPACE	(2u * 1024 * 1024)
@@ -54,6 +53,19 @@ struct segment_cfg {
 	 */
 	int		threads;
 	bool		drop_when_busy;
+	/*
+	 * gzip with a writer thread and no drop_when_busy: which full row
+	 * buffers the caller's thread compresses itself, as chunks of their
+	 * own, rather than queue them raw. AUTO (0): those it fills while
+	 * the writer is still busy, so that both cores compress. The others
+	 * are for tests: NEVER, ALWAYS, every second one (ALTERNATE).
+	 */
+	enum segment_split {
+		SEGMENT_SPLIT_AUTO = 0,
+		SEGMENT_SPLIT_NEVER,
+		SEGMENT_SPLIT_ALWAYS,
+		SEGMENT_SPLIT_ALTERNATE,
+	}		split;
 	uint64_t	cap_bytes;	/* spool cap, 0 = none */
 	enum csv_format	format;		/* CSV_V1 (also when 0) or CSV_V2 */
 	/* bytes used in the spool by everything but the open segment */
@@ -65,8 +77,24 @@ struct segment {
 	struct spool_name name;
 	char		tmpname[SPOOL_MAX_NAME];
 	int		fd;		/* -1: no segment open */
-	z_stream	zs;
+	z_stream	zs;		/* gzip: raw deflate; the wrapper is ours */
 	bool		zs_live;
+	bool		zs_fresh;	/* zs starts anew before its next input */
+	bool		trailer;	/* gzip: the trailer is in `out` */
+	uint32_t	crc;		/* gzip: CRC-32 of the CSV so far */
+	uint32_t	isize;		/* gzip: its length, modulo 2^32 */
+	/*
+	 * gzip with a writer thread: the caller's own stream for the chunks
+	 * it compresses (cfg->split), and the one compressed but not queued
+	 * yet (a push that failed), with its CRC and length.
+	 */
+	z_stream	pzs;
+	bool		pzs_live;
+	char		*chunk;
+	size_t		chunk_len;
+	struct handover_meta chunk_meta;
+	uint64_t	bufs;		/* row buffers handed over, ever */
+	uint64_t	chunks_here;	/* of those, compressed by the caller */
 	ZSTD_CCtx	*zc;		/* the zstd stream, NULL: none */
 	struct handover	*ho;		/* the writer thread, NULL: none */
 	/* written + out_len, as the writer thread last left them */
