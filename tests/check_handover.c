@@ -123,7 +123,7 @@ START_TEST(test_handover_order)
 	assert_letters(&r, 'a', 'z');
 	ck_assert_str_eq(r.meta, "abcdefghijklmnopqrstuvwxyz");
 	ck_assert_uint_eq(handover_pending(&h), 0);
-	ck_assert(!handover_busy(&h));
+	ck_assert_uint_eq(handover_backlog(&h), 0);
 	handover_free(&h);
 	free(buf);
 }
@@ -155,7 +155,7 @@ START_TEST(test_handover_full)
 	ck_assert_uint_eq(len, CAP);
 	ck_assert_int_eq(buf[0], 'x');
 	ck_assert_uint_eq(h.waits, 0);
-	ck_assert(handover_busy(&h));
+	ck_assert_uint_eq(handover_backlog(&h), HANDOVER_SLOTS);
 	rec_hold(&r, false);
 	/* without meta: the callback sees zeros */
 	ck_assert_int_eq(handover_push(&h, &buf, &len, NULL, true), WGTAP_OK);
@@ -165,7 +165,7 @@ START_TEST(test_handover_full)
 	ck_assert_int_eq(r.out[HANDOVER_SLOTS * CAP], 'x');
 	ck_assert_int_eq(r.calls, HANDOVER_SLOTS + 1);
 	ck_assert_int_eq(r.meta[HANDOVER_SLOTS], '-');
-	ck_assert(!handover_busy(&h));
+	ck_assert_uint_eq(handover_backlog(&h), 0);
 	handover_free(&h);
 	free(buf);
 }

@@ -223,15 +223,15 @@ handover_push(struct handover *h, char **buf, size_t *len,
 	return r;
 }
 
-bool
-handover_busy(struct handover *h)
+unsigned
+handover_backlog(struct handover *h)
 {
-	bool busy;
+	unsigned n;
 
 	pthread_mutex_lock(&h->mu);
-	busy = h->count > 0 && h->err == WGTAP_OK;
+	n = h->err == WGTAP_OK ? h->count : 0;
 	pthread_mutex_unlock(&h->mu);
-	return busy;
+	return n;
 }
 
 uint64_t

@@ -91,8 +91,11 @@ void handover_free(struct handover *h);
 int handover_push(struct handover *h, char **buf, size_t *len,
     const struct handover_meta *meta, bool wait);
 
-/* The writer has work: a buffer queued or being drained, and no error. */
-bool handover_busy(struct handover *h);
+/*
+ * The writer's work: the buffers queued, the one being drained included
+ * (0 after an error of the writer, which drains nothing then).
+ */
+unsigned handover_backlog(struct handover *h);
 
 /*
  * Wait until the writer is idle, then drain what is still queued on this

@@ -47,6 +47,12 @@
 #define RAW_WBITS	(-15)	/* raw deflate, 32 KiB window */
 #define GZIP_TRAILER	8	/* CRC-32 and length, little-endian */
 #define NAME_TRIES	1000	/* names tried before giving up */
+/*
+ * SEGMENT_SPLIT_AUTO: the caller deflates a full row buffer itself when
+ * the writer has this many before it (the one it drains counted): with
+ * one, the writer could run dry while the caller deflates.
+ */
+#define SPLIT_BACKLOG	2
 
 _Static_assert(FINISH_RESERVE + RESERVE_CHUNK <= SEGMENT_MIN_SPACE,
     "SEGMENT_MIN_SPACE must cover the first reservation");
@@ -482,13 +488,13 @@ split_here(struct segment *s)
 	case SEGMENT_SPLIT_NEVER:
 		return false;
 	default:
-		return handover_busy(s->ho);
+		return handover_backlog(s->ho) >= SPLIT_BACKLOG;
 	}
 }
 
 /*
  * Hand the full `in` over to the writer thread: raw, or deflated here
- * first when the writer is still busy with the ones before (split_here()).
+ * first when the writer is behind (split_here()).
  */
 static int
 hand_over(struct segment *s)

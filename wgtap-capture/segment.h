@@ -57,7 +57,8 @@ struct segment_cfg {
 	 * gzip with a writer thread and no drop_when_busy: which full row
 	 * buffers the caller's thread compresses itself, as chunks of their
 	 * own, rather than queue them raw. AUTO (0): those it fills while
-	 * the writer is still busy, so that both cores compress. The others
+	 * the writer is behind (a buffer waits beside the one it drains), so
+	 * that both cores compress and the writer does not run dry. The others
 	 * are for tests: NEVER, ALWAYS, every second one (ALTERNATE).
 	 */
 	enum segment_split {
