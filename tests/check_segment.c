@@ -273,8 +273,16 @@ write_synced(struct segment *s, unsigned rows, char final[static SPOOL_MAX_NAME]
 	for (i = 0; i < rows; i++) {
 		udp_row(&row, (uint16_t)(i * 7919), HOUR0 + (uint64_t)i * 1013);
 		ck_assert_int_eq(segment_add_row(s, &row), WGTAP_OK);
-		if (i == rows / 2)
+		if (i == rows / 2) {
+			size_t len;
+			char *text;
+
+			/* what a crash now leaves: every row so far */
 			ck_assert_int_eq(segment_sync(s), WGTAP_OK);
+			text = slurp(s->cfg->dirfd, s->tmpname, &len);
+			ck_assert_uint_eq(check_count_lines(text), i + 2);
+			free(text);
+		}
 	}
 	ck_assert_int_eq(segment_close(s, final), WGTAP_OK);
 }
@@ -282,7 +290,8 @@ write_synced(struct segment *s, unsigned rows, char final[static SPOOL_MAX_NAME]
 /*
  * gzip with a writer thread, the row buffers deflated on the caller's
  * thread never, always, every second one, or while the writer is busy,
- * with a sync halfway: one gzip member that ends with the right CRC-32
+ * with a sync halfway (after which the temporary file decodes to every
+ * row so far): one gzip member that ends with the right CRC-32
  * and length, the same CSV as the single-threaded writer's, at most 2 %
  * larger, and as many chunks deflated by the caller as the mode says.
  */
