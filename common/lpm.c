@@ -41,8 +41,9 @@ struct lpm_slot6 {
 };
 
 struct lpm_level {
-	struct lpm_slot4 *s4;		/* IPv4: NULL until the first prefix */
-	struct lpm_slot6 *s6;		/* IPv6: the same */
+	/* the slots of the level's family; NULL until the first prefix */
+	struct lpm_slot4 *s4;
+	struct lpm_slot6 *s6;
 	size_t		 mask;		/* slots - 1 (a power of two) */
 	unsigned	 shift;		/* 64 - log2(slots) */
 	uint64_t	 mhi, mlo;	/* this length's mask (IPv4: mhi) */
@@ -51,7 +52,7 @@ struct lpm_level {
 
 struct lpm_fam {
 	struct lpm_level lv[129];	/* by prefix length */
-	uint64_t	 lens[3];	/* bit l % 64 of lens[l / 64]: l held */
+	uint64_t	 lens[3];	/* l held: bit l % 64 of [l / 64] */
 };
 
 struct lpm {

@@ -265,7 +265,8 @@ START_TEST(test_lpm_lengths)
 	n = lpm_lengths(t, 6, out);
 	ck_assert_uint_eq(n, sizeof(want6));
 	ck_assert_mem_eq(out, want6, n);
-	ck_assert_uint_eq(lpm_lengths(t, 4, out), 0);	/* the other family */
+	/* the other family */
+	ck_assert_uint_eq(lpm_lengths(t, 4, out), 0);
 	add(t, "192.0.2.0", 24, 10);
 	add(t, "0.0.0.0", 0, 11);
 	add(t, "192.0.2.1", 32, 12);
