@@ -134,23 +134,6 @@ csv_format_row(const struct pkt_row *r, char *buf)
 	return o;
 }
 
-static bool
-peer_ok(const char *peer, size_t n)
-{
-	size_t i;
-
-	if (n > CSV_PEER_MAX)
-		return false;
-	for (i = 0; i < n; i++) {
-		char c = peer[i];
-
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '='))
-			return false;
-	}
-	return true;
-}
-
 static size_t
 put_text(char *buf, const char *s, size_t n)
 {
@@ -162,15 +145,12 @@ size_t
 csv_format_row_v2(const struct pkt_row *r, char *buf)
 {
 	struct dnsname_q q;
-	size_t o, n;
+	size_t o;
 
 	o = csv_format_row(r, buf) - 1;		/* over the newline */
 	buf[o++] = ',';
-	if (r->peer) {
-		n = strnlen(r->peer, CSV_PEER_MAX + 1);
-		if (peer_ok(r->peer, n))
-			o += put_text(buf + o, r->peer, n);
-	}
+	if (r->peer && r->peer[0])	/* a key, checked where it was made */
+		o += put_text(buf + o, r->peer, CSV_PEER_MAX);
 	buf[o++] = ',';
 	if (r->dir == PKT_DIR_IN)
 		o += put_text(buf + o, "in", 2);

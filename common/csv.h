@@ -60,8 +60,10 @@ size_t csv_format_row(const struct pkt_row *r, char *buf);
 
 /*
  * The v2 row for r at buf (room for CSV_ROW_MAX_V2 bytes): the v1 fields,
- * then the peer (r->peer when it is at most CSV_PEER_MAX characters of
- * the base64 alphabet, else empty), the direction ("in", "out" or empty)
+ * then the peer (empty when r->peer is NULL or "", else its first
+ * CSV_PEER_MAX characters, copied as they are: r->peer must then be a
+ * key as csv_base64() renders 32 bytes, which the peer table made and
+ * checked once), the direction ("in", "out" or empty)
  * and, when the dns field is filled, the first question's name, type and
  * (for a response) rcode as dnsname_question() gives them. Returns the
  * length, newline included; no NUL is written.

@@ -6,10 +6,10 @@
  * read by lpm_lookup(), which allocates nothing and does no I/O.
  *
  * One open-addressing hash table per prefix length present; a lookup
- * tries the lengths present, longest first, and stops at the first hit.
- * A WireGuard gateway has few distinct lengths (/32 and /128, a few
- * others), so a lookup costs a few hash probes whatever the number of
- * prefixes.
+ * tries the lengths present (a bitmap of them), longest first, and stops
+ * at the first hit. A WireGuard gateway has few distinct lengths (/32 and
+ * /128, a few others), so a lookup costs a few hash probes whatever the
+ * number of prefixes.
  */
 #ifndef WGTAP_LPM_H
 #define WGTAP_LPM_H
@@ -47,5 +47,12 @@ uint32_t lpm_lookup(const struct lpm *t, int family, const uint8_t *addr);
 
 /* How many distinct prefixes t holds. */
 size_t lpm_count(const struct lpm *t);
+
+/*
+ * The prefix lengths t holds for family (4 or 6), longest first, in
+ * out[0..n), the order in which lpm_lookup() tries them; returns n (0
+ * for another family).
+ */
+size_t lpm_lengths(const struct lpm *t, int family, uint8_t out[static 129]);
 
 #endif

@@ -41,8 +41,10 @@ struct pkt_row {
 	const uint8_t	*dns;		/* DNS message in the packet, or NULL */
 	size_t		 dns_len;
 	uint8_t		 dir;		/* enum pkt_dir */
-	/* v2: the peer's public key (base64), "" or NULL for none; set by
-	 * the caller after pkt_parse(), which leaves it NULL */
+	/* v2: the peer's public key, exactly CSV_PEER_MAX characters of
+	 * standard base64 (csv_format_row_v2() copies them unchecked), or
+	 * "" or NULL for none; set by the caller after pkt_parse(), which
+	 * leaves it NULL */
 	const char	*peer;
 };
 

@@ -507,29 +507,46 @@ START_TEST(test_csv_format_row_v2_fields)
 }
 END_TEST
 
-/* A peer that is not at most 44 base64 characters gives an empty field. */
-START_TEST(test_csv_format_row_v2_bad_peer)
+/*
+ * The peer field is the key's 44 characters as they are, whatever the
+ * 32 bytes were: the first CSV_PEER_MAX characters of r->peer, and
+ * nothing when it is "".
+ */
+START_TEST(test_csv_format_row_v2_peer_copied)
 {
-	static const char *const bad[] = {
-		KEY "A", "a,b", "a\"b", "a b", "a\\b", "a\nb", "\xc3\xa9",
-	};
+	static const uint8_t fill[] = { 0x00, 0xff, 0xfb, 0x3e };
+	uint8_t key[32];
+	char b64[CSV_PEER_MAX + 1], want[128];
 	struct pkt_row r;
-	size_t n, k;
+	size_t n, k, i;
 	char *s;
 
-	for (k = 0; k < NELEM(bad); k++) {
-		memset(&r, 0, sizeof(r));
-		r.family = 4;
-		r.proto = 1;
-		r.peer = bad[k];
-		r.dir = PKT_DIR_OUT;
+	memset(&r, 0, sizeof(r));
+	r.family = 4;
+	r.proto = 1;
+	r.dir = PKT_DIR_OUT;
+	for (k = 0; k < NELEM(fill); k++) {
+		for (i = 0; i < sizeof(key); i++)
+			key[i] = (uint8_t)(fill[k] ^ (k ? i : 0));
+		ck_assert_uint_eq(csv_base64(key, sizeof(key), b64),
+		    CSV_PEER_MAX);
+		b64[CSV_PEER_MAX] = '\0';
+		r.peer = b64;
 		s = format_v2(&r, &n);
-		ck_assert_str_eq(s, "0.0.0.0,,0.0.0.0,,ICMP,0,0,,,out,,,\n");
+		snprintf(want, sizeof(want),
+		    "0.0.0.0,,0.0.0.0,,ICMP,0,0,,%s,out,,,\n", b64);
+		ck_assert_str_eq(s, want);
+		ck_assert_uint_eq(n, strlen(want));
 		free(s);
 	}
-	r.peer = "+/09AZaz==";
+	ck_assert_str_eq(b64, "Pj88PTo7ODk2NzQ1MjMwMS4vLC0qKygpJickJSIjICE=");
+	r.peer = KEY "tail,\"";		/* only the key's 44 are read */
 	s = format_v2(&r, &n);
-	ck_assert_str_eq(s, "0.0.0.0,,0.0.0.0,,ICMP,0,0,,+/09AZaz==,out,,,\n");
+	ck_assert_str_eq(s, "0.0.0.0,,0.0.0.0,,ICMP,0,0,," KEY ",out,,,\n");
+	free(s);
+	r.peer = "";
+	s = format_v2(&r, &n);
+	ck_assert_str_eq(s, "0.0.0.0,,0.0.0.0,,ICMP,0,0,,,out,,,\n");
 	free(s);
 }
 END_TEST
@@ -741,7 +758,7 @@ csv_suite(void)
 
 	tc = tcase_create("csv_format_row_v2");
 	tcase_add_test(tc, test_csv_format_row_v2_fields);
-	tcase_add_test(tc, test_csv_format_row_v2_bad_peer);
+	tcase_add_test(tc, test_csv_format_row_v2_peer_copied);
 	tcase_add_test(tc, test_csv_format_row_v2_maximal);
 	tcase_add_test(tc, test_csv_header_formats);
 	tcase_add_test(tc, test_csv_row_plausible_v2);

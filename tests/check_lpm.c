@@ -4,7 +4,9 @@
  * prefixes of both families, /0, /32 and /128, host bits past the length,
  * a prefix added twice, bad arguments; then 10,000 pseudo-random prefixes
  * of mixed lengths against a linear scan written here for reference, at
- * addresses inside, at the edges of and outside them.
+ * addresses inside, at the edges of and outside them; the lengths held,
+ * in the order lookups try them, across the words of their bitmap; long
+ * runs of host routes through many doublings of a table.
  */
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -239,6 +241,113 @@ ref_lookup(const struct ref_prefix *p, size_t n, int fam, const uint8_t *a)
 	return v;
 }
 
+/* The lengths held, longest first: the bitmap's order, across its words. */
+START_TEST(test_lpm_lengths)
+{
+	static const uint8_t want6[] = { 128, 127, 65, 64, 63, 1, 0 };
+	static const uint8_t want4[] = { 32, 31, 24, 1, 0 };
+	struct lpm *t = lpm_new();
+	uint8_t out[129];
+	size_t n;
+
+	ck_assert_ptr_nonnull(t);
+	ck_assert_uint_eq(lpm_lengths(t, 4, out), 0);
+	ck_assert_uint_eq(lpm_lengths(t, 6, out), 0);
+	add(t, "2001:db8::", 64, 1);
+	add(t, "::", 0, 2);
+	add(t, "2001:db8::1", 128, 3);
+	add(t, "2001:db8::", 63, 4);
+	add(t, "2001:db8::8000:0:0:0", 65, 5);
+	add(t, "2001:db8::", 127, 6);
+	add(t, "8000::", 1, 7);
+	add(t, "2001:db8::2", 128, 8);		/* a length again */
+	add(t, "2001:db8::", 64, 9);		/* a prefix again */
+	n = lpm_lengths(t, 6, out);
+	ck_assert_uint_eq(n, sizeof(want6));
+	ck_assert_mem_eq(out, want6, n);
+	/* the other family */
+	ck_assert_uint_eq(lpm_lengths(t, 4, out), 0);
+	add(t, "192.0.2.0", 24, 10);
+	add(t, "0.0.0.0", 0, 11);
+	add(t, "192.0.2.1", 32, 12);
+	add(t, "128.0.0.0", 1, 13);
+	add(t, "192.0.2.0", 31, 14);
+	n = lpm_lengths(t, 4, out);
+	ck_assert_uint_eq(n, sizeof(want4));
+	ck_assert_mem_eq(out, want4, n);
+	ck_assert_uint_eq(lpm_lengths(t, 6, out), sizeof(want6));
+	ck_assert_uint_eq(lpm_lengths(t, 5, out), 0);
+	ck_assert_uint_eq(lpm_count(t), 13);
+	lpm_free(t);
+}
+END_TEST
+
+/* Nested IPv6 prefixes on both sides of the bitmap's 64-bit words. */
+START_TEST(test_lpm_lookup_word_edges)
+{
+	struct lpm *t = lpm_new();
+
+	add(t, "::", 0, 1);
+	add(t, "2001:db8::", 63, 2);
+	add(t, "2001:db8::", 64, 3);
+	add(t, "2001:db8::", 65, 4);
+	add(t, "2001:db8::", 127, 5);
+	add(t, "2001:db8::1", 128, 6);
+	ck_assert_uint_eq(look(t, "2001:db8::1"), 6);
+	ck_assert_uint_eq(look(t, "2001:db8::"), 5);
+	ck_assert_uint_eq(look(t, "2001:db8::2"), 4);
+	ck_assert_uint_eq(look(t, "2001:db8::7fff:ffff:ffff:ffff"), 4);
+	ck_assert_uint_eq(look(t, "2001:db8::8000:0:0:0"), 3);
+	ck_assert_uint_eq(look(t, "2001:db8::ffff:ffff:ffff:ffff"), 3);
+	ck_assert_uint_eq(look(t, "2001:db8:0:1::"), 2);
+	ck_assert_uint_eq(look(t, "2001:db8:0:2::"), 1);
+	ck_assert_uint_eq(look(t, "ffff::"), 1);
+	ck_assert_uint_eq(look(t, "0.0.0.0"), LPM_NONE);
+	lpm_free(t);
+}
+END_TEST
+
+/*
+ * Runs of consecutive host routes (what a gateway's allowed-ips are) in
+ * one level each, through many doublings of its table: every one is
+ * found with its own value, and the addresses just past the run are not.
+ */
+START_TEST(test_lpm_lookup_dense_runs)
+{
+	struct lpm *t = lpm_new();
+	uint8_t a[16];
+	uint32_t i;
+
+	ck_assert_ptr_nonnull(t);
+	for (i = 0; i < 20000; i++) {
+		uint8_t v4[4] = { 10, (uint8_t)(i >> 16), (uint8_t)(i >> 8),
+		    (uint8_t)i };
+
+		memset(a, 0, 16);
+		memcpy(a, "\x20\x01\x0d\xb8", 4);
+		a[14] = (uint8_t)(i >> 8);
+		a[15] = (uint8_t)i;
+		ck_assert_int_eq(lpm_add(t, 4, v4, 32, i), WGTAP_OK);
+		ck_assert_int_eq(lpm_add(t, 6, a, 128, i + 20000), WGTAP_OK);
+	}
+	ck_assert_uint_eq(lpm_count(t), 40000);
+	for (i = 0; i < 20100; i++) {
+		uint8_t v4[4] = { 10, (uint8_t)(i >> 16), (uint8_t)(i >> 8),
+		    (uint8_t)i };
+
+		memset(a, 0, 16);
+		memcpy(a, "\x20\x01\x0d\xb8", 4);
+		a[14] = (uint8_t)(i >> 8);
+		a[15] = (uint8_t)i;
+		ck_assert_uint_eq(lpm_lookup(t, 4, v4),
+		    i < 20000 ? i : LPM_NONE);
+		ck_assert_uint_eq(lpm_lookup(t, 6, a),
+		    i < 20000 ? i + 20000 : LPM_NONE);
+	}
+	lpm_free(t);
+}
+END_TEST
+
 #define NREF	10000
 
 START_TEST(test_lpm_lookup_against_scan)
@@ -312,11 +421,14 @@ lpm_suite(void)
 	tcase_add_test(tc, test_lpm_lookup_nested_v6);
 	tcase_add_test(tc, test_lpm_lookup_host_routes);
 	tcase_add_test(tc, test_lpm_lookup_against_scan);
+	tcase_add_test(tc, test_lpm_lookup_word_edges);
+	tcase_add_test(tc, test_lpm_lookup_dense_runs);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("lpm_add");
 	tcase_add_test(tc, test_lpm_add_masks_and_replaces);
 	tcase_add_test(tc, test_lpm_add_bad);
+	tcase_add_test(tc, test_lpm_lengths);
 	suite_add_tcase(s, tc);
 	return s;
 }
