@@ -191,7 +191,9 @@ publish_after_scan(int logfd, int dirfd)
 	ssize_t n;
 	int i;
 
-	for (i = 0; i < 2000; i++) {
+	/* up to 2 minutes: a bound against a hang, not a time the daemon
+	 * must meet (under valgrind on a busy machine it starts slowly) */
+	for (i = 0; i < 24000; i++) {
 		n = pread(logfd, buf, sizeof(buf) - 1, 0);
 		if (n > 0) {
 			buf[n] = '\0';
@@ -200,7 +202,7 @@ publish_after_scan(int logfd, int dirfd)
 		}
 		usleep(5000);	/* poll the condition */
 	}
-	if (i == 2000)
+	if (i == 24000)
 		_exit(2);
 	tseg_write(dirfd, "." SEG ".part");
 	if (renameat(dirfd, "." SEG ".part", dirfd, SEG) == -1)

@@ -222,7 +222,8 @@ slurp_raw(int dirfd, const char *name, size_t *len)
 
 /*
  * The whole file name in dirfd inflated as one gzip member that must end
- * (CRC-32 and length checked by inflate) exactly at the end of the file.
+ * (CRC-32 and length checked by inflate) exactly at the end of the file;
+ * NUL-terminated, *len without the NUL, *zlen the file's size.
  */
 static char *
 gunzip_strict(int dirfd, const char *name, size_t *len, size_t *zlen)
@@ -254,6 +255,11 @@ gunzip_strict(int dirfd, const char *name, size_t *len, size_t *zlen)
 	} while (zr != Z_STREAM_END);
 	ck_assert_uint_eq(zs.avail_in, 0);	/* one member, nothing after */
 	inflateEnd(&zs);
+	if (n == cap) {
+		out = realloc(out, cap + 1);
+		ck_assert_ptr_nonnull(out);
+	}
+	out[n] = '\0';
 	free(c);
 	*len = n;
 	*zlen = clen;
