@@ -24,10 +24,12 @@
 #
 # Runs are interleaved (each rate, each capturer, RUNS times); the table
 # gives medians and, for CPU, the median of the ratios to tcpdump in the
-# same run. The kernel's copy of each packet into the capture ring runs in
+# same run, and to the configuration named by LIVE_BASELINE (gzip-t1, the
+# single-threaded path): the whole capturer's CPU per row over the
+# baseline's, and its packet thread's over the baseline's whole. The kernel's copy of each packet into the capture ring runs in
 # the injector's context, not the capturer's, for every capturer alike.
 #
-# Environment: RUNS (3), LIVE_SECONDS (5), LIVE_RATES ("50000 100000
+# Environment: RUNS (3), LIVE_SECONDS (5), LIVE_BASELINE (gzip-t1), LIVE_RATES ("50000 100000
 # 200000 0"), LIVE_PACKETS (65536 distinct packets, looped), BENCH_DIR
 # (/tmp/wgtap-bench: the pcap is cached there), WGTAP_CAPTURE,
 # LIVE_SUMMARY_FROM (see below), WGTAP_TUN_INJECT (make builds it in
@@ -48,6 +50,7 @@ SECS=${LIVE_SECONDS:-5}
 RUNS=${RUNS:-3}
 RATES=${LIVE_RATES:-50000 100000 200000 0}
 CONFIGS=${LIVE_CONFIGS:-gzip:--compress gzip;gzip-t1:--compress gzip --threads 1;zstd:--compress zstd;none:--compress none;gzip-ring64M:--compress gzip --buffer-size 64M}
+BASE=${LIVE_BASELINE:-gzip-t1}
 NPKT=${LIVE_PACKETS:-65536}
 DIR=${BENCH_DIR:-/tmp/wgtap-bench}
 CAPTURE=${WGTAP_CAPTURE:-$top/wgtap-capture/wgtap-capture}
@@ -242,7 +245,7 @@ one() {
 	RESULT+=" $((s1 - s0)) $((m1 - m0))"
 }
 
-median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+median() { sort -g | awk '{a[NR]=$1} END {print !NR ? "nan" : (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 SUMMARY=${LIVE_SUMMARY_FROM:-}
@@ -274,7 +277,8 @@ done
 [ -n "$SUMMARY" ] || echo "# load average at the end: $(loadavg)"
 echo "rate config sent_pps_median rows_median lost_median drops_median" \
 	"lossless_runs cpu_share_median cpu_per_row_vs_tcpdump_median ns_per_row_median" \
-	"peak_rss_MB_median sender_cpu_share_median packet_thread_ns_per_row_median"
+	"peak_rss_MB_median sender_cpu_share_median packet_thread_ns_per_row_median" \
+	"cpu_per_row_vs_${BASE}_median packet_thread_vs_${BASE}_median"
 for rate in $RATES; do
 	for name in "${NAMES[@]}"; do
 		rf=$T/r.$rate.$name
@@ -282,15 +286,28 @@ for rate in $RATES; do
 		# per run: lost, cpu share, ns per row, cpu per row over
 		# tcpdump's in the same run, lossless, sender's cpu share,
 		# the packet thread's ns per row (nan: an older summary)
-		awk -v hz="$HZ" 'NR == FNR { if ($5) ref[$1] = $7 / $5; next } {
+		# per run, and the CPU per row of the whole capturer and
+		# of its packet thread over the baseline's whole in the
+		# same run (nan without one)
+		perrow() { [ -f "$1" ] && awk '$5 {printf "%s:%s ", $1, $7 / $5}' "$1"; }
+		awk -v hz="$HZ" -v refs="$(perrow "$ref")" \
+		    -v bases="$(perrow "$T/r.$rate.$BASE")" '
+		BEGIN {
+			n = split(refs, a, " ");
+			for (i = 1; i <= n; i++) { split(a[i], kv, ":"); ref[kv[1]] = kv[2] }
+			n = split(bases, a, " ");
+			for (i = 1; i <= n; i++) { split(a[i], kv, ":"); bas[kv[1]] = kv[2] }
+		} {
 			cpu = $7 / hz;
-			printf "%d %.4f %.1f %s %d %.4f %s\n", $2 - $5, cpu / $4,
+			printf "%d %.4f %.1f %s %d %.4f %s %s %s\n", $2 - $5, cpu / $4,
 			    $5 ? cpu * 1e9 / $5 : 0,
 			    ref[$1] && $5 ? sprintf("%.3f", $7 / $5 / ref[$1]) : "nan",
 			    ($2 == $5 && $6 == 0), $10 / hz / $4,
-			    NF >= 11 && $5 ? sprintf("%.1f", $11 / hz * 1e9 / $5) : "nan" }' \
-			"$ref" "$rf" >"$rf.d"
-		printf '%s %s %s %s %s %s %s/%s %s %s %s %s %s %s\n' \
+			    (NF >= 11 && $5) ? sprintf("%.1f", $11 / hz * 1e9 / $5) : "nan",
+			    bas[$1] && $5 ? sprintf("%.3f", $7 / $5 / bas[$1]) : "nan",
+			    (NF >= 11 && bas[$1] && $5) ? sprintf("%.3f", $11 / $5 / bas[$1]) : "nan" }' \
+			"$rf" >"$rf.d"
+		printf '%s %s %s %s %s %s %s/%s %s %s %s %s %s %s %s %s\n' \
 			"$([ "$rate" = 0 ] && echo max || echo "$rate")" "$name" \
 			"$(cut -d' ' -f3 "$rf" | median | xargs printf '%.0f')" \
 			"$(cut -d' ' -f5 "$rf" | median)" \
@@ -302,7 +319,9 @@ for rate in $RATES; do
 			"$(cut -d' ' -f3 "$rf.d" | median | xargs printf '%.0f')" \
 			"$(cut -d' ' -f8 "$rf" | median | awk '{printf "%.1f", $1 / 1024}')" \
 			"$(cut -d' ' -f6 "$rf.d" | median | xargs printf '%.3f')" \
-			"$(cut -d' ' -f7 "$rf.d" | grep -v nan | median | xargs printf '%.0f')"
+			"$(cut -d' ' -f7 "$rf.d" | grep -v nan | median | xargs printf '%.0f')" \
+			"$(cut -d' ' -f8 "$rf.d" | grep -v nan | median | xargs printf '%.3f')" \
+			"$(cut -d' ' -f9 "$rf.d" | grep -v nan | median | xargs printf '%.3f')"
 		tx=$(awk '{s += $9} END {print s}' "$rf")
 		[ "$tx" = 0 ] || echo "# warning: $tx packets went out of the TUN during $name at $rate"
 	done
