@@ -66,6 +66,7 @@ main(void)
 		watch_suite,
 		ini_suite,
 		imds_suite,
+		imdsdoc_suite,
 		creds_suite,
 		renew_suite,
 		preflight_suite,

@@ -60,6 +60,7 @@ Suite *batch_suite(void);
 Suite *daemon_suite(void);
 Suite *ini_suite(void);
 Suite *imds_suite(void);
+Suite *imdsdoc_suite(void);
 Suite *creds_suite(void);
 Suite *renew_suite(void);
 Suite *preflight_suite(void);

@@ -9,10 +9,8 @@
  *	GET /latest/meta-data/iam/security-credentials/ROLE -> JSON
  *
  * the PUT with X-aws-ec2-metadata-token-ttl-seconds, both GETs with the
- * token in X-aws-ec2-metadata-token. The JSON document is read by a small
- * bounded parser (RFC 8259) that takes exactly the string members Code,
- * AccessKeyId, SecretAccessKey, Token and Expiration and skips the rest.
- * Timeouts are short, so that off EC2 the attempt ends quickly. Nothing
+ * token in X-aws-ec2-metadata-token. What comes back is parsed by
+ * imdsdoc.c. Timeouts are short, so that off EC2 the attempt ends quickly. Nothing
  * here prints; errors never hold the keys, the session token or the
  * metadata token.
  */
@@ -23,7 +21,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "sigv4.h"
+#include "imdsdoc.h"
 
 #define IMDS_DEFAULT_ENDPOINT	"http://169.254.169.254"
 #define IMDS_IPV6_ENDPOINT	"http://[fd00:ec2::254]"
@@ -34,12 +32,6 @@
 #define IMDS_TOKEN_TTL		300	/* seconds the metadata token lives */
 #define IMDS_DOC_MAX		(64 * 1024)	/* bytes of any answer */
 #define IMDS_API_TOKEN_MAX	4096	/* the metadata session token */
-#define IMDS_ROLE_MAX		128	/* IAM allows 64; leave room */
-#define IMDS_ROLE_SIZE		(IMDS_ROLE_MAX + 1)
-#define IMDS_KEY_ID_MAX		128
-#define IMDS_TOKEN_MAX		8192	/* the role's session token */
-#define IMDS_CODE_SIZE		64
-#define IMDS_TIME_SIZE		32
 #define IMDS_ERROR_SIZE		512
 
 struct imds_config {
@@ -49,16 +41,6 @@ struct imds_config {
 	long		connect_ms;
 	long		request_ms;
 	unsigned	token_ttl;	/* seconds, 1 to 21600 */
-};
-
-/* What the role's credentials document holds (secrets: wipe it). */
-struct imds_creds {
-	char		access_key_id[IMDS_KEY_ID_MAX + 1];
-	char		secret_access_key[SIGV4_MAX_SECRET + 1];
-	char		token[IMDS_TOKEN_MAX + 1];
-	char		code[IMDS_CODE_SIZE];	/* printable ASCII */
-	char		expiration_text[IMDS_TIME_SIZE];	/* as sent */
-	time_t		expiration;
 };
 
 /*
@@ -96,34 +78,6 @@ bool imds_on_ec2(void);
 bool imds_endpoint_ok(const char *url);
 
 /*
- * Parse an ISO 8601 UTC time as IMDS sends it, "2026-11-24T14:02:31Z",
- * also with a fraction of a second (dropped) or a "+HH:MM"/"-HH:MM" offset
- * instead of 'Z'. Returns WGTAP_OK and *t, or WGTAP_EFORMAT (*t = 0) for
- * anything else, including a date that does not exist.
- */
-int imds_parse_time(const char *s, size_t len, time_t *t);
-
-/*
- * Parse the role's credentials document, the len bytes at doc (not
- * NUL-terminated): a JSON object whose members Code, AccessKeyId,
- * SecretAccessKey, Token and Expiration are strings (other members, of
- * any type, are skipped; nesting is bounded). Returns WGTAP_OK when all
- * five are there, once each, within their size caps, and Code is
- * "Success"; WGTAP_EFORMAT for anything else, with *out zeroed except
- * out->code (the Code, sanitised, when there was one). Control bytes in
- * the values are refused; escapes are decoded.
- */
-int imds_parse_creds(const char *doc, size_t len, struct imds_creds *out);
-
-/*
- * The role name from the answer to .../security-credentials/: the first
- * line, trimmed, which must be 1 to IMDS_ROLE_MAX of A-Z a-z 0-9 + = , .
- * @ _ -. Returns WGTAP_OK, or WGTAP_EFORMAT with role "".
- */
-int imds_parse_role(const char *body, size_t len,
-    char role[static IMDS_ROLE_SIZE]);
-
-/*
  * Fetch the instance role's keys: token, role name, document, as above,
  * with a new libcurl handle (call curl_global_init() first) that never
  * uses a proxy or follows a redirect. Returns WGTAP_OK with *out and role
@@ -136,8 +90,5 @@ int imds_parse_role(const char *body, size_t len,
  */
 int imds_fetch(const struct imds_config *cfg, struct imds_creds *out,
     char role[static IMDS_ROLE_SIZE], char why[static IMDS_ERROR_SIZE]);
-
-/* Wipe *c (OPENSSL_cleanse). */
-void imds_creds_wipe(struct imds_creds *c);
 
 #endif

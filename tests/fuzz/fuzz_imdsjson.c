@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * libFuzzer target for what the instance metadata service may answer
- * (wgtap-ship/imds.c): the credentials document, the role-name list and
+ * (wgtap-ship/imdsdoc.c): the credentials document, the role-name list and
  * the expiry time. A document that parses must have non-empty keys
  * without control bytes, Code "Success" and an expiry that parses back
  * from its own text; the outputs must always be NUL-terminated.
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "imds.h"
+#include "imdsdoc.h"
 #include "wgtap.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
