@@ -89,6 +89,13 @@ size_t csv_base64(const uint8_t *in, size_t n, char *out);
 size_t csv_u64(uint64_t v, char *buf);
 
 /*
+ * The RFC 5952 text of the IPv6 address a at buf (room for 45 bytes),
+ * byte for byte what glibc's inet_ntop() writes; returns its length. No
+ * NUL is written.
+ */
+size_t csv_ipv6(const uint8_t a[16], char *buf);
+
+/*
  * Check that line[0..len) (without its newline) has the shape of a row of
  * format f: exactly CSV_FIELDS (v1) or CSV_FIELDS_V2 (v2) fields,
  * printable ASCII without quotes only. Returns 1 or 0. Used to tell torn

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * Tests for common/csv.c (SPEC section 1, the CSV record): base64 against
- * the RFC 4648 vectors and an independent encoder, decimal numbers, whole
+ * the RFC 4648 vectors and an independent encoder, decimal numbers, IPv6
+ * text against glibc's inet_ntop(), whole
  * rows (the longest one must fit CSV_ROW_MAX: the buffers here are heap
  * blocks of exactly the documented size, so ASan catches an overrun), and
  * the shape check used by segment recovery.
@@ -229,6 +230,75 @@ format(const struct pkt_row *r, size_t *len)
 	*len = n;
 	return s;
 }
+
+/* csv_ipv6() of a and inet_ntop()'s text must be the same bytes. */
+static void
+same_as_ntop(const uint8_t a[16])
+{
+	char want[INET6_ADDRSTRLEN], got[64];
+	size_t n;
+
+	ck_assert_ptr_nonnull(inet_ntop(AF_INET6, a, want, sizeof(want)));
+	memset(got, 0x5a, sizeof(got));
+	n = csv_ipv6(a, got);
+	ck_assert_uint_le(n, 45);
+	ck_assert_int_eq(got[n], 0x5a);		/* nothing past its length */
+	got[n] = '\0';
+	ck_assert_str_eq(got, want);
+}
+
+static void
+set_group(uint8_t a[16], int i, unsigned v)
+{
+	a[2 * i] = (uint8_t)(v >> 8);
+	a[2 * i + 1] = (uint8_t)v;
+}
+
+/*
+ * IPv6 text against glibc's inet_ntop(): every pattern of zero groups
+ * (256) with several values in the others, the embedded IPv4 forms and
+ * their near misses, and 200,000 pseudo-random addresses.
+ */
+START_TEST(test_csv_ipv6_against_inet_ntop)
+{
+	static const unsigned vals[] = { 1, 0xffff, 0xabc, 0x10, 0xf00,
+	    0x8000, 0x2001 };
+	static const unsigned near[] = { 0, 1, 0xffff, 0xfffe, 0x102 };
+	uint64_t s = 0x0123456789abcdefULL;
+	uint8_t a[16];
+	unsigned pat, v, i, j, k, l;
+
+	for (pat = 0; pat < 256; pat++)
+		for (v = 0; v < NELEM(vals); v++) {
+			for (i = 0; i < 8; i++)
+				set_group(a, (int)i, pat >> i & 1 ? 0 :
+				    vals[(v + i) % NELEM(vals)]);
+			same_as_ntop(a);
+		}
+	/* ::a.b.c.d, ::ffff:a.b.c.d and what is close to them */
+	for (i = 0; i < NELEM(near); i++)
+		for (j = 0; j < NELEM(near); j++)
+			for (k = 0; k < NELEM(near); k++)
+				for (l = 0; l < NELEM(near); l++) {
+					memset(a, 0, sizeof(a));
+					set_group(a, 4, near[i]);
+					set_group(a, 5, near[j]);
+					set_group(a, 6, near[k]);
+					set_group(a, 7, near[l]);
+					same_as_ntop(a);
+				}
+	for (k = 0; k < 200000; k++) {
+		for (i = 0; i < 8; i++) {
+			s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+			/* half the groups zero; the others of any width */
+			v = (unsigned)(s >> 33);
+			set_group(a, (int)i, v & 1 ? 0 :
+			    (v >> 1 & 0xffff) >> (v >> 17 & 15));
+		}
+		same_as_ntop(a);
+	}
+}
+END_TEST
 
 START_TEST(test_csv_format_row_ipv4)
 {
@@ -748,6 +818,7 @@ csv_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("csv_format_row");
+	tcase_add_test(tc, test_csv_ipv6_against_inet_ntop);
 	tcase_add_test(tc, test_csv_format_row_ipv4);
 	tcase_add_test(tc, test_csv_format_row_ipv6);
 	tcase_add_test(tc, test_csv_format_row_maximal);
