@@ -46,18 +46,72 @@ csv_base64(const uint8_t *in, size_t n, char *out)
 	return o;
 }
 
+/* "00" to "99": two digits per division. */
+static const char digits2[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233"
+    "34353637383940414243444546474849505152535455565758596061626364656667"
+    "6869707172737475767778798081828384858687888990919293949596979899";
+
+/* The decimal digits of v, to the left of end; returns the new end. */
+static char *
+put_digits(uint32_t v, char *end)
+{
+	while (v >= 100) {
+		end -= 2;
+		memcpy(end, digits2 + v % 100 * 2, 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		end -= 2;
+		memcpy(end, digits2 + v * 2, 2);
+	} else {
+		*--end = (char)('0' + v);
+	}
+	return end;
+}
+
+/* The n decimal digits of v (below 10^n), zero-padded, at buf. */
+static void
+put_padded(uint32_t v, char *buf, size_t n)
+{
+	char *p = buf + n;
+
+	while (p - buf >= 2) {
+		p -= 2;
+		memcpy(p, digits2 + v % 100 * 2, 2);
+		v /= 100;
+	}
+	if (p > buf)
+		*--p = (char)('0' + v % 10);
+}
+
+/*
+ * Decimal text of v: the digits are written from the right, two per
+ * division by 100; a value of 10^9 or more (a timestamp in nanoseconds)
+ * is split at 10^9 first, so that the two halves are independent chains
+ * of divisions the processor can run side by side.
+ */
 size_t
 csv_u64(uint64_t v, char *buf)
 {
-	char tmp[20];
-	size_t n = 0, i;
+	char tmp[20], *p;
+	size_t n;
+	uint64_t hi;
 
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	for (i = 0; i < n; i++)
-		buf[i] = tmp[n - 1 - i];
+	if (v < 1000000000u) {
+		p = put_digits((uint32_t)v, tmp + sizeof(tmp));
+	} else {
+		hi = v / 1000000000u;
+		put_padded((uint32_t)(v % 1000000000u), tmp + 11, 9);
+		if (hi < 1000000000u) {
+			p = put_digits((uint32_t)hi, tmp + 11);
+		} else {	/* 10^18 and more: at most 20 digits */
+			put_padded((uint32_t)(hi % 1000000000u), tmp + 2, 9);
+			p = put_digits((uint32_t)(hi / 1000000000u), tmp + 2);
+		}
+	}
+	n = (size_t)(tmp + sizeof(tmp) - p);
+	memcpy(buf, p, n);
 	return n;
 }
 

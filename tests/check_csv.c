@@ -8,6 +8,7 @@
  * the shape check used by segment recovery.
  */
 #include <arpa/inet.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -188,6 +189,45 @@ START_TEST(test_csv_u64_values)
 END_TEST
 
 /* Nothing is written past the digits (no NUL). */
+/*
+ * Against snprintf(): every power of ten and its neighbours, the
+ * boundaries where the value is split at 10^9 and 10^18, and 100,000
+ * pseudo-random values of every width.
+ */
+START_TEST(test_csv_u64_against_printf)
+{
+	uint64_t p = 1, s = 0x9e3779b97f4a7c15ULL, v;
+	char want[24], got[24];
+	size_t n;
+	int k;
+
+	for (k = 0; k < 100020; k++) {
+		if (k < 20) {
+			v = p - 1;		/* 0, 9, 99, ... */
+		} else if (k < 40) {
+			v = p;
+		} else if (k < 60) {
+			v = p + 1;
+		} else {
+			s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+			v = s >> (s & 63);
+		}
+		if (k == 19 || k == 39 || k == 59)
+			p = 1;
+		else if (k < 60)
+			p *= 10;
+		snprintf(want, sizeof(want), "%" PRIu64, v);
+		memset(got, 'x', sizeof(got));
+		n = csv_u64(v, got);
+		ck_assert_uint_eq(n, strlen(want));
+		ck_assert_mem_eq(got, want, n);
+		ck_assert_int_eq(got[n], 'x');
+	}
+	n = csv_u64(UINT64_MAX, got);
+	ck_assert_mem_eq(got, "18446744073709551615", n);
+}
+END_TEST
+
 START_TEST(test_csv_u64_no_terminator)
 {
 	char buf[24];
@@ -815,6 +855,7 @@ csv_suite(void)
 	tc = tcase_create("csv_u64");
 	tcase_add_test(tc, test_csv_u64_values);
 	tcase_add_test(tc, test_csv_u64_no_terminator);
+	tcase_add_test(tc, test_csv_u64_against_printf);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("csv_format_row");
