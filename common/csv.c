@@ -52,8 +52,17 @@ static const char digits2[] =
     "34353637383940414243444546474849505152535455565758596061626364656667"
     "6869707172737475767778798081828384858687888990919293949596979899";
 
-/* The decimal digits of v, to the left of end; returns the new end. */
-static char *
+/* How many decimal digits v has. */
+static inline size_t
+count_digits(uint32_t v)
+{
+	return 1 + (v >= 10) + (v >= 100) + (v >= 1000) + (v >= 10000) +
+	    (v >= 100000) + (v >= 1000000) + (v >= 10000000) +
+	    (v >= 100000000) + (v >= 1000000000);
+}
+
+/* The decimal digits of v, ending just before end. */
+static inline void
 put_digits(uint32_t v, char *end)
 {
 	while (v >= 100) {
@@ -61,62 +70,60 @@ put_digits(uint32_t v, char *end)
 		memcpy(end, digits2 + v % 100 * 2, 2);
 		v /= 100;
 	}
-	if (v >= 10) {
-		end -= 2;
-		memcpy(end, digits2 + v * 2, 2);
-	} else {
-		*--end = (char)('0' + v);
-	}
-	return end;
+	if (v >= 10)
+		memcpy(end - 2, digits2 + v * 2, 2);
+	else
+		end[-1] = (char)('0' + v);
 }
 
-/* The n decimal digits of v (below 10^n), zero-padded, at buf. */
-static void
-put_padded(uint32_t v, char *buf, size_t n)
+/* The nine decimal digits of v (below 10^9), zero-padded, at buf. */
+static inline void
+put_nine(uint32_t v, char *buf)
 {
-	char *p = buf + n;
+	int i;
 
-	while (p - buf >= 2) {
-		p -= 2;
-		memcpy(p, digits2 + v % 100 * 2, 2);
+	for (i = 7; i >= 1; i -= 2) {
+		memcpy(buf + i, digits2 + v % 100 * 2, 2);
 		v /= 100;
 	}
-	if (p > buf)
-		*--p = (char)('0' + v % 10);
+	buf[0] = (char)('0' + v);
 }
 
 /*
- * Decimal text of v: the digits are written from the right, two per
- * division by 100; a value of 10^9 or more (a timestamp in nanoseconds)
- * is split at 10^9 first, so that the two halves are independent chains
- * of divisions the processor can run side by side.
+ * Decimal text of v, written in place from the right, two digits per
+ * division by 100 (its length is known first). A value of 10^9 or more
+ * (a timestamp in nanoseconds) is split at 10^9, so that the two halves
+ * are independent chains of divisions the processor runs side by side.
  */
 size_t
 csv_u64(uint64_t v, char *buf)
 {
-	char tmp[20], *p;
-	size_t n;
 	uint64_t hi;
+	uint32_t top;
+	size_t n;
 
 	if (v < 1000000000u) {
-		p = put_digits((uint32_t)v, tmp + sizeof(tmp));
-	} else {
-		hi = v / 1000000000u;
-		put_padded((uint32_t)(v % 1000000000u), tmp + 11, 9);
-		if (hi < 1000000000u) {
-			p = put_digits((uint32_t)hi, tmp + 11);
-		} else {	/* 10^18 and more: at most 20 digits */
-			put_padded((uint32_t)(hi % 1000000000u), tmp + 2, 9);
-			p = put_digits((uint32_t)(hi / 1000000000u), tmp + 2);
-		}
+		n = count_digits((uint32_t)v);
+		put_digits((uint32_t)v, buf + n);
+		return n;
 	}
-	n = (size_t)(tmp + sizeof(tmp) - p);
-	memcpy(buf, p, n);
-	return n;
+	hi = v / 1000000000u;
+	if (hi < 1000000000u) {
+		n = count_digits((uint32_t)hi);
+		put_digits((uint32_t)hi, buf + n);
+	} else {	/* 10^18 and more: 19 or 20 digits */
+		top = (uint32_t)(hi / 1000000000u);
+		n = count_digits(top);
+		put_digits(top, buf + n);
+		put_nine((uint32_t)(hi % 1000000000u), buf + n);
+		n += 9;
+	}
+	put_nine((uint32_t)(v % 1000000000u), buf + n);
+	return n + 9;
 }
 
-static size_t
-fmt_ipv4(const uint8_t a[4], char *buf)
+size_t
+csv_ipv4(const uint8_t a[4], char *buf)
 {
 	size_t o = 0;
 	int i;
@@ -128,11 +135,15 @@ fmt_ipv4(const uint8_t a[4], char *buf)
 			buf[o++] = '.';
 		if (v >= 100) {
 			buf[o++] = (char)('0' + v / 100);
-			buf[o++] = (char)('0' + v / 10 % 10);
+			v %= 100;
+			memcpy(buf + o, digits2 + v * 2, 2);
+			o += 2;
 		} else if (v >= 10) {
-			buf[o++] = (char)('0' + v / 10);
+			memcpy(buf + o, digits2 + v * 2, 2);
+			o += 2;
+		} else {
+			buf[o++] = (char)('0' + v);
 		}
-		buf[o++] = (char)('0' + v % 10);
 	}
 	return o;
 }
@@ -192,7 +203,7 @@ csv_ipv6(const uint8_t a[16], char *buf)
 			buf[o++] = ':';
 		if (i == 6 && base == 0 &&
 		    (len == 6 || (len == 5 && w[5] == 0xffff)))
-			return o + fmt_ipv4(a + 12, buf + o);
+			return o + csv_ipv4(a + 12, buf + o);
 		o += fmt_hex16(w[i], buf + o);
 	}
 	if (base >= 0 && base + len == 8)
@@ -203,7 +214,7 @@ csv_ipv6(const uint8_t a[16], char *buf)
 static size_t
 fmt_addr(uint8_t family, const uint8_t *a, char *buf)
 {
-	return family == 4 ? fmt_ipv4(a, buf) : csv_ipv6(a, buf);
+	return family == 4 ? csv_ipv4(a, buf) : csv_ipv6(a, buf);
 }
 
 size_t

@@ -89,6 +89,12 @@ size_t csv_base64(const uint8_t *in, size_t n, char *out);
 size_t csv_u64(uint64_t v, char *buf);
 
 /*
+ * The dotted-quad text of the IPv4 address a at buf (room for 15 bytes),
+ * as inet_ntop() writes it; returns its length. No NUL is written.
+ */
+size_t csv_ipv4(const uint8_t a[4], char *buf);
+
+/*
  * The RFC 5952 text of the IPv6 address a at buf (room for 45 bytes),
  * byte for byte what glibc's inet_ntop() writes; returns its length. No
  * NUL is written.

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * Tests for common/csv.c (SPEC section 1, the CSV record): base64 against
- * the RFC 4648 vectors and an independent encoder, decimal numbers, IPv6
- * text against glibc's inet_ntop(), whole
+ * the RFC 4648 vectors and an independent encoder, decimal numbers
+ * against snprintf(), IPv4 and IPv6 text against glibc's inet_ntop(), whole
  * rows (the longest one must fit CSV_ROW_MAX: the buffers here are heap
  * blocks of exactly the documented size, so ASan catches an overrun), and
  * the shape check used by segment recovery.
@@ -270,6 +270,41 @@ format(const struct pkt_row *r, size_t *len)
 	*len = n;
 	return s;
 }
+
+/*
+ * IPv4 text against inet_ntop(): every value of every byte (the others
+ * changing with it) and 100,000 pseudo-random addresses; nothing is
+ * written past the length returned.
+ */
+START_TEST(test_csv_ipv4_against_inet_ntop)
+{
+	uint32_t s = 0x2545f491u;
+	char want[INET_ADDRSTRLEN], got[24];
+	uint8_t a[4];
+	unsigned k, i;
+	size_t n;
+
+	for (k = 0; k < 1024 + 100000; k++) {
+		if (k < 1024) {
+			for (i = 0; i < 4; i++)
+				a[i] = (uint8_t)(k % 256 * (i + 1) + k / 256 * 7);
+			a[k / 256] = (uint8_t)(k % 256);
+		} else {
+			s ^= s << 13;
+			s ^= s >> 17;
+			s ^= s << 5;
+			memcpy(a, &s, 4);
+		}
+		ck_assert_ptr_nonnull(inet_ntop(AF_INET, a, want, sizeof(want)));
+		memset(got, 'x', sizeof(got));
+		n = csv_ipv4(a, got);
+		ck_assert_uint_le(n, 15);
+		ck_assert_int_eq(got[n], 'x');
+		got[n] = '\0';
+		ck_assert_str_eq(got, want);
+	}
+}
+END_TEST
 
 /* csv_ipv6() of a and inet_ntop()'s text must be the same bytes. */
 static void
@@ -859,6 +894,7 @@ csv_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("csv_format_row");
+	tcase_add_test(tc, test_csv_ipv4_against_inet_ntop);
 	tcase_add_test(tc, test_csv_ipv6_against_inet_ntop);
 	tcase_add_test(tc, test_csv_format_row_ipv4);
 	tcase_add_test(tc, test_csv_format_row_ipv6);
