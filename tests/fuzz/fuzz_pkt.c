@@ -3,8 +3,10 @@
  * libFuzzer target for the packet decoder: the first byte picks one of the
  * supported link types, the rest is the captured packet. Every row that
  * comes out must be one line of exactly eight fields (v1) or thirteen
- * (v2), printable ASCII without quotes: a row recovery would keep.
+ * (v2), printable ASCII without quotes: a row recovery would keep. Its
+ * addresses must read as inet_ntop() writes them.
  */
+#include <arpa/inet.h>
 #include <pcap/dlt.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -26,6 +28,21 @@ check_row(const char *row, size_t len, size_t max, enum csv_format f)
 	if (len == 0 || len > max || row[len - 1] != '\n')
 		abort();
 	if (!csv_row_plausible(row, len - 1, f))
+		abort();
+}
+
+/* The row starts with the source address, as inet_ntop() writes it. */
+static void
+check_src(const struct pkt_row *r, const char *row)
+{
+	char want[INET6_ADDRSTRLEN];
+	size_t n;
+
+	if (!inet_ntop(r->family == 4 ? AF_INET : AF_INET6, r->src, want,
+	    sizeof(want)))
+		abort();
+	n = strlen(want);
+	if (memcmp(row, want, n) != 0 || row[n] != ',')
 		abort();
 }
 
@@ -57,6 +74,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		if (commas != CSV_FIELDS - 1)
 			abort();
+		check_src(&r, row);
 		r.peer = "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=";
 		len = csv_format_row_v2(&r, row);
 		check_row(row, len, CSV_ROW_MAX_V2, CSV_V2);
