@@ -20,8 +20,9 @@ only by a capture outage: sent while the capture was down, from the
 SIGTERM or SIGKILL to the "capturing on" line of its restart (give or take
 --skew for the clocks), or in the sync interval (plus --margin) before a
 SIGKILL; anything else is a failure. Per outage, the ones sent while the
-capture was down must not outnumber the packets the tunnel interface
-itself sent in that time (its tx_packets counter).
+capture was down (from its signal to its restart, without the skew) must
+not outnumber the packets the tunnel interface itself sent in that time
+(its tx_packets counter).
 """
 import argparse
 import bisect
@@ -333,32 +334,45 @@ def main():
     sent_ts = sorted(sent.values())
     # A capture is down from its signal to the "capturing on" of its
     # successor (seen a little after the capture really started again).
-    # A SIGKILL also loses what was written since the last sync.
-    downs = sorted(((num(e, "t") - skew, num(e, "t_up") + skew, e)
-                    for e in kills + terms), key=lambda w: w[0])
+    # A SIGKILL also loses what was written since the last sync. Faults
+    # can come close together (a SIGKILL 30 ms after the restart that a
+    # SIGTERM caused), so a missing datagram goes to the first of these
+    # that holds it: an outage's own span [signal, "capturing on"]; the
+    # sync interval (plus margin) before a SIGKILL; the span widened by
+    # --skew on both sides, nearest outage first. The tunnel's counters
+    # (tx) cover only the span, so only what fell in the span itself is
+    # held against them.
+    spans = [(num(e, "t"), num(e, "t_up"), e) for e in kills + terms]
+    downs = [(lo - skew, hi + skew, e) for lo, hi, e in spans]
     pres = [(num(e, "t") - sync - margin, num(e, "t"), e) for e in kills]
     for e in kills + terms:
-        e["pre"] = e["down"] = 0
+        e["pre"] = e["down"] = e["down_span"] = 0
         e["tx"] = num(e, "tx1") - num(e, "tx0")
         e["sent_down"] = count_in(num(e, "t"), num(e, "t_up"), sent_ts)
     unexplained = []
     for t, i in missing:
-        w = next((e for lo, hi, e in downs if lo <= t <= hi), None)
+        w = next((e for lo, hi, e in spans if lo <= t <= hi), None)
         if w is not None:
             w["down"] += 1
+            w["down_span"] += 1
             continue
         w = next((e for lo, hi, e in pres if lo <= t < hi), None)
         if w is not None:
             w["pre"] += 1
             w["oldest"] = min(w.get("oldest", t), t)
             continue
+        near = [(min(abs(t - lo), abs(t - hi)), n, e)
+                for n, (lo, hi, e) in enumerate(downs) if lo <= t <= hi]
+        if near:
+            min(near, key=lambda c: c[:2])[2]["down"] += 1
+            continue
         unexplained.append((t, i))
     before_kill = sum(e["pre"] for e in kills)
     down_kill = sum(e["down"] for e in kills)
     down_term = sum(e["down"] for e in terms)
     over = ["%s at %.3f: %d missing > %d tx" % (
-        e["type"], num(e, "t") / NS, e["down"], e["tx"])
-        for e in kills + terms if e["down"] > e["tx"]]
+        e["type"], num(e, "t") / NS, e["down_span"], e["tx"])
+        for e in kills + terms if e["down_span"] > e["tx"]]
     check("datagram rows missing", len(missing), None)
     check("  capture SIGKILL: since the last sync", before_kill, None,
           "sent in [kill - %gs - %gs, kill)" % (a.sync_interval, a.margin))
