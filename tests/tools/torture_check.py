@@ -189,6 +189,54 @@ def read_objects(bucket, prefix, host):
     return objs
 
 
+def count_in(lo, hi, ts):
+    """How many of the sorted times ts lie in [lo, hi]."""
+    return bisect.bisect_right(ts, hi) - bisect.bisect_left(ts, lo)
+
+
+def assign_missing(missing, kills, terms, sent_ts, sync, margin, skew):
+    """Explain each missing datagram (t_ns, i) by a capture outage.
+
+    A capture is down from its signal (t) to the "capturing on" of its
+    successor (t_up, seen a little after the capture really started
+    again); a SIGKILL also loses what was written since the last sync.
+    Faults can come close together (a SIGKILL 30 ms after the restart a
+    SIGTERM caused), so a missing datagram goes to the first of these that
+    holds it: an outage's own span [t, t_up]; the sync interval (plus
+    margin) before a SIGKILL; the span widened by skew on both sides,
+    nearest outage first. Sets, on each outage event: "pre" (since the
+    sync), "down" (while down, widened span included), "down_span" (its
+    own span only: what its tx counters can be held against), "tx",
+    "sent_down" and "oldest". Returns the unexplained (t_ns, i).
+    """
+    spans = [(num(e, "t"), num(e, "t_up"), e) for e in kills + terms]
+    downs = [(lo - skew, hi + skew, e) for lo, hi, e in spans]
+    pres = [(num(e, "t") - sync - margin, num(e, "t"), e) for e in kills]
+    for e in kills + terms:
+        e["pre"] = e["down"] = e["down_span"] = 0
+        e["tx"] = num(e, "tx1") - num(e, "tx0")
+        e["sent_down"] = count_in(num(e, "t"), num(e, "t_up"), sent_ts)
+    unexplained = []
+    for t, i in missing:
+        w = next((e for lo, hi, e in spans if lo <= t <= hi), None)
+        if w is not None:
+            w["down"] += 1
+            w["down_span"] += 1
+            continue
+        w = next((e for lo, hi, e in pres if lo <= t < hi), None)
+        if w is not None:
+            w["pre"] += 1
+            w["oldest"] = min(w.get("oldest", t), t)
+            continue
+        near = [(min(abs(t - lo), abs(t - hi)), n, e)
+                for n, (lo, hi, e) in enumerate(downs) if lo <= t <= hi]
+        if near:
+            min(near, key=lambda c: c[:2])[2]["down"] += 1
+            continue
+        unexplained.append((t, i))
+    return unexplained
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--work", required=True)
@@ -328,45 +376,9 @@ def main():
     margin = int(a.margin * NS)
     skew = int(a.skew * NS)
 
-    def count_in(lo, hi, ts):
-        return bisect.bisect_right(ts, hi) - bisect.bisect_left(ts, lo)
-
     sent_ts = sorted(sent.values())
-    # A capture is down from its signal to the "capturing on" of its
-    # successor (seen a little after the capture really started again).
-    # A SIGKILL also loses what was written since the last sync. Faults
-    # can come close together (a SIGKILL 30 ms after the restart that a
-    # SIGTERM caused), so a missing datagram goes to the first of these
-    # that holds it: an outage's own span [signal, "capturing on"]; the
-    # sync interval (plus margin) before a SIGKILL; the span widened by
-    # --skew on both sides, nearest outage first. The tunnel's counters
-    # (tx) cover only the span, so only what fell in the span itself is
-    # held against them.
-    spans = [(num(e, "t"), num(e, "t_up"), e) for e in kills + terms]
-    downs = [(lo - skew, hi + skew, e) for lo, hi, e in spans]
-    pres = [(num(e, "t") - sync - margin, num(e, "t"), e) for e in kills]
-    for e in kills + terms:
-        e["pre"] = e["down"] = e["down_span"] = 0
-        e["tx"] = num(e, "tx1") - num(e, "tx0")
-        e["sent_down"] = count_in(num(e, "t"), num(e, "t_up"), sent_ts)
-    unexplained = []
-    for t, i in missing:
-        w = next((e for lo, hi, e in spans if lo <= t <= hi), None)
-        if w is not None:
-            w["down"] += 1
-            w["down_span"] += 1
-            continue
-        w = next((e for lo, hi, e in pres if lo <= t < hi), None)
-        if w is not None:
-            w["pre"] += 1
-            w["oldest"] = min(w.get("oldest", t), t)
-            continue
-        near = [(min(abs(t - lo), abs(t - hi)), n, e)
-                for n, (lo, hi, e) in enumerate(downs) if lo <= t <= hi]
-        if near:
-            min(near, key=lambda c: c[:2])[2]["down"] += 1
-            continue
-        unexplained.append((t, i))
+    unexplained = assign_missing(missing, kills, terms, sent_ts, sync,
+                                 margin, skew)
     before_kill = sum(e["pre"] for e in kills)
     down_kill = sum(e["down"] for e in kills)
     down_term = sum(e["down"] for e in terms)
