@@ -11,7 +11,8 @@
 #     comes before systemd's "Started"); systemctl shows their STATUS=;
 #     UDP datagrams sent through the tunnel arrive as rows in the test's
 #     Swift bucket, each exactly once, through a veth pair in documentation
-#     ranges (203.0.113.252/30) and a relay to Swift on 127.0.0.1;
+#     ranges (a /30 of 203.0.113.0/24 that no host interface holds, so two
+#     suites can run at once) and a relay to Swift on 127.0.0.1;
 #   - the keys come from LoadCredential=aws-credentials (the journal says
 #     so) and are not in /proc/PID/environ;
 #   - kill -9 of the capture: systemd restarts it, and every row that had
@@ -79,17 +80,39 @@ nspawn_boot "wgtap-ct$$" --bind-ro="$top" ||
 echo "# booted in $(secs "$t0") s: nspawn pid $NSPAWN_PID, container PID 1 = $CT_PID"
 
 # --- the network: a veth to the host, Swift behind a relay ------------------
+# The host side takes the first /30 of 203.0.113.0/24 (from the top) that
+# no host interface has an address in; the choice and the address are
+# made under a lock, so a second run of this test at the same time takes
+# the next one.
 ip link add "$HV" type veth peer name ct0 netns "/proc/$CT_PID/ns/net"
-ip addr add 203.0.113.253/30 dev "$HV"
+HA=
+CA=
+exec {netlock}>/run/wgtap-t-systemd.lock
+flock "$netlock"
+held=$(ip -o -4 addr show | awk '{ print $4 }' | cut -d/ -f1)
+for b in $(seq 252 -4 0); do
+	in_use=
+	for a in $held; do
+		case $a in
+		203.0.113.*) o=${a##*.}; [ "$o" -ge "$b" ] && [ "$o" -le $((b + 3)) ] && in_use=1 ;;
+		esac
+	done
+	[ -z "$in_use" ] && { HA=203.0.113.$((b + 1)); CA=203.0.113.$((b + 2)); break; }
+done
+[ -n "$HA" ] && ip addr add "$HA/30" dev "$HV"
+flock -u "$netlock"
+exec {netlock}>&-
+[ -n "$HA" ] || { not_ok "a free /30 in 203.0.113.0/24 for the veth"; finish; }
+echo "# veth: host $HA, container $CA"
 ip link set "$HV" up
-ct ip addr add 203.0.113.254/30 dev ct0
+ct ip addr add "$CA/30" dev ct0
 ct ip link set ct0 up
 ct ip link set lo up
-python3 "$here/tools/tcpfwd.py" 203.0.113.253 "$SPORT" 127.0.0.1 "$SPORT" \
+python3 "$here/tools/tcpfwd.py" "$HA" "$SPORT" 127.0.0.1 "$SPORT" \
 	"$T/fwd.pid" &
 wait_for 10 test -s "$T/fwd.pid" && FWD_PID=$(cat "$T/fwd.pid")
 check "the container reaches the S3 relay" \
-	ct curl -s -o /dev/null -m 5 "http://203.0.113.253:$SPORT/"
+	ct curl -s -o /dev/null -m 5 "http://$HA:$SPORT/"
 
 # --- the tunnel: wireguard-go, wg0 here and wg1 in the namespace "peer" ----
 cat >"$T/wg-setup.sh" <<'SH'
@@ -141,7 +164,7 @@ ct sh -c 'cat >/etc/wgtap/capture.env' <<'EOF2'
 WGTAP_CAPTURE_OPTS="--packet-log-interval 3s --filter udp"
 EOF2
 ct sh -c 'cat >/etc/wgtap/ship.env' <<EOF2
-WGTAP_SHIP_OPTS="--storage-bucket $BUCKET --storage-endpoint http://203.0.113.253:$SPORT --storage-region $SWIFT_REGION --storage-addressing path --host-label ct --backoff-max 2"
+WGTAP_SHIP_OPTS="--storage-bucket $BUCKET --storage-endpoint http://$HA:$SPORT --storage-region $SWIFT_REGION --storage-addressing path --host-label ct --backoff-max 2"
 EOF2
 ct sh -c 'cat >/etc/wgtap/aws-credentials' <<EOF2
 [default]
@@ -240,7 +263,7 @@ check "kill -9: every synced row arrives, once" wait_for 30 has_rows 6001 6030
 
 # --- IPAddressDeny=any on the capture -----------------------------------------
 CG=$(ct systemctl show -p ControlGroup --value wgtap-capture@wg0)
-url=http://203.0.113.253:$SPORT/
+url=http://$HA:$SPORT/
 check "outside the capture's cgroup the relay answers" ct curl -s -o /dev/null -m 5 "$url"
 ct sh -c 'echo $$ >"/sys/fs/cgroup$1/cgroup.procs" && exec curl -s -o /dev/null --connect-timeout 3 "$2"' \
 	sh "$CG" "$url" 2>"$T/deny.err"
