@@ -284,51 +284,46 @@ imds_string(struct imds_cur *c, char *out, size_t cap)
 	return over ? WGTAP_ETOOBIG : WGTAP_OK;
 }
 
+/* Skip the digits at the cursor; how many there were. */
+static size_t
+imds_digits(struct imds_cur *c)
+{
+	size_t n = 0;
+
+	while (c->left > 0 && chars_is_digit((unsigned char)*c->p)) {
+		c->p++;
+		c->left--;
+		n++;
+	}
+	return n;
+}
+
+/* Skip ch if it is the next byte; whether it was. */
+static bool
+imds_skip_if(struct imds_cur *c, char ch)
+{
+	if (c->left == 0 || *c->p != ch)
+		return false;
+	c->p++;
+	c->left--;
+	return true;
+}
+
 /* A number (RFC 8259 section 6), checked and skipped. */
 static bool
 imds_number(struct imds_cur *c)
 {
-	size_t n;
-
-	if (c->left > 0 && *c->p == '-') {
-		c->p++;
-		c->left--;
-	}
+	imds_skip_if(c, '-');
 	if (c->left == 0 || !chars_is_digit((unsigned char)*c->p))
 		return false;
-	if (*c->p == '0') {
-		c->p++;
-		c->left--;
-	} else {
-		while (c->left > 0 && chars_is_digit((unsigned char)*c->p)) {
-			c->p++;
-			c->left--;
-		}
-	}
-	if (c->left > 0 && *c->p == '.') {
-		c->p++;
-		c->left--;
-		for (n = 0; c->left > 0 &&
-		    chars_is_digit((unsigned char)*c->p); n++) {
-			c->p++;
-			c->left--;
-		}
-		if (n == 0)
-			return false;
-	}
-	if (c->left > 0 && (*c->p == 'e' || *c->p == 'E')) {
-		c->p++;
-		c->left--;
-		if (c->left > 0 && (*c->p == '+' || *c->p == '-')) {
-			c->p++;
-			c->left--;
-		}
-		for (n = 0; c->left > 0 &&
-		    chars_is_digit((unsigned char)*c->p); n++) {
-			c->p++;
-			c->left--;
-		}
-		if (n == 0)
+	if (!imds_skip_if(c, '0'))
+		imds_digits(c);		/* no leading zero */
+	if (imds_skip_if(c, '.') && imds_digits(c) == 0)
+		return false;
+	if (imds_skip_if(c, 'e') || imds_skip_if(c, 'E')) {
+		if (!imds_skip_if(c, '+'))
+			imds_skip_if(c, '-');
+		if (imds_digits(c) == 0)
 			return false;
 	}
 	return true;
