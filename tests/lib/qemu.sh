@@ -63,7 +63,10 @@
 #                             to DIR/console.log, ttyS0 to DIR/serial.log;
 #                             CONSOLE_OPTS go to qemu_console.py (cuts).
 #                             With QEMU_PAYLOAD_RO=1 the payload disk is
-#                             read-only (and wgtest.payload=ro is added)
+#                             read-only (and wgtest.payload=ro is added).
+#                             The first call takes the host's guest lock
+#                             (QEMU_LOCK), waiting for it if need be, and
+#                             the test holds it until it exits
 #   qemu_wait SECS            wait for QEMU to end (poweroff or a cut);
 #                             returns QEMU's exit status (137 after a cut),
 #                             or 124 after killing it when SECS ran out
@@ -84,7 +87,10 @@
 # QEMU_SMP (default 2), QEMU_CACHE (the disks' cache mode, default unsafe:
 # see qemu__drive), QEMU_WRITE_IOPS (pace the root disk's writes; default
 # unpaced: see qemu__root_drive), QEMU_MIRROR (a Debian mirror for
-# mmdebstrap; default its own).
+# mmdebstrap; default its own), QEMU_LOCK (default /run/wgtap-qemu.lock:
+# one test's guests at a time on a host, so that test suites run side by
+# side do not starve each other's emulated CPUs; a guest starved of its
+# host's CPU misses bounds such as t-powercut's 1.5 s sync window).
 #
 # Figures on a 2-core machine: building the image takes 40-110 s (most of
 # it downloading and unpacking packages; 300 MiB), a boot to the payload
@@ -110,6 +116,7 @@ QEMU_RECIPE_VERSION=1
 QEMU_PID=
 QEMU_READER_PID=
 QEMU_DIR=
+QEMU__LOCK_FD=
 QEMU__LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 QEMU__TOOLS=$(cd "$QEMU__LIB_DIR/../tools" && pwd)
 
@@ -355,13 +362,20 @@ qemu_start() { # DIR ROOT PAYLOAD [APPEND [-- CONSOLE_OPTS...]]
 	QEMU_DIR=$dir
 	sock=$dir/console.sock
 	rm -f "$sock" "$dir/console.log" "$dir/serial.log" "$dir/qemu.log"
+	if [ -z "$QEMU__LOCK_FD" ]; then
+		exec {QEMU__LOCK_FD}>"${QEMU_LOCK:-/run/wgtap-qemu.lock}" ||
+			{ qemu__err "cannot open ${QEMU_LOCK:-/run/wgtap-qemu.lock}"; return 1; }
+		flock "$QEMU__LOCK_FD" ||
+			{ qemu__err "cannot lock ${QEMU_LOCK:-/run/wgtap-qemu.lock}"; return 1; }
+	fi
 	if [ "${QEMU_PAYLOAD_RO:-0}" = 1 ]; then
 		ro=readonly=on
 		append="$append wgtest.payload=ro"
 	fi
 	# The reader listens first; QEMU connects to it as it starts.
 	"$py" "$QEMU__TOOLS/qemu_console.py" --listen "$sock" \
-		--out "$dir/console.log" "$@" 2>"$dir/reader.log" &
+		--out "$dir/console.log" "$@" 2>"$dir/reader.log" \
+		{QEMU__LOCK_FD}>&- &
 	QEMU_READER_PID=$!
 	for ((i = 0; i < 100; i++)); do
 		[ -S "$sock" ] && break
@@ -383,7 +397,7 @@ qemu_start() { # DIR ROOT PAYLOAD [APPEND [-- CONSOLE_OPTS...]]
 		-device virtio-rng-pci \
 		-drive "$(qemu__root_drive "$root")" \
 		-drive "$(qemu__drive "$payload" "$ro")" \
-		</dev/null >"$dir/qemu.log" 2>&1 &
+		</dev/null >"$dir/qemu.log" 2>&1 {QEMU__LOCK_FD}>&- &
 	QEMU_PID=$!
 	echo "$QEMU_PID" >"$dir/qemu.pid"
 	return 0
