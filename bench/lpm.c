@@ -9,6 +9,8 @@
  *
  *   lpm_lookups_per_s   peertab_lookup() on addresses that hit (90 %)
  *                       or miss (10 %) the table
+ *   cached_lookups_per_s   the same through a cache of recent answers
+ *                       (common/lpmcache.h), as attrib_peer() looks up
  *   rows_per_s_off      pkt_parse() + csv_format_row_v2() on in-memory
  *                       IPv4/IPv6 UDP packets (the per-packet path of
  *                       --format v2) without a peer table
@@ -21,6 +23,23 @@
  *                       the row): one lookup, the destination
  *   attribution_cost    rows_per_s_off / rows_per_s_on - 1, in %
  *   attribution_cost_dir   the same with the direction
+ *   rows_per_s_key, rows_per_s_key_dir   rows that all name one peer
+ *                       without a lookup: the column's own cost, so that
+ *   lookup_cost, lookup_cost_dir   rows_per_s_key / rows_per_s_on - 1, in
+ *                       %, is what finding the peer adds to the path
+ *
+ * each for two orders of the packets:
+ *
+ *   sweep   the 4,096 addresses one after the other, round and round: no
+ *           address comes back before 4,095 others, so the cache of
+ *           recent answers (common/lpmcache.h) never helps and every
+ *           lookup probes the table: the worst case
+ *   zipf    each packet's address drawn from the same 4,096 with Zipf
+ *           popularity (exponent 1: the k-th most popular one k times
+ *           less often than the first), packets drawn independently (no
+ *           bursts of one flow), as a gateway's clients and their peers
+ *           share its traffic; cache_hit_rate is the share of lookups the
+ *           cache answered
  *
  * The costs are medians of the ratios within each round, so that a busy
  * machine's slow rounds count against both sides alike.
@@ -39,6 +58,7 @@
 
 #define NADDR	4096
 #define ROUNDS	7
+#define NROWS	1000000
 
 static uint64_t
 rnd(uint64_t *s)
@@ -152,44 +172,108 @@ now_s(void)
 	return (double)wgtap_clock_ns(CLOCK_MONOTONIC) / 1e9;
 }
 
+/*
+ * Lookups of the addresses in the order seq gives (NROWS of them),
+ * through the cache lc, or straight into the table when lc is NULL.
+ */
 static double
-bench_lookups(const struct peertab *t, const struct addr *v, size_t n,
-    size_t *sink)
+bench_lookups(const struct peertab *t, struct lpm_cache *lc,
+    const struct addr *v, const uint16_t *seq, size_t *sink)
 {
 	double t0 = now_s();
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		const struct addr *a = &v[i % NADDR];
+	for (i = 0; i < NROWS; i++) {
+		const struct addr *a = &v[seq[i]];
 
-		*sink += peertab_lookup(t, a->fam, a->b)[0];
+		*sink += (lc ? peertab_lookup_cached(t, lc, a->fam, a->b) :
+		    peertab_lookup(t, a->fam, a->b))[0];
 	}
-	return (double)n / (now_s() - t0);
+	return (double)NROWS / (now_s() - t0);
 }
 
+/* A key in the form of a table's, for rows that name a peer unlooked. */
+static const char fixed_key[] = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+
 /*
- * Rows of format v2 from the packets, attributed by c's table (none when
- * c->peers is NULL) going the way dir says.
+ * Rows of format v2 from the packets in the order seq gives, attributed
+ * by c's table (none when c->peers is NULL) going the way dir says; with
+ * c NULL, every row names the same peer without a lookup.
  */
 static double
-bench_rows(const struct capture *c, enum pkt_dir dir, uint8_t (*pk)[64],
-    const size_t *len, size_t n, char *buf, size_t *sink)
+bench_rows(struct capture *c, enum pkt_dir dir, uint8_t (*pk)[64],
+    const size_t *len, const uint16_t *seq, char *buf, size_t *sink)
 {
 	struct pkt_row row;
 	double t0 = now_s();
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		size_t k = i % NADDR;
+	for (i = 0; i < NROWS; i++) {
+		size_t k = seq[i];
 
 		if (pkt_parse(DLT_RAW, pk[k], len[k], (uint32_t)len[k],
 		    1700000000000000000ULL + i, &row) != PKT_ROW)
 			exit(1);
 		row.dir = (uint8_t)dir;
-		row.peer = attrib_peer(c, &row, dir);
+		row.peer = c ? attrib_peer(c, &row, dir) : fixed_key;
 		*sink += csv_format_row_v2(&row, buf);
 	}
-	return (double)n / (now_s() - t0);
+	return (double)NROWS / (now_s() - t0);
+}
+
+/* seq[i]: i % NADDR (sweep), or drawn with Zipf popularity (zipf). */
+static void
+make_orders(uint16_t *sweep, uint16_t *zipf, uint64_t *s)
+{
+	static double cum[NADDR];
+	double total = 0, u;
+	size_t i, lo, hi, mid;
+
+	for (i = 0; i < NADDR; i++) {
+		total += 1.0 / (double)(i + 1);
+		cum[i] = total;
+	}
+	for (i = 0; i < NROWS; i++) {
+		sweep[i] = (uint16_t)(i % NADDR);
+		u = (double)(rnd(s) >> 11) / 9007199254740992.0 * total;
+		lo = 0;
+		hi = NADDR - 1;
+		while (lo < hi) {
+			mid = (lo + hi) / 2;
+			if (cum[mid] < u)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		/* rank lo is address lo * 1237 % NADDR: spread over peers */
+		zipf[i] = (uint16_t)(lo * 1237 % NADDR);
+	}
+}
+
+struct pass {
+	double	off[ROUNDS], on[ROUNDS], off_d[ROUNDS], on_d[ROUNDS];
+	double	key[ROUNDS], key_d[ROUNDS];
+	double	cost[ROUNDS], cost_dir[ROUNDS];
+	double	lcost[ROUNDS], lcost_dir[ROUNDS];
+};
+
+/* One round r of the four row runs over seq. */
+static void
+run_pass(struct pass *p, int r, struct capture *with,
+    struct capture *without, uint8_t (*pk)[64], const size_t *len,
+    const uint16_t *seq, char *buf, size_t *sink)
+{
+	p->off[r] = bench_rows(without, PKT_DIR_NONE, pk, len, seq, buf, sink);
+	p->on[r] = bench_rows(with, PKT_DIR_NONE, pk, len, seq, buf, sink);
+	p->off_d[r] = bench_rows(without, PKT_DIR_OUT, pk, len, seq, buf,
+	    sink);
+	p->on_d[r] = bench_rows(with, PKT_DIR_OUT, pk, len, seq, buf, sink);
+	p->key[r] = bench_rows(NULL, PKT_DIR_NONE, pk, len, seq, buf, sink);
+	p->key_d[r] = bench_rows(NULL, PKT_DIR_OUT, pk, len, seq, buf, sink);
+	p->cost[r] = (p->off[r] / p->on[r] - 1) * 100;
+	p->cost_dir[r] = (p->off_d[r] / p->on_d[r] - 1) * 100;
+	p->lcost[r] = (p->key[r] / p->on[r] - 1) * 100;
+	p->lcost_dir[r] = (p->key_d[r] / p->on_d[r] - 1) * 100;
 }
 
 static int
@@ -203,8 +287,27 @@ cmp_double(const void *a, const void *b)
 static double
 median(double *v)
 {
-	qsort(v, ROUNDS, sizeof(*v), cmp_double);
-	return v[ROUNDS / 2];
+	double w[ROUNDS];
+
+	memcpy(w, v, sizeof(w));
+	qsort(w, ROUNDS, sizeof(*w), cmp_double);
+	return w[ROUNDS / 2];
+}
+
+static void
+print_pass(const char *order, struct pass *p)
+{
+	printf("%s rows_per_s_off %.0f\n", order, median(p->off));
+	printf("%s rows_per_s_on %.0f\n", order, median(p->on));
+	printf("%s rows_per_s_off_dir %.0f\n", order, median(p->off_d));
+	printf("%s rows_per_s_on_dir %.0f\n", order, median(p->on_d));
+	printf("%s attribution_cost %.1f %%\n", order, median(p->cost));
+	printf("%s attribution_cost_dir %.1f %%\n", order,
+	    median(p->cost_dir));
+	printf("%s rows_per_s_key %.0f\n", order, median(p->key));
+	printf("%s rows_per_s_key_dir %.0f\n", order, median(p->key_d));
+	printf("%s lookup_cost %.1f %%\n", order, median(p->lcost));
+	printf("%s lookup_cost_dir %.1f %%\n", order, median(p->lcost_dir));
 }
 
 int
@@ -215,11 +318,13 @@ main(int argc, char **argv)
 	static uint8_t pk[NADDR][64];
 	static struct addr v[NADDR];
 	static size_t len[NADDR];
+	static uint16_t sweep[NROWS], zipf[NROWS];
 	static char buf[CSV_ROW_MAX_V2];
 	static struct capture with, without;
-	double lk[ROUNDS], on[ROUNDS], off[ROUNDS], on_d[ROUNDS], off_d[ROUNDS];
-	double cost[ROUNDS], cost_dir[ROUNDS];
-	uint64_t s = 42;
+	static struct pass ps, pz;
+	double lk[ROUNDS], lkz[ROUNDS], lkzc[ROUNDS];
+	static struct lpm_cache lc;
+	uint64_t s = 42, hits = 0, looks = 0;
 	size_t sink = 0, k;
 	struct peertab *t;
 	double t0;
@@ -239,27 +344,25 @@ main(int argc, char **argv)
 	make_addrs(v, npeers, per, &s);
 	for (k = 0; k < NADDR; k++)
 		len[k] = make_packet(&v[k], pk[k]);
+	make_orders(sweep, zipf, &s);
 	with.peers = t;
 	for (r = 0; r < ROUNDS; r++) {
-		lk[r] = bench_lookups(t, v, 5000000, &sink);
-		off[r] = bench_rows(&without, PKT_DIR_NONE, pk, len, 1000000,
-		    buf, &sink);
-		on[r] = bench_rows(&with, PKT_DIR_NONE, pk, len, 1000000, buf,
-		    &sink);
-		off_d[r] = bench_rows(&without, PKT_DIR_OUT, pk, len, 1000000,
-		    buf, &sink);
-		on_d[r] = bench_rows(&with, PKT_DIR_OUT, pk, len, 1000000, buf,
-		    &sink);
-		cost[r] = (off[r] / on[r] - 1) * 100;
-		cost_dir[r] = (off_d[r] / on_d[r] - 1) * 100;
+		lk[r] = bench_lookups(t, NULL, v, sweep, &sink);
+		lkz[r] = bench_lookups(t, NULL, v, zipf, &sink);
+		lkzc[r] = bench_lookups(t, &lc, v, zipf, &sink);
+		run_pass(&ps, r, &with, &without, pk, len, sweep, buf, &sink);
+		with.peer_cache.hits = with.peer_cache.misses = 0;
+		run_pass(&pz, r, &with, &without, pk, len, zipf, buf, &sink);
+		hits += with.peer_cache.hits;
+		looks += with.peer_cache.hits + with.peer_cache.misses;
 	}
-	printf("lpm_lookups_per_s %.0f\n", median(lk));
-	printf("rows_per_s_off %.0f\n", median(off));
-	printf("rows_per_s_on %.0f\n", median(on));
-	printf("rows_per_s_off_dir %.0f\n", median(off_d));
-	printf("rows_per_s_on_dir %.0f\n", median(on_d));
-	printf("attribution_cost %.1f %%\n", median(cost));
-	printf("attribution_cost_dir %.1f %%\n", median(cost_dir));
+	printf("sweep lpm_lookups_per_s %.0f\n", median(lk));
+	printf("zipf lpm_lookups_per_s %.0f\n", median(lkz));
+	printf("zipf cached_lookups_per_s %.0f\n", median(lkzc));
+	print_pass("sweep", &ps);
+	print_pass("zipf", &pz);
+	printf("zipf cache_hit_rate %.1f %%\n",
+	    looks ? 100.0 * (double)hits / (double)looks : 0.0);
 	peertab_free(t);
 	return sink == 0;
 }

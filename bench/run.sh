@@ -19,9 +19,10 @@
 #            (bench/tunnel.sh)
 #   peers    peer attribution: longest-prefix lookups per second and rows
 #            per second with attribution on and off, 1,000 peers and
-#            10,000 prefixes (bench/lpm.c, built by `make bench`), the
-#            whole program's rows per CPU second with --peers and without
-#            (bench/peers_rows.sh); and, as
+#            10,000 prefixes, in two orders of the traffic (bench/lpm.c,
+#            built by `make bench`), the whole program's rows per CPU
+#            second without --peers, with a table of one peer and with
+#            one of 1,001 (bench/peers_rows.sh); and, as
 #            root with wireguard-go, the CPU cost of re-reading 1,000
 #            peers' table every 0.7 s (bench/peers_refresh.sh)
 #   live     live capture past a tunnel's rate: a pcap written into a TUN

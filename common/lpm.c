@@ -20,6 +20,7 @@
  * Addresses are read byte by byte into host-order words, so nothing
  * depends on the alignment or byte order of the caller's buffer.
  */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,12 +59,25 @@ struct lpm_fam {
 struct lpm {
 	struct lpm_fam	 fam[2];	/* [0] IPv4, [1] IPv6 */
 	size_t		 count;
+	uint64_t	 serial;
 };
+
+static atomic_uint_fast64_t lpm_serials;
 
 struct lpm *
 lpm_new(void)
 {
-	return calloc(1, sizeof(struct lpm));
+	struct lpm *t = calloc(1, sizeof(struct lpm));
+
+	if (t)
+		t->serial = (uint64_t)atomic_fetch_add(&lpm_serials, 1) + 1;
+	return t;
+}
+
+uint64_t
+lpm_serial(const struct lpm *t)
+{
+	return t->serial;
 }
 
 void
@@ -85,19 +99,6 @@ size_t
 lpm_count(const struct lpm *t)
 {
 	return t->count;
-}
-
-static inline uint32_t
-get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
-static inline uint64_t
-get_be64(const uint8_t *p)
-{
-	return (uint64_t)get_be32(p) << 32 | get_be32(p + 4);
 }
 
 /* The top n bits (0 to 64) of a 64-bit word set. */
@@ -263,15 +264,15 @@ put(struct lpm_level *lv, int family, const uint8_t *addr, uint32_t value)
 	bool fresh;
 
 	if (family == 4) {
-		k4 = get_be32(addr) & (uint32_t)lv->mhi;
+		k4 = lpm_be32(addr) & (uint32_t)lv->mhi;
 		s4 = find4(lv, k4);
 		fresh = s4->value == LPM_NONE;
 		s4->key = k4;
 		s4->value = value;
 		return fresh;
 	}
-	hi = get_be64(addr) & lv->mhi;
-	lo = get_be64(addr + 8) & lv->mlo;
+	hi = lpm_be64(addr) & lv->mhi;
+	lo = lpm_be64(addr + 8) & lv->mlo;
 	s6 = find6(lv, hi, lo);
 	fresh = s6->value == LPM_NONE;
 	s6->hi = hi;
@@ -353,8 +354,8 @@ uint32_t
 lpm_lookup(const struct lpm *t, int family, const uint8_t *addr)
 {
 	if (family == 4)
-		return lookup4(&t->fam[0], get_be32(addr));
+		return lookup4(&t->fam[0], lpm_be32(addr));
 	if (family == 6)
-		return lookup6(&t->fam[1], get_be64(addr), get_be64(addr + 8));
+		return lookup6(&t->fam[1], lpm_be64(addr), lpm_be64(addr + 8));
 	return LPM_NONE;
 }

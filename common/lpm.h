@@ -18,6 +18,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * The 4 or 8 bytes at p (an address, in network order) as a host-order
+ * word: how lpm.c and lpmcache.c read addresses, whatever the alignment
+ * of the caller's buffer.
+ */
+static inline uint32_t
+lpm_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline uint64_t
+lpm_be64(const uint8_t *p)
+{
+	return (uint64_t)lpm_be32(p) << 32 | lpm_be32(p + 4);
+}
+
 /* The one value lpm_add() refuses: lpm_lookup() reports a miss with it. */
 #define LPM_NONE	UINT32_MAX
 
@@ -44,6 +62,12 @@ int lpm_add(struct lpm *t, int family, const uint8_t *addr, unsigned plen,
  * says), or LPM_NONE when no prefix holds it or family is neither 4 nor 6.
  */
 uint32_t lpm_lookup(const struct lpm *t, int family, const uint8_t *addr);
+
+/*
+ * A number that names t among every table this process has made (1, 2,
+ * ...; never reused, never 0), for caches of its answers (lpmcache.h).
+ */
+uint64_t lpm_serial(const struct lpm *t);
 
 /* How many distinct prefixes t holds. */
 size_t lpm_count(const struct lpm *t);

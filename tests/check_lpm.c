@@ -16,31 +16,11 @@
 #include "lpm.h"
 #include "wgtap.h"
 
-/* The family and bytes of the text address a. */
-static int
-parse_addr(const char *a, uint8_t out[16])
-{
-	memset(out, 0, 16);
-	if (inet_pton(AF_INET, a, out) == 1)
-		return 4;
-	ck_assert_msg(inet_pton(AF_INET6, a, out) == 1, "bad address %s", a);
-	return 6;
-}
-
-static void
-add(struct lpm *t, const char *a, unsigned plen, uint32_t v)
-{
-	uint8_t b[16];
-	int fam = parse_addr(a, b);
-
-	ck_assert_int_eq(lpm_add(t, fam, b, plen, v), WGTAP_OK);
-}
-
 static uint32_t
 look(const struct lpm *t, const char *a)
 {
 	uint8_t b[16];
-	int fam = parse_addr(a, b);
+	int fam = check_addr(a, b);
 
 	return lpm_lookup(t, fam, b);
 }
@@ -63,11 +43,11 @@ START_TEST(test_lpm_lookup_nested_v4)
 {
 	struct lpm *t = lpm_new();
 
-	add(t, "0.0.0.0", 0, 1);
-	add(t, "192.0.2.0", 24, 2);
-	add(t, "192.0.2.128", 25, 3);
-	add(t, "192.0.2.7", 32, 4);
-	add(t, "192.0.0.0", 16, 5);
+	check_lpm_add(t, "0.0.0.0", 0, 1);
+	check_lpm_add(t, "192.0.2.0", 24, 2);
+	check_lpm_add(t, "192.0.2.128", 25, 3);
+	check_lpm_add(t, "192.0.2.7", 32, 4);
+	check_lpm_add(t, "192.0.0.0", 16, 5);
 	ck_assert_uint_eq(lpm_count(t), 5);
 	ck_assert_uint_eq(look(t, "192.0.2.7"), 4);
 	ck_assert_uint_eq(look(t, "192.0.2.6"), 2);
@@ -92,12 +72,12 @@ START_TEST(test_lpm_lookup_nested_v6)
 {
 	struct lpm *t = lpm_new();
 
-	add(t, "2001:db8::", 32, 10);
-	add(t, "2001:db8:1::", 48, 11);
-	add(t, "2001:db8:1::", 64, 12);
-	add(t, "2001:db8:1::1", 128, 13);
-	add(t, "2001:db8:1:0:8000::", 65, 14);
-	add(t, "2001:db8:1:0:ffff:ffff:ffff:fffe", 127, 15);
+	check_lpm_add(t, "2001:db8::", 32, 10);
+	check_lpm_add(t, "2001:db8:1::", 48, 11);
+	check_lpm_add(t, "2001:db8:1::", 64, 12);
+	check_lpm_add(t, "2001:db8:1::1", 128, 13);
+	check_lpm_add(t, "2001:db8:1:0:8000::", 65, 14);
+	check_lpm_add(t, "2001:db8:1:0:ffff:ffff:ffff:fffe", 127, 15);
 	ck_assert_uint_eq(look(t, "2001:db8:1::1"), 13);
 	ck_assert_uint_eq(look(t, "2001:db8:1::2"), 12);
 	ck_assert_uint_eq(look(t, "2001:db8:1::"), 12);
@@ -112,7 +92,7 @@ START_TEST(test_lpm_lookup_nested_v6)
 	ck_assert_uint_eq(look(t, "2001:db9::1"), LPM_NONE);
 	ck_assert_uint_eq(look(t, "::"), LPM_NONE);
 	ck_assert_uint_eq(look(t, "192.0.2.1"), LPM_NONE);
-	add(t, "::", 0, 16);
+	check_lpm_add(t, "::", 0, 16);
 	ck_assert_uint_eq(look(t, "2001:db9::1"), 16);
 	ck_assert_uint_eq(look(t, "::"), 16);
 	ck_assert_uint_eq(look(t, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"),
@@ -128,12 +108,12 @@ START_TEST(test_lpm_lookup_host_routes)
 {
 	struct lpm *t = lpm_new();
 
-	add(t, "198.51.100.10", 32, 1);
-	add(t, "2001:db8::a", 128, 2);
-	add(t, "0.0.0.0", 32, 3);
-	add(t, "255.255.255.255", 32, 4);
-	add(t, "::", 128, 5);
-	add(t, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 128, 6);
+	check_lpm_add(t, "198.51.100.10", 32, 1);
+	check_lpm_add(t, "2001:db8::a", 128, 2);
+	check_lpm_add(t, "0.0.0.0", 32, 3);
+	check_lpm_add(t, "255.255.255.255", 32, 4);
+	check_lpm_add(t, "::", 128, 5);
+	check_lpm_add(t, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 128, 6);
 	ck_assert_uint_eq(look(t, "198.51.100.10"), 1);
 	ck_assert_uint_eq(look(t, "198.51.100.9"), LPM_NONE);
 	ck_assert_uint_eq(look(t, "198.51.100.11"), LPM_NONE);
@@ -161,11 +141,11 @@ START_TEST(test_lpm_add_masks_and_replaces)
 {
 	struct lpm *t = lpm_new();
 
-	add(t, "192.0.2.77", 24, 1);
-	add(t, "192.0.2.0", 24, 2);
-	add(t, "2001:db8::ffff", 64, 3);
-	add(t, "2001:db8::", 64, 4);
-	add(t, "203.0.113.9", 0, 5);
+	check_lpm_add(t, "192.0.2.77", 24, 1);
+	check_lpm_add(t, "192.0.2.0", 24, 2);
+	check_lpm_add(t, "2001:db8::ffff", 64, 3);
+	check_lpm_add(t, "2001:db8::", 64, 4);
+	check_lpm_add(t, "203.0.113.9", 0, 5);
 	ck_assert_uint_eq(lpm_count(t), 3);
 	ck_assert_uint_eq(look(t, "192.0.2.200"), 2);
 	ck_assert_uint_eq(look(t, "2001:db8::1"), 4);
@@ -253,25 +233,25 @@ START_TEST(test_lpm_lengths)
 	ck_assert_ptr_nonnull(t);
 	ck_assert_uint_eq(lpm_lengths(t, 4, out), 0);
 	ck_assert_uint_eq(lpm_lengths(t, 6, out), 0);
-	add(t, "2001:db8::", 64, 1);
-	add(t, "::", 0, 2);
-	add(t, "2001:db8::1", 128, 3);
-	add(t, "2001:db8::", 63, 4);
-	add(t, "2001:db8::8000:0:0:0", 65, 5);
-	add(t, "2001:db8::", 127, 6);
-	add(t, "8000::", 1, 7);
-	add(t, "2001:db8::2", 128, 8);		/* a length again */
-	add(t, "2001:db8::", 64, 9);		/* a prefix again */
+	check_lpm_add(t, "2001:db8::", 64, 1);
+	check_lpm_add(t, "::", 0, 2);
+	check_lpm_add(t, "2001:db8::1", 128, 3);
+	check_lpm_add(t, "2001:db8::", 63, 4);
+	check_lpm_add(t, "2001:db8::8000:0:0:0", 65, 5);
+	check_lpm_add(t, "2001:db8::", 127, 6);
+	check_lpm_add(t, "8000::", 1, 7);
+	check_lpm_add(t, "2001:db8::2", 128, 8);		/* a length again */
+	check_lpm_add(t, "2001:db8::", 64, 9);		/* a prefix again */
 	n = lpm_lengths(t, 6, out);
 	ck_assert_uint_eq(n, sizeof(want6));
 	ck_assert_mem_eq(out, want6, n);
 	/* the other family */
 	ck_assert_uint_eq(lpm_lengths(t, 4, out), 0);
-	add(t, "192.0.2.0", 24, 10);
-	add(t, "0.0.0.0", 0, 11);
-	add(t, "192.0.2.1", 32, 12);
-	add(t, "128.0.0.0", 1, 13);
-	add(t, "192.0.2.0", 31, 14);
+	check_lpm_add(t, "192.0.2.0", 24, 10);
+	check_lpm_add(t, "0.0.0.0", 0, 11);
+	check_lpm_add(t, "192.0.2.1", 32, 12);
+	check_lpm_add(t, "128.0.0.0", 1, 13);
+	check_lpm_add(t, "192.0.2.0", 31, 14);
 	n = lpm_lengths(t, 4, out);
 	ck_assert_uint_eq(n, sizeof(want4));
 	ck_assert_mem_eq(out, want4, n);
@@ -287,12 +267,12 @@ START_TEST(test_lpm_lookup_word_edges)
 {
 	struct lpm *t = lpm_new();
 
-	add(t, "::", 0, 1);
-	add(t, "2001:db8::", 63, 2);
-	add(t, "2001:db8::", 64, 3);
-	add(t, "2001:db8::", 65, 4);
-	add(t, "2001:db8::", 127, 5);
-	add(t, "2001:db8::1", 128, 6);
+	check_lpm_add(t, "::", 0, 1);
+	check_lpm_add(t, "2001:db8::", 63, 2);
+	check_lpm_add(t, "2001:db8::", 64, 3);
+	check_lpm_add(t, "2001:db8::", 65, 4);
+	check_lpm_add(t, "2001:db8::", 127, 5);
+	check_lpm_add(t, "2001:db8::1", 128, 6);
 	ck_assert_uint_eq(look(t, "2001:db8::1"), 6);
 	ck_assert_uint_eq(look(t, "2001:db8::"), 5);
 	ck_assert_uint_eq(look(t, "2001:db8::2"), 4);

@@ -35,6 +35,7 @@ main(void)
 		notify_suite,
 		metrics_suite,
 		lpm_suite,
+		lpmcache_suite,
 		/* wgtap-capture/ */
 		capture_suite,
 		attrib_suite,

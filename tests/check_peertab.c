@@ -23,21 +23,11 @@ key_of(uint8_t k[PEERTAB_KEY_LEN], uint8_t seed)
 		k[i] = (uint8_t)(seed * 31 + i * 7);
 }
 
-static int
-addr_of(const char *a, uint8_t out[16])
-{
-	memset(out, 0, 16);
-	if (inet_pton(AF_INET, a, out) == 1)
-		return 4;
-	ck_assert_int_eq(inet_pton(AF_INET6, a, out), 1);
-	return 6;
-}
-
 static void
 add_ip(struct peertab *t, size_t idx, const char *a, unsigned plen)
 {
 	uint8_t b[16];
-	int fam = addr_of(a, b);
+	int fam = check_addr(a, b);
 
 	ck_assert_int_eq(peertab_add_ip(t, idx, fam, b, plen), WGTAP_OK);
 }
@@ -46,7 +36,7 @@ static const char *
 look(const struct peertab *t, const char *a)
 {
 	uint8_t b[16];
-	int fam = addr_of(a, b);
+	int fam = check_addr(a, b);
 
 	return peertab_lookup(t, fam, b);
 }
@@ -188,13 +178,13 @@ START_TEST(test_peertab_prefix_forms)
 	    WGTAP_OK);
 	ck_assert_int_eq(fam, 4);
 	ck_assert_uint_eq(plen, 0);
-	ck_assert_int_eq(addr_of("192.0.2.9", want), 4);
+	ck_assert_int_eq(check_addr("192.0.2.9", want), 4);
 	ck_assert_mem_eq(a, want, 16);
 	ck_assert_int_eq(peertab_prefix("2001:db8::7/128", 15, &fam, a,
 	    &plen), WGTAP_OK);
 	ck_assert_int_eq(fam, 6);
 	ck_assert_uint_eq(plen, 128);
-	addr_of("2001:db8::7", want);
+	check_addr("2001:db8::7", want);
 	ck_assert_mem_eq(a, want, 16);
 	/* only the n bytes given are read */
 	ck_assert_int_eq(peertab_prefix("192.0.2.9/24xyz", 12, &fam, a,

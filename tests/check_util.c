@@ -5,6 +5,7 @@
  * names, a test packet, and reference encoders written independently of
  * the code under test.
  */
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <signal.h>
 #include <fcntl.h>
@@ -20,6 +21,7 @@
 #include <zstd.h>
 
 #include "check_wgtap.h"
+#include "lpm.h"
 #include "wgtap.h"
 
 void
@@ -209,6 +211,25 @@ tfile_fd(const void *data, size_t len)
 	if (len > 0)
 		ck_assert_int_eq(write(fd, data, len), (ssize_t)len);
 	return fd;
+}
+
+int
+check_addr(const char *a, uint8_t out[16])
+{
+	memset(out, 0, 16);
+	if (inet_pton(AF_INET, a, out) == 1)
+		return 4;
+	ck_assert_msg(inet_pton(AF_INET6, a, out) == 1, "bad address %s", a);
+	return 6;
+}
+
+void
+check_lpm_add(struct lpm *t, const char *a, unsigned plen, uint32_t v)
+{
+	uint8_t b[16];
+	int fam = check_addr(a, b);
+
+	ck_assert_int_eq(lpm_add(t, fam, b, plen, v), WGTAP_OK);
 }
 
 void

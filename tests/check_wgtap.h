@@ -44,6 +44,7 @@ Suite *uapi_suite(void);
 Suite *wgnl_suite(void);
 Suite *peersrc_suite(void);
 Suite *lpm_suite(void);
+Suite *lpmcache_suite(void);
 Suite *sigv4_suite(void);
 Suite *s3name_suite(void);
 Suite *s3err_suite(void);
@@ -125,6 +126,18 @@ size_t check_count_lines(const char *s);
  * returns the length without the NUL.
  */
 size_t check_ref_base64(const uint8_t *in, size_t n, char *out);
+
+/*
+ * The text address a (IPv4 or IPv6) in out[0..16), zero-filled past its
+ * 4 or 16 bytes; returns its family (4 or 6). A bad address fails the
+ * test.
+ */
+int check_addr(const char *a, uint8_t out[16]);
+
+struct lpm;
+
+/* lpm_add() of the text prefix a/plen with value v; failing fails the test. */
+void check_lpm_add(struct lpm *t, const char *a, unsigned plen, uint32_t v);
 
 /*
  * Lowercase hex of n bytes, made with snprintf as the tests' reference:

@@ -7,25 +7,27 @@
  * whose link type does not carry one) the source is tried first, then
  * the destination: a packet from a peer has the peer's address as its
  * source, and one to a peer normally comes from the gateway, whose own
- * addresses are no peer's.
+ * addresses are no peer's. Lookups go through the capture's cache of
+ * recent answers (common/lpmcache.h), which a new table empties.
  */
 #include "attrib.h"
 #include "capture.h"
 #include "peertab.h"
 
 const char *
-attrib_peer(const struct capture *c, const struct pkt_row *row,
-    enum pkt_dir dir)
+attrib_peer(struct capture *c, const struct pkt_row *row, enum pkt_dir dir)
 {
 	const struct peertab *t = c ? c->peers : NULL;
+	struct lpm_cache *lc;
 	const char *k;
 
 	if (!t)
 		return "";
+	lc = &c->peer_cache;
 	if (dir == PKT_DIR_OUT)
-		return peertab_lookup(t, row->family, row->dst);
-	k = peertab_lookup(t, row->family, row->src);
+		return peertab_lookup_cached(t, lc, row->family, row->dst);
+	k = peertab_lookup_cached(t, lc, row->family, row->src);
 	if (k[0] || dir == PKT_DIR_IN)
 		return k;
-	return peertab_lookup(t, row->family, row->dst);
+	return peertab_lookup_cached(t, lc, row->family, row->dst);
 }

@@ -19,9 +19,10 @@ struct capture;
  * as configured when it was captured. Without a direction (PKT_DIR_NONE)
  * the source's peer, else the destination's. "" when no peer matches, or
  * c is NULL or has no table. Never NULL; the text belongs to the table.
- * Called once per row, on the capture's own thread.
+ * Called once per row, on the capture's own thread: it keeps recent
+ * answers in c->peer_cache.
  */
-const char *attrib_peer(const struct capture *c, const struct pkt_row *row,
+const char *attrib_peer(struct capture *c, const struct pkt_row *row,
     enum pkt_dir dir);
 
 #endif

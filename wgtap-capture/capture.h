@@ -77,6 +77,7 @@ struct capture {
 	uint64_t	drops_reported;	/* libpcap drops in the last line */
 	uint64_t	waits_logged;	/* writer-thread waits logged */
 	const struct peertab *peers;	/* the table rows are attributed by */
+	struct lpm_cache peer_cache;	/* recent answers of peers (attrib.c) */
 };
 
 /*

@@ -163,6 +163,18 @@ peertab_lookup(const struct peertab *t, int family, const uint8_t *addr)
 	return v == LPM_NONE ? "" : t->peers[v].key;
 }
 
+const char *
+peertab_lookup_cached(const struct peertab *t, struct lpm_cache *c,
+    int family, const uint8_t *addr)
+{
+	uint32_t v;
+
+	if (!t)
+		return "";
+	v = lpm_cache_lookup(c, t->lpm, family, addr);
+	return v == LPM_NONE ? "" : t->peers[v].key;
+}
+
 /* An allowed-ip with its peer's rank by key, for peertab_same(). */
 struct ip_rank {
 	size_t		rank;

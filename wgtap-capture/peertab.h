@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "dynbuf.h"
+#include "lpmcache.h"
 
 #define PEERTAB_KEY_LEN		32
 #define PEERTAB_B64_LEN		44	/* base64 of a key, with padding */
@@ -76,6 +77,14 @@ int peertab_add_ip(struct peertab *t, size_t idx, int family,
  */
 const char *peertab_lookup(const struct peertab *t, int family,
     const uint8_t *addr);
+
+/*
+ * peertab_lookup(t, family, addr) through the cache c of recent answers
+ * (common/lpmcache.h), which follows t: a table other than the one c's
+ * answers came from empties it first.
+ */
+const char *peertab_lookup_cached(const struct peertab *t,
+    struct lpm_cache *c, int family, const uint8_t *addr);
 
 size_t peertab_npeers(const struct peertab *t);
 const struct peertab_peer *peertab_peer(const struct peertab *t, size_t i);
