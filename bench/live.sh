@@ -46,6 +46,8 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=tests/lib/common.sh
 . "$top/tests/lib/common.sh"
+# shellcheck source=bench/procstat.sh
+. "$top/bench/procstat.sh"
 SECS=${LIVE_SECONDS:-5}
 RUNS=${RUNS:-3}
 RATES=${LIVE_RATES:-50000 100000 200000 0}
@@ -95,16 +97,6 @@ SPOOL=${LIVE_SPOOL_BASE:-$T}/wgtap-live-spool.$$
 NS=wgtap-live-$$-$RANDOM
 PIDS=()	# "pid starttime" of every process started here
 
-# The start time (clock ticks since boot) of PID, which tells it apart
-# from a later process with the same PID.
-start_time() {
-	local s f
-	s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-	s=${s##*) }
-	read -r -a f <<<"$s"
-	echo "${f[19]}"
-}
-
 track() { PIDS+=("$1 $(start_time "$1" || echo ?)"); }
 
 cleanup() {
@@ -138,33 +130,6 @@ ip netns exec "$NS" sysctl -qw net.ipv4.ip_forward=1 \
 	net.ipv6.conf.default.disable_ipv6=1 || die "sysctl in $NS failed"
 ip -n "$NS" route add blackhole default || die "blackhole route failed"
 mkfifo "$T/in"
-
-ticks() {
-	local s f
-	s=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
-	s=${s##*) }
-	read -r -a f <<<"$s"
-	echo $((f[11] + f[12]))	# utime + stime (fields 14 and 15)
-}
-hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
-
-# The state letter of PID (R running, S waiting in poll, D on the disk).
-pstate() {
-	local s
-	s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-	s=${s##*) }
-	echo "${s%% *}"
-}
-
-# Quiet: the process used no CPU for a quarter of a second and waits in
-# an interruptible sleep (its poll), not on the disk.
-quiet() {
-	local a
-	a=$(ticks "$1")
-	[ "$(pstate "$1")" = S ] || return 1
-	sleep 0.25
-	[ "$(pstate "$1")" = S ] && [ "$(ticks "$1")" = "$a" ]
-}
 
 # start_capture NAME LOG: the capturer NAME on the interface; its PID in CAP.
 start_capture() {
@@ -245,9 +210,6 @@ one() {
 	RESULT+=" $((s1 - s0)) $((m1 - m0))"
 }
 
-median() { sort -g | awk '{a[NR]=$1} END {print !NR ? "nan" : (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-
-loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 SUMMARY=${LIVE_SUMMARY_FROM:-}
 [ -n "$SUMMARY" ] || echo "## live: ${SECS}s per run, $RUNS runs, rates ($RATES), $NPKT distinct packets, $(nproc) cores, $(date -u +%F), load average $(loadavg)"
 # r.RATE.NAME: "run sent pps secs rows drops cpu_ticks rss_kb tx sender_ticks

@@ -23,6 +23,8 @@ probe=${WGTAP_PEERPROBE:-$top/build/tests/peerprobe}
 [ "$(id -u)" = 0 ] || { echo "bench: needs root" >&2; exit 2; }
 # shellcheck source=tests/lib/wgtunnel.sh
 . "$top/tests/lib/wgtunnel.sh"
+# shellcheck source=bench/procstat.sh
+. "$top/bench/procstat.sh"
 
 ns=wgbR-$$
 ifn=wgbR$(printf '%x' $$)
@@ -63,11 +65,7 @@ nips=$(ip netns exec "$ns" wg show "$ifn" allowed-ips | awk '{ n += NF - 1 } END
 echo "## peers refresh: wireguard-go with $npeers peers, $nips allowed-ips;" \
 	"re-read every 0.7 s; ${SECS} s windows, medians of 3"
 
-ticks() { # PID: utime + stime in clock ticks
-	awk '{ sub(/^.*\) /, ""); split($0, f, " "); print f[12] + f[13] }' "/proc/$1/stat"
-}
 hz=$(getconf CLK_TCK)
-median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 idle=() wgread=() reader=() reads=()
 for r in 1 2 3; do
 	t0=$(ticks "$wgpid"); s0=$(date +%s%N)

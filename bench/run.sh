@@ -24,7 +24,9 @@
 #            second without --peers, with a table of one peer and with
 #            one of 1,001 (bench/peers_rows.sh); and, as
 #            root with wireguard-go, the CPU cost of re-reading 1,000
-#            peers' table every 0.7 s (bench/peers_refresh.sh)
+#            peers' table every 0.7 s (bench/peers_refresh.sh) and a live
+#            capture's CPU per row with a table of none, one and 1,001
+#            peers (bench/live_peers.sh)
 #   live     live capture past a tunnel's rate: a pcap written into a TUN
 #            interface at fixed rates up to the injector's maximum, each
 #            wgtap-capture configuration beside tcpdump (bench/live.sh;
@@ -189,8 +191,10 @@ bench_peers() {
 			tee -a "$out/peers.txt"
 		bash "$top/bench/peers_refresh.sh" 1000 10 30 2>/dev/null |
 			tee -a "$out/peers.txt"
+		WGTAP_CAPTURE=$CAPTURE RUNS=$RUNS bash "$top/bench/live_peers.sh" \
+			2>/dev/null | tee -a "$out/peers.txt"
 	else
-		echo "# peers refresh: skipped (needs root and wireguard-go)"
+		echo "# peers refresh and live: skipped (needs root and wireguard-go)"
 	fi
 }
 
