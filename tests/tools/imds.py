@@ -19,7 +19,7 @@ token unique to the period, and they expire --grace seconds after the
 period ends, so new keys are there before the old ones expire (as on EC2,
 where they appear at least five minutes ahead).
 
-Every request is logged to --log as one line:
+Every request is logged to --log as one line, before its answer is sent:
   METHOD PATH token=yes|no status=N [keys=INDEX period=K]
 so a test can count requests, see whether the token header came along,
 and which key pair each answer held. Keys and tokens are never logged.
@@ -98,15 +98,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
     def answer(self, status, body, extra=""):
+        # The line is written before the answer goes out, so that a
+        # client that has its answer finds it in the log, and a test that
+        # empties the log after a request never gets that request's line.
+        has = "yes" if self.headers.get(TOKEN_HEADER) else "no"
+        self.server.state.write_log("%s %s token=%s status=%d%s" % (
+            self.command, self.path, has, status, extra))
         data = body.encode()
         self.send_response(status)
         self.send_header("Content-Type", "text/plain")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
-        has = "yes" if self.headers.get(TOKEN_HEADER) else "no"
-        self.server.state.write_log("%s %s token=%s status=%d%s" % (
-            self.command, self.path, has, status, extra))
 
     def drain(self):
         n = int(self.headers.get("Content-Length") or 0)
