@@ -180,8 +180,12 @@ DPID=$SHIP_PID
 uploads_are() { [ "$(value "$S" "wgtap_ship_uploads_total{$hl}" 2>/dev/null)" = "$1" ]; }
 check "daemon: the file is written while it runs" wait_for 10 uploads_are 0
 a=$(seg_name 1)
-mkseg "$T/spool" "$a" 20
-abytes=$(stat -c %s "$T/spool/$a")
+# made and measured beside the spool, then published: the daemon may ship
+# and delete it the moment it appears
+mkdir -p "$T/stage"
+mkseg "$T/stage" "$a" 20
+abytes=$(stat -c %s "$T/stage/$a")
+mv "$T/stage/$a" "$T/spool/$a"
 check "daemon: a later upload shows up in the file without a restart" \
 	wait_for 20 uploads_are 1
 eq "daemon: its bytes" "$(value "$S" "wgtap_ship_uploaded_bytes_total{$hl}")" "$abytes"
