@@ -95,21 +95,10 @@ fi
 T=$(mktemp -d /tmp/wgtap-live.XXXXXX)
 SPOOL=${LIVE_SPOOL_BASE:-$T}/wgtap-live-spool.$$
 NS=wgtap-live-$$-$RANDOM
-PIDS=()	# "pid starttime" of every process started here
-
-track() { PIDS+=("$1 $(start_time "$1" || echo ?)"); }
 
 cleanup() {
-	local e pid st
 	exec 7>&- 2>/dev/null
-	for e in "${PIDS[@]}"; do
-		pid=${e%% *} st=${e#* }
-		if [ "$(start_time "$pid" 2>/dev/null)" = "$st" ] &&
-			! pid_gone "$pid"; then
-			kill -KILL "$pid" 2>/dev/null
-			wait "$pid" 2>/dev/null
-		fi
-	done
+	kill_tracked
 	ip netns del "$NS" 2>/dev/null
 	rm -rf "$SPOOL"
 	if [ "${LIVE_KEEP:-0}" = 1 ]; then

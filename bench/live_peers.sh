@@ -79,21 +79,10 @@ T=$(mktemp -d /tmp/wgtap-live-peers.XXXXXX)
 SPOOL=$T/spool
 NS=wgtap-lp-$$-$RANDOM
 WG=wglp$(printf '%x' $$)
-PIDS=()	# "pid starttime" of every process started here
-
-track() { PIDS+=("$1 $(start_time "$1" || echo ?)"); }
 
 cleanup() {
-	local e pid st
 	exec 7>&- 2>/dev/null
-	for e in "${PIDS[@]}"; do
-		pid=${e%% *} st=${e#* }
-		if [ "$(start_time "$pid" 2>/dev/null)" = "$st" ] &&
-			! pid_gone "$pid"; then
-			kill -KILL "$pid" 2>/dev/null
-			wait "$pid" 2>/dev/null
-		fi
-	done
+	kill_tracked
 	ip netns del "$NS" 2>/dev/null
 	rm -f "/var/run/wireguard/$WG.sock"
 	if [ "${LIVE_KEEP:-0}" = 1 ]; then

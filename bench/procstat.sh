@@ -12,6 +12,9 @@
 #   quiet PID        true when it used no CPU for a quarter of a second
 #                    and waits in an interruptible sleep (its poll), not
 #                    on the disk: it has caught up with its input
+#   track PID        remember PID (with its start time) in PIDS
+#   kill_tracked     SIGKILL and reap every tracked PID still alive (by
+#                    PID and start time, never by name)
 #   median           the median of the numbers on stdin ("nan": none)
 #   loadavg          the three load averages
 
@@ -51,3 +54,19 @@ quiet() {
 median() { sort -g | awk '{a[NR]=$1} END {print !NR ? "nan" : (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+
+PIDS=()	# "pid starttime" of every process track() was given
+
+track() { PIDS+=("$1 $(start_time "$1" || echo ?)"); }
+
+kill_tracked() {
+	local e pid st
+	for e in "${PIDS[@]}"; do
+		pid=${e%% *} st=${e#* }
+		if [ "$(start_time "$pid" 2>/dev/null)" = "$st" ] &&
+			kill -0 "$pid" 2>/dev/null; then
+			kill -KILL "$pid" 2>/dev/null
+			wait "$pid" 2>/dev/null
+		fi
+	done
+}
