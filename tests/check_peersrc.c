@@ -142,6 +142,64 @@ START_TEST(test_peersrc_tick_logs_once)
 }
 END_TEST
 
+/*
+ * A reply that says what the last one did (only the counters moved) is
+ * not parsed again: the table in hand stands, as fresh as the read, and
+ * no change is counted; a changed one is parsed and counted.
+ */
+START_TEST(test_peersrc_tick_unchanged_reply)
+{
+	char r1[512], r2[512], r3[512], name[16];
+	const struct peertab *t1;
+	struct peersrc s;
+	struct tdir d;
+	pid_t pid;
+
+	make_reply(r1, sizeof(r1));
+	snprintf(r2, sizeof(r2), "%.*stx_bytes=4096\nerrno=0\n\n",
+	    (int)(strstr(r1, "errno=") - r1), r1);
+	snprintf(r3, sizeof(r3), "%s", r1);
+	memcpy(strstr(r3, "192.0.2.9/32"), "192.0.2.8/32", 12);
+	tdir_make(&d);
+	ifname(name, sizeof(name), 3);
+	ck_assert_int_eq(peersrc_init(&s, name, d.path, 500 * MS), WGTAP_OK);
+
+	pid = uapi_fake_start(d.path, name, r1, 0);
+	ck_assert(peersrc_tick(&s, 1000 * MS));
+	ck_assert_int_eq(uapi_fake_reap(pid), 0);
+	unlinkat(d.fd, strcat(strcpy((char[32]){ 0 }, name), ".sock"), 0);
+	t1 = peersrc_table(&s, 1000 * MS);
+	ck_assert_ptr_nonnull(t1);
+	ck_assert_uint_eq(s.unparsed, 0);
+
+	pid = uapi_fake_start(d.path, name, r2, 0);
+	ck_assert(peersrc_tick(&s, 1600 * MS));
+	ck_assert_int_eq(uapi_fake_reap(pid), 0);
+	unlinkat(d.fd, strcat(strcpy((char[32]){ 0 }, name), ".sock"), 0);
+	ck_assert_uint_eq(s.reads, 2);
+	ck_assert_uint_eq(s.unparsed, 1);
+	ck_assert_uint_eq(s.changes, 0);
+	/* the same table, and fresh from the second read on */
+	ck_assert_ptr_eq(peersrc_table(&s, 1600 * MS), t1);
+	ck_assert_ptr_eq(peersrc_table(&s, 2600 * MS), t1);
+	ck_assert_ptr_null(peersrc_table(&s, 2601 * MS));
+
+	pid = uapi_fake_start(d.path, name, r3, 0);
+	ck_assert(peersrc_tick(&s, 2200 * MS));
+	ck_assert_int_eq(uapi_fake_reap(pid), 0);
+	unlinkat(d.fd, strcat(strcpy((char[32]){ 0 }, name), ".sock"), 0);
+	ck_assert_uint_eq(s.reads, 3);
+	ck_assert_uint_eq(s.unparsed, 1);
+	ck_assert_uint_eq(s.changes, 1);
+	ck_assert_str_eq(peertab_lookup(peersrc_table(&s, 2200 * MS), 4,
+	    (const uint8_t *)"\xc0\x00\x02\x08"), b64key);
+	ck_assert_str_eq(peertab_lookup(peersrc_table(&s, 2200 * MS), 4,
+	    (const uint8_t *)"\xc0\x00\x02\x09"), "");
+	peersrc_free(&s);
+	tdir_remove(&d);
+}
+END_TEST
+
 START_TEST(test_peersrc_init_names)
 {
 	struct peersrc s;
@@ -170,6 +228,7 @@ peersrc_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("peersrc_tick");
 	tcase_add_test(tc, test_peersrc_tick_logs_once);
+	tcase_add_test(tc, test_peersrc_tick_unchanged_reply);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("peersrc_init");

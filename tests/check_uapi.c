@@ -6,7 +6,9 @@
  * bad and cut replies are refused with their line; and uapi_read()
  * against a unix-socket server in a child process: a reply in pieces, a
  * missing socket, a server that hangs up early and one that never
- * answers.
+ * answers; the digest of a reply sees what the table holds and not the
+ * counters or the order of the peers, and a reply whose digest matches
+ * the last table's is not parsed again.
  */
 #include <errno.h>
 #include <signal.h>
@@ -265,6 +267,182 @@ START_TEST(test_uapi_read_server)
 }
 END_TEST
 
+/*
+ * A reply of two peers, A then B or B then A, with counters, A's
+ * allowed-ip, A's endpoint, B's key and errno as given.
+ */
+static void
+reply2(char *buf, size_t cap, bool b_first, int counter, const char *a_ip,
+    const char *a_ep, int b_key, const char *err)
+{
+	char a[512], b[512];
+	int n;
+
+	make_keys();
+	n = snprintf(a, sizeof(a), "public_key=%s\nendpoint=%s\n"
+	    "last_handshake_time_sec=%d\nlast_handshake_time_nsec=%d\n"
+	    "tx_bytes=%d\nrx_bytes=%d\nallowed_ip=%s\n"
+	    "allowed_ip=2001:db8::2/128\n", hexkey[1], a_ep, counter,
+	    counter * 7, counter * 3, counter * 5, a_ip);
+	ck_assert(n > 0 && (size_t)n < sizeof(a));
+	n = snprintf(b, sizeof(b), "public_key=%s\ntx_bytes=%d\n"
+	    "allowed_ip=192.0.2.3/32\nallowed_ip=2001:db8:3::/64\n",
+	    hexkey[b_key], counter * 11);
+	ck_assert(n > 0 && (size_t)n < sizeof(b));
+	n = snprintf(buf, cap, "private_key=%s\nlisten_port=51820\n%s%s"
+	    "errno=%s\n\n", hexkey[0], b_first ? b : a, b_first ? a : b,
+	    err);
+	ck_assert(n > 0 && (size_t)n < cap);
+}
+
+static void
+digest_of(const char *r, struct uapi_digest *d)
+{
+	uapi_digest(r, strlen(r), d);
+	ck_assert(!d->valid);
+}
+
+static bool
+digests_equal(const struct uapi_digest *x, const struct uapi_digest *y)
+{
+	return x->a == y->a && x->b == y->b && x->lines == y->lines;
+}
+
+/*
+ * The digest ignores the order of the peers and their counters, and
+ * sees every change of a key, an endpoint, an allowed-ip (also one moved
+ * to another peer), the interface and errno; replies with equal digests
+ * parse to the same table.
+ */
+START_TEST(test_uapi_digest_what_counts)
+{
+	static const struct {
+		bool	b_first;
+		int	counter;
+		const char *a_ip, *a_ep, *err;
+		int	b_key;
+		bool	same;
+	} v[] = {
+		{ true, 0, "192.0.2.2/32", "198.51.100.2:51821", "0", 2, true },
+		{ false, 12345, "192.0.2.2/32", "198.51.100.2:51821", "0", 2,
+		    true },
+		{ true, 99, "192.0.2.2/32", "198.51.100.2:51821", "0", 2, true },
+		{ false, 0, "192.0.2.4/32", "198.51.100.2:51821", "0", 2,
+		    false },
+		{ false, 0, "192.0.2.3/32", "198.51.100.2:51821", "0", 2,
+		    false },
+		{ false, 0, "192.0.2.2/32", "198.51.100.9:51821", "0", 2,
+		    false },
+		{ false, 0, "192.0.2.2/32", "198.51.100.2:51821", "0", 3,
+		    false },
+		{ false, 0, "192.0.2.2/32", "198.51.100.2:51821", "5", 2,
+		    false },
+	};
+	char base[2048], r[2048], moved[2048];
+	struct uapi_digest d0, d;
+	struct peertab *t0, *t;
+	size_t i, line;
+
+	reply2(base, sizeof(base), false, 0, "192.0.2.2/32",
+	    "198.51.100.2:51821", 2, "0");
+	digest_of(base, &d0);
+	ck_assert_uint_gt(d0.lines, 10);
+	ck_assert_int_eq(uapi_parse(base, strlen(base), &t0, &line),
+	    WGTAP_OK);
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		reply2(r, sizeof(r), v[i].b_first, v[i].counter, v[i].a_ip,
+		    v[i].a_ep, v[i].b_key, v[i].err);
+		digest_of(r, &d);
+		ck_assert_msg(digests_equal(&d0, &d) == v[i].same,
+		    "variant %zu", i);
+		if (v[i].same) {
+			ck_assert_int_eq(uapi_parse(r, strlen(r), &t, &line),
+			    WGTAP_OK);
+			ck_assert(peertab_same(t0, t));
+			peertab_free(t);
+		}
+	}
+	/* an allowed-ip moved from one peer to the other */
+	snprintf(moved, sizeof(moved), "private_key=%s\nlisten_port=51820\n"
+	    "public_key=%s\nendpoint=198.51.100.2:51821\n"
+	    "last_handshake_time_sec=0\nlast_handshake_time_nsec=0\n"
+	    "tx_bytes=0\nrx_bytes=0\nallowed_ip=192.0.2.2/32\n"
+	    "public_key=%s\ntx_bytes=0\nallowed_ip=2001:db8::2/128\n"
+	    "allowed_ip=192.0.2.3/32\nallowed_ip=2001:db8:3::/64\n"
+	    "errno=0\n\n", hexkey[0], hexkey[1], hexkey[2]);
+	digest_of(moved, &d);
+	ck_assert(!digests_equal(&d0, &d));
+	/* the interface's own lines count too */
+	snprintf(r, sizeof(r), "%s", base);
+	memcpy(strstr(r, "51820"), "51821", 5);
+	digest_of(r, &d);
+	ck_assert(!digests_equal(&d0, &d));
+	peertab_free(t0);
+}
+END_TEST
+
+/*
+ * uapi_read_if_changed(): the first reply is parsed; one that differs
+ * only in counters and order is not (WGTAP_OK, no table); a changed one
+ * is, and becomes the one compared with; a failed read forgets it.
+ */
+START_TEST(test_uapi_read_if_changed)
+{
+	char r1[2048], r2[2048], r3[2048];
+	struct uapi_digest last = { 0 };
+	struct peertab *t;
+	struct tdir d;
+	pid_t pid;
+
+	reply2(r1, sizeof(r1), false, 0, "192.0.2.2/32",
+	    "198.51.100.2:51821", 2, "0");
+	reply2(r2, sizeof(r2), true, 777, "192.0.2.2/32",
+	    "198.51.100.2:51821", 2, "0");
+	reply2(r3, sizeof(r3), true, 777, "192.0.2.9/32",
+	    "198.51.100.2:51821", 2, "0");
+	tdir_make(&d);
+	pid = uapi_fake_start(d.path, "wgt0", r1, 0);
+	ck_assert_int_eq(uapi_read_if_changed(d.path, "wgt0", 5000, &last,
+	    &t), WGTAP_OK);
+	ck_assert_ptr_nonnull(t);
+	ck_assert(last.valid);
+	peertab_free(t);
+	ck_assert_int_eq(uapi_fake_reap(pid), 0);
+	unlinkat(d.fd, "wgt0.sock", 0);
+
+	pid = uapi_fake_start(d.path, "wgt0", r2, 0);
+	ck_assert_int_eq(uapi_read_if_changed(d.path, "wgt0", 5000, &last,
+	    &t), WGTAP_OK);
+	ck_assert_ptr_null(t);
+	ck_assert(last.valid);
+	ck_assert_int_eq(uapi_fake_reap(pid), 0);
+	unlinkat(d.fd, "wgt0.sock", 0);
+
+	pid = uapi_fake_start(d.path, "wgt0", r3, 0);
+	ck_assert_int_eq(uapi_read_if_changed(d.path, "wgt0", 5000, &last,
+	    &t), WGTAP_OK);
+	ck_assert_ptr_nonnull(t);
+	ck_assert_str_eq(peertab_lookup(t, 4, (const uint8_t *)"\xc0\x00\x02\x09"),
+	    b64key[1]);
+	peertab_free(t);
+	ck_assert_int_eq(uapi_fake_reap(pid), 0);
+	unlinkat(d.fd, "wgt0.sock", 0);
+
+	/* no server: the read fails, and the digest is forgotten */
+	ck_assert_int_eq(uapi_read_if_changed(d.path, "wgt0", 5000, &last,
+	    &t), WGTAP_ESYS);
+	ck_assert(!last.valid);
+	pid = uapi_fake_start(d.path, "wgt0", r3, 0);
+	ck_assert_int_eq(uapi_read_if_changed(d.path, "wgt0", 5000, &last,
+	    &t), WGTAP_OK);
+	ck_assert_ptr_nonnull(t);
+	peertab_free(t);
+	ck_assert_int_eq(uapi_fake_reap(pid), 0);
+	unlinkat(d.fd, "wgt0.sock", 0);
+	tdir_remove(&d);
+}
+END_TEST
+
 Suite *
 uapi_suite(void)
 {
@@ -279,11 +457,15 @@ uapi_suite(void)
 	tcase_add_test(tc, test_uapi_parse_bad_peer_lines);
 	tcase_add_test(tc, test_uapi_parse_cut);
 	suite_add_tcase(s, tc);
+	tc = tcase_create("uapi_digest");
+	tcase_add_test(tc, test_uapi_digest_what_counts);
+	suite_add_tcase(s, tc);
 	tc = tcase_create("uapi_reply_complete");
 	tcase_add_test(tc, test_uapi_reply_complete_forms);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("uapi_read");
 	tcase_add_test(tc, test_uapi_read_server);
+	tcase_add_test(tc, test_uapi_read_if_changed);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
 	return s;

@@ -49,6 +49,7 @@ peersrc_free(struct peersrc *s)
 {
 	peertab_free(s->t);
 	s->t = NULL;
+	s->digest.valid = false;
 }
 
 /* Whether a netlink error means "not a kernel WireGuard interface". */
@@ -60,16 +61,24 @@ not_kernel(int r, int err)
 	    err == EAFNOSUPPORT);
 }
 
+/*
+ * One backend's read. With dg, a userspace reply that says what the last
+ * one parsed did is not parsed again: WGTAP_OK with *out NULL.
+ */
 static int
 try_backend(enum peersrc_backend b, const char *iface, const char *sockdir,
-    int timeout_ms, struct peertab **out, char *what, size_t cap)
+    int timeout_ms, struct uapi_digest *dg, struct peertab **out,
+    char *what, size_t cap)
 {
 	int r;
 
-	if (b == PEERSRC_KERNEL)
+	if (b == PEERSRC_KERNEL) {
 		r = wgnl_read(iface, timeout_ms, out);
-	else
-		r = uapi_read(sockdir, iface, timeout_ms, out);
+		if (dg)
+			dg->valid = false;
+	} else {
+		r = uapi_read_if_changed(sockdir, iface, timeout_ms, dg, out);
+	}
 	if (r == WGTAP_OK)
 		what[0] = '\0';
 	else if (b == PEERSRC_KERNEL)
@@ -82,10 +91,10 @@ try_backend(enum peersrc_backend b, const char *iface, const char *sockdir,
 	return r;
 }
 
-int
-peersrc_read(const char *iface, const char *sockdir, int timeout_ms,
-    enum peersrc_backend *backend, struct peertab **out, char *why,
-    size_t cap)
+static int
+read_any(const char *iface, const char *sockdir, int timeout_ms,
+    enum peersrc_backend *backend, struct uapi_digest *dg,
+    struct peertab **out, char *why, size_t cap)
 {
 	enum peersrc_backend first = *backend == PEERSRC_UAPI ?
 	    PEERSRC_UAPI : PEERSRC_KERNEL;
@@ -98,7 +107,8 @@ peersrc_read(const char *iface, const char *sockdir, int timeout_ms,
 	why[0] = '\0';
 	if (!sockdir)
 		sockdir = UAPI_SOCK_DIR;
-	r = try_backend(first, iface, sockdir, timeout_ms, out, a, sizeof(a));
+	r = try_backend(first, iface, sockdir, timeout_ms, dg, out, a,
+	    sizeof(a));
 	if (r == WGTAP_OK) {
 		*backend = first;
 		return r;
@@ -110,7 +120,7 @@ peersrc_read(const char *iface, const char *sockdir, int timeout_ms,
 		errno = err;
 		return r;
 	}
-	r = try_backend(second, iface, sockdir, timeout_ms, out, b,
+	r = try_backend(second, iface, sockdir, timeout_ms, dg, out, b,
 	    sizeof(b));
 	if (r == WGTAP_OK) {
 		*backend = second;
@@ -121,6 +131,15 @@ peersrc_read(const char *iface, const char *sockdir, int timeout_ms,
 	    first == PEERSRC_KERNEL ? b : a);
 	errno = err;
 	return r;
+}
+
+int
+peersrc_read(const char *iface, const char *sockdir, int timeout_ms,
+    enum peersrc_backend *backend, struct peertab **out, char *why,
+    size_t cap)
+{
+	return read_any(iface, sockdir, timeout_ms, backend, NULL, out, why,
+	    cap);
 }
 
 bool
@@ -134,9 +153,20 @@ peersrc_tick(struct peersrc *s, uint64_t mono_ns)
 	if (s->reads + s->failures > 0 && mono_ns < s->next_ns)
 		return false;
 	s->next_ns = mono_ns + s->interval_ns;
-	r = peersrc_read(s->iface, s->sockdir, PEERSRC_TIMEOUT_MS,
-	    &s->backend, &t, why, sizeof(why));
+	r = read_any(s->iface, s->sockdir, PEERSRC_TIMEOUT_MS, &s->backend,
+	    &s->digest, &t, why, sizeof(why));
+	if (r == WGTAP_OK && !t) {
+		/*
+		 * The reply of the table in hand (a digest is valid only
+		 * while s->t holds what was parsed from it): it stands.
+		 */
+		s->reads++;
+		s->unparsed++;
+		s->t_mono_ns = mono_ns;
+		return true;
+	}
 	if (r != WGTAP_OK) {
+		s->digest.valid = false;
 		s->failures++;
 		if (!s->failing || strcmp(why, s->why) != 0)
 			log_error("peers of %s: cannot read the peer table "

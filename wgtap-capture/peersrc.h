@@ -13,13 +13,15 @@
  * room to spare, while re-reading 1,000 peers from wireguard-go costs
  * under 1 % of a core, its work and ours together (BENCHMARKS.md).
  *
- * A table that differs from the one before in its peers or allowed-ips
- * is logged in one info line. When the table cannot be read, one error
- * line is logged (and one more when the reason changes, and an info line
- * when it can be read again), the failures are counted, reading is
- * retried at every interval, and a table older than PEERSRC_MAX_AGE_NS is
- * no longer used: rows then get an empty peer rather than one from a
- * stale table.
+ * A userspace reply that says what the last one parsed did (the same
+ * peers, endpoints and allowed-ips) costs the read and a hash, not a
+ * parse. A table that differs from the one before in its peers or
+ * allowed-ips is logged in one info line. When the table cannot be read,
+ * one error line is logged (and one more when the reason changes, and an
+ * info line when it can be read again), the failures are counted,
+ * reading is retried at every interval, and a table older than
+ * PEERSRC_MAX_AGE_NS is no longer used: rows then get an empty peer
+ * rather than one from a stale table.
  */
 #ifndef WGTAP_PEERSRC_H
 #define WGTAP_PEERSRC_H
@@ -28,6 +30,7 @@
 #include <stdint.h>
 
 #include "peertab.h"
+#include "uapi.h"
 
 #define PEERSRC_INTERVAL_NS	700000000ULL	/* re-read every 0.7 s */
 #define PEERSRC_MAX_AGE_NS	1000000000ULL	/* use a table up to 1 s */
@@ -51,6 +54,9 @@ struct peersrc {
 	char		 why[160];	/* its reason, as logged */
 	uint64_t	 reads, failures;
 	uint64_t	 changes;	/* reads whose table differed */
+	/* the last userspace reply parsed, and the reads that matched it */
+	struct uapi_digest digest;
+	uint64_t	 unparsed;
 };
 
 /*
@@ -67,7 +73,10 @@ void peersrc_free(struct peersrc *s);
 /*
  * Read the table now if a read is due at monotonic time mono_ns (the
  * first call always reads), and log as described above. Returns true
- * when a new table was read.
+ * when the table was read. A userspace reply that says what the one
+ * before did (uapi_digest(): the same peers, endpoints and allowed-ips,
+ * whatever the counters) is not parsed again: the table in hand stands,
+ * as fresh as the read.
  */
 bool peersrc_tick(struct peersrc *s, uint64_t mono_ns);
 

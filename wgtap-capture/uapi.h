@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "peertab.h"
 
@@ -48,5 +49,31 @@ bool uapi_reply_complete(const char *buf, size_t len);
  */
 int uapi_read(const char *sockdir, const char *iface, int timeout_ms,
     struct peertab **out);
+
+/*
+ * What a reply says about the table, in 192 bits: every line but the
+ * peers' counters (rx_bytes, tx_bytes, last_handshake_time_sec and
+ * _nsec, which change with traffic), each hashed with the public_key line
+ * of its peer, and the hashes summed, so that the order in which the
+ * peers come (wireguard-go walks a hash map) does not matter. Equal
+ * digests: the same peers, endpoints and allowed-ips, the same interface
+ * lines and errno. valid: a table was parsed from the reply digested.
+ */
+struct uapi_digest {
+	uint64_t	a, b, lines;
+	bool		valid;
+};
+
+/* The digest of the len bytes of a reply at text (valid left false). */
+void uapi_digest(const char *text, size_t len, struct uapi_digest *d);
+
+/*
+ * uapi_read(), skipping the parse when the reply says what the last one
+ * did: when last is valid and the reply's digest equals it, returns
+ * WGTAP_OK with *out NULL. Otherwise parses as uapi_read() does; *last
+ * becomes the reply's digest, valid when the parse succeeded.
+ */
+int uapi_read_if_changed(const char *sockdir, const char *iface,
+    int timeout_ms, struct uapi_digest *last, struct peertab **out);
 
 #endif

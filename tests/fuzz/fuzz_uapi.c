@@ -4,7 +4,9 @@
  * any bytes a userspace WireGuard's socket may send. A parse that
  * succeeds gives 44-character keys and prefixes that find a peer; a
  * failure leaves no table and names a line within the input (or sets an
- * errno the reply gave).
+ * errno the reply gave). The reply's digest is taken too: it reads no
+ * byte past the input, counts at most one line per newline and one more,
+ * and is the same when taken twice.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -18,12 +20,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	struct uapi_digest d1, d2;
 	struct peertab *t;
 	size_t i, line, lines = 1;
 	int r;
 
 	for (i = 0; i < size; i++)
 		lines += data[i] == '\n';
+	uapi_digest((const char *)data, size, &d1);
+	uapi_digest((const char *)data, size, &d2);
+	if (d1.lines > lines || d1.a != d2.a || d1.b != d2.b || d1.valid)
+		abort();
 	r = uapi_parse((const char *)data, size, &t, &line);
 	if (r != WGTAP_OK) {
 		if (t || (r == WGTAP_EFORMAT && (line < 1 || line > lines)) ||

@@ -20,8 +20,9 @@
  *	read in ns
  *   peerprobe cost SECONDS IFACE
  *	tick as watch does for SECONDS and print "reads=N failures=N
- *	cpu_ms=N wall_ms=N core_pct=P": the CPU time this process used
- *	(user + system), as a share of one core
+ *	unparsed=N cpu_ms=N wall_ms=N core_pct=P peers=N": the CPU time
+ *	this process used (user + system), as a share of one core;
+ *	unparsed: the reads whose reply matched the table in hand
  *
  * Exit status: 0, 1 when reading failed (read) or never worked (cost),
  * 2 for bad arguments.
@@ -157,9 +158,10 @@ do_cost(const char *secs, const char *iface)
 	}
 	wall = wgtap_clock_ns(CLOCK_MONOTONIC) - t0;
 	cpu = cpu_ns() - c0;
-	printf("reads=%llu failures=%llu cpu_ms=%.1f wall_ms=%.1f "
-	    "core_pct=%.3f peers=%zu\n", (unsigned long long)s.reads,
-	    (unsigned long long)s.failures, (double)cpu / 1e6,
+	printf("reads=%llu failures=%llu unparsed=%llu cpu_ms=%.1f "
+	    "wall_ms=%.1f core_pct=%.3f peers=%zu\n",
+	    (unsigned long long)s.reads, (unsigned long long)s.failures,
+	    (unsigned long long)s.unparsed, (double)cpu / 1e6,
 	    (double)wall / 1e6, 100.0 * (double)cpu / (double)wall,
 	    s.t ? peertab_npeers(s.t) : 0);
 	peersrc_free(&s);
