@@ -143,6 +143,27 @@ START_TEST(test_peersrc_tick_logs_once)
 END_TEST
 
 /*
+ * One tick of s at mono_ns against a server that answers reply once; the
+ * server is reaped (it must exit 0) and its socket removed. The tick's
+ * result.
+ */
+static bool
+tick_served(struct peersrc *s, const struct tdir *d, const char *name,
+    const char *reply, uint64_t mono_ns)
+{
+	char sock[32];
+	pid_t pid;
+	bool r;
+
+	snprintf(sock, sizeof(sock), "%s.sock", name);
+	pid = uapi_fake_start(d->path, name, reply, 0);
+	r = peersrc_tick(s, mono_ns);
+	ck_assert_int_eq(uapi_fake_reap(pid), 0);
+	ck_assert_int_eq(unlinkat(d->fd, sock, 0), 0);
+	return r;
+}
+
+/*
  * A reply that says what the last one did (only the counters moved) is
  * not parsed again: the table in hand stands, as fresh as the read, and
  * no change is counted; a changed one is parsed and counted.
@@ -153,7 +174,6 @@ START_TEST(test_peersrc_tick_unchanged_reply)
 	const struct peertab *t1;
 	struct peersrc s;
 	struct tdir d;
-	pid_t pid;
 
 	make_reply(r1, sizeof(r1));
 	snprintf(r2, sizeof(r2), "%.*stx_bytes=4096\nerrno=0\n\n",
@@ -164,18 +184,12 @@ START_TEST(test_peersrc_tick_unchanged_reply)
 	ifname(name, sizeof(name), 3);
 	ck_assert_int_eq(peersrc_init(&s, name, d.path, 500 * MS), WGTAP_OK);
 
-	pid = uapi_fake_start(d.path, name, r1, 0);
-	ck_assert(peersrc_tick(&s, 1000 * MS));
-	ck_assert_int_eq(uapi_fake_reap(pid), 0);
-	unlinkat(d.fd, strcat(strcpy((char[32]){ 0 }, name), ".sock"), 0);
+	ck_assert(tick_served(&s, &d, name, r1, 1000 * MS));
 	t1 = peersrc_table(&s, 1000 * MS);
 	ck_assert_ptr_nonnull(t1);
 	ck_assert_uint_eq(s.unparsed, 0);
 
-	pid = uapi_fake_start(d.path, name, r2, 0);
-	ck_assert(peersrc_tick(&s, 1600 * MS));
-	ck_assert_int_eq(uapi_fake_reap(pid), 0);
-	unlinkat(d.fd, strcat(strcpy((char[32]){ 0 }, name), ".sock"), 0);
+	ck_assert(tick_served(&s, &d, name, r2, 1600 * MS));
 	ck_assert_uint_eq(s.reads, 2);
 	ck_assert_uint_eq(s.unparsed, 1);
 	ck_assert_uint_eq(s.changes, 0);
@@ -184,10 +198,7 @@ START_TEST(test_peersrc_tick_unchanged_reply)
 	ck_assert_ptr_eq(peersrc_table(&s, 2600 * MS), t1);
 	ck_assert_ptr_null(peersrc_table(&s, 2601 * MS));
 
-	pid = uapi_fake_start(d.path, name, r3, 0);
-	ck_assert(peersrc_tick(&s, 2200 * MS));
-	ck_assert_int_eq(uapi_fake_reap(pid), 0);
-	unlinkat(d.fd, strcat(strcpy((char[32]){ 0 }, name), ".sock"), 0);
+	ck_assert(tick_served(&s, &d, name, r3, 2200 * MS));
 	ck_assert_uint_eq(s.reads, 3);
 	ck_assert_uint_eq(s.unparsed, 1);
 	ck_assert_uint_eq(s.changes, 1);

@@ -382,6 +382,25 @@ START_TEST(test_uapi_digest_what_counts)
 END_TEST
 
 /*
+ * uapi_read_if_changed() of interface wgt0 in d against a server that
+ * answers reply once; the server is reaped (it must exit 0) and its
+ * socket removed. The read's result.
+ */
+static int
+read_served(const struct tdir *d, const char *reply,
+    struct uapi_digest *last, struct peertab **t)
+{
+	pid_t pid;
+	int r;
+
+	pid = uapi_fake_start(d->path, "wgt0", reply, 0);
+	r = uapi_read_if_changed(d->path, "wgt0", 5000, last, t);
+	ck_assert_int_eq(uapi_fake_reap(pid), 0);
+	ck_assert_int_eq(unlinkat(d->fd, "wgt0.sock", 0), 0);
+	return r;
+}
+
+/*
  * uapi_read_if_changed(): the first reply is parsed; one that differs
  * only in counters and order is not (WGTAP_OK, no table); a changed one
  * is, and becomes the one compared with; a failed read forgets it.
@@ -392,7 +411,6 @@ START_TEST(test_uapi_read_if_changed)
 	struct uapi_digest last = { 0 };
 	struct peertab *t;
 	struct tdir d;
-	pid_t pid;
 
 	reply2(r1, sizeof(r1), false, 0, "192.0.2.2/32",
 	    "198.51.100.2:51821", 2, "0");
@@ -401,44 +419,28 @@ START_TEST(test_uapi_read_if_changed)
 	reply2(r3, sizeof(r3), true, 777, "192.0.2.9/32",
 	    "198.51.100.2:51821", 2, "0");
 	tdir_make(&d);
-	pid = uapi_fake_start(d.path, "wgt0", r1, 0);
-	ck_assert_int_eq(uapi_read_if_changed(d.path, "wgt0", 5000, &last,
-	    &t), WGTAP_OK);
+	ck_assert_int_eq(read_served(&d, r1, &last, &t), WGTAP_OK);
 	ck_assert_ptr_nonnull(t);
 	ck_assert(last.valid);
 	peertab_free(t);
-	ck_assert_int_eq(uapi_fake_reap(pid), 0);
-	unlinkat(d.fd, "wgt0.sock", 0);
 
-	pid = uapi_fake_start(d.path, "wgt0", r2, 0);
-	ck_assert_int_eq(uapi_read_if_changed(d.path, "wgt0", 5000, &last,
-	    &t), WGTAP_OK);
+	ck_assert_int_eq(read_served(&d, r2, &last, &t), WGTAP_OK);
 	ck_assert_ptr_null(t);
 	ck_assert(last.valid);
-	ck_assert_int_eq(uapi_fake_reap(pid), 0);
-	unlinkat(d.fd, "wgt0.sock", 0);
 
-	pid = uapi_fake_start(d.path, "wgt0", r3, 0);
-	ck_assert_int_eq(uapi_read_if_changed(d.path, "wgt0", 5000, &last,
-	    &t), WGTAP_OK);
+	ck_assert_int_eq(read_served(&d, r3, &last, &t), WGTAP_OK);
 	ck_assert_ptr_nonnull(t);
 	ck_assert_str_eq(peertab_lookup(t, 4, (const uint8_t *)"\xc0\x00\x02\x09"),
 	    b64key[1]);
 	peertab_free(t);
-	ck_assert_int_eq(uapi_fake_reap(pid), 0);
-	unlinkat(d.fd, "wgt0.sock", 0);
 
 	/* no server: the read fails, and the digest is forgotten */
 	ck_assert_int_eq(uapi_read_if_changed(d.path, "wgt0", 5000, &last,
 	    &t), WGTAP_ESYS);
 	ck_assert(!last.valid);
-	pid = uapi_fake_start(d.path, "wgt0", r3, 0);
-	ck_assert_int_eq(uapi_read_if_changed(d.path, "wgt0", 5000, &last,
-	    &t), WGTAP_OK);
+	ck_assert_int_eq(read_served(&d, r3, &last, &t), WGTAP_OK);
 	ck_assert_ptr_nonnull(t);
 	peertab_free(t);
-	ck_assert_int_eq(uapi_fake_reap(pid), 0);
-	unlinkat(d.fd, "wgt0.sock", 0);
 	tdir_remove(&d);
 }
 END_TEST
