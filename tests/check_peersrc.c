@@ -6,11 +6,16 @@
  * socket is used): the table and the backend chosen; the reason given
  * when neither backend answers; and the ticks: a read only when due, one
  * error line for a run of failures of one reason, a line on recovery, and
- * no table once it is older than PEERSRC_MAX_AGE_NS.
+ * no table once it is older than PEERSRC_MAX_AGE_NS; and the reader
+ * thread's handoff of new tables to the packet thread.
  */
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check_wgtap.h"
@@ -211,6 +216,166 @@ START_TEST(test_peersrc_tick_unchanged_reply)
 }
 END_TEST
 
+/* Write text to dir/file by a rename, as the server reads it whole. */
+static void
+put_reply(const struct tdir *d, const char *file, const char *text)
+{
+	int fd = openat(d->fd, "reply.tmp", O_WRONLY | O_CREAT | O_TRUNC,
+	    0600);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	ck_assert_int_eq(close(fd), 0);
+	ck_assert_int_eq(renameat(d->fd, "reply.tmp", d->fd, file), 0);
+}
+
+/* Wait (up to 10 s) for n answers of the server, told on fd. */
+static void
+wait_served(int fd, int n)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char c;
+
+	while (n-- > 0) {
+		ck_assert_int_eq(poll(&p, 1, 10000), 1);
+		ck_assert_int_eq(read(fd, &c, 1), 1);
+	}
+}
+
+/* Read what the server has told so far (fd is non-blocking). */
+static void
+drain(int fd)
+{
+	char buf[256];
+
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+}
+
+/* Wait (up to 10 s) until the taker has a table published for it. */
+static void
+wait_newer(const struct peersrc *s)
+{
+	struct timespec ms = { 0, 1000000 };
+	int i;
+
+	for (i = 0; i < 10000 && !peersrc_newer(s); i++)
+		nanosleep(&ms, NULL);
+	ck_assert(peersrc_newer(s));
+}
+
+/* Wait (up to 10 s) until the captured log holds needle. */
+static void
+wait_logged(const struct errcap *c, const char *needle)
+{
+	struct timespec ms = { 0, 1000000 };
+	char buf[8192];
+	ssize_t n = 0;
+	int i;
+
+	for (i = 0; i < 10000; i++) {
+		n = pread(c->fd, buf, sizeof(buf) - 1, 0);
+		ck_assert_int_ge(n, 0);
+		buf[n] = '\0';
+		if (strstr(buf, needle))
+			return;
+		nanosleep(&ms, NULL);
+	}
+	ck_abort_msg("no \"%s\" in the log: %s", needle, buf);
+}
+
+static const uint8_t ip9[4] = { 192, 0, 2, 9 }, ip8[4] = { 192, 0, 2, 8 };
+
+/*
+ * The reader on its own thread: the taker gets the first table, nothing
+ * new while the reply stays the same (the same table, so its lookup
+ * cache stays), the changed table as soon as it is published; with the
+ * server gone the table ages out exactly at PEERSRC_MAX_AGE_NS after the
+ * last read that worked, and comes back (the same table) with it.
+ */
+START_TEST(test_peersrc_thread)
+{
+	char r1[512], r3[512], name[16], path[300], *log;
+	const struct peertab *t1, *t3;
+	struct errcap ec;
+	struct peersrc s;
+	struct tdir d;
+	uint64_t now;
+	int pfd[2];
+	pid_t pid;
+
+	make_reply(r1, sizeof(r1));
+	snprintf(r3, sizeof(r3), "%s", r1);
+	memcpy(strstr(r3, "192.0.2.9/32"), "192.0.2.8/32", 12);
+	tdir_make(&d);
+	ifname(name, sizeof(name), 5);
+	snprintf(path, sizeof(path), "%s/reply", d.path);
+	put_reply(&d, "reply", r1);
+	ck_assert_int_eq(pipe2(pfd, O_NONBLOCK), 0);
+	pid = uapi_fake_serve(d.path, name, path, pfd[1]);
+	ck_assert_int_eq(peersrc_init(&s, name, d.path, 20 * MS), WGTAP_OK);
+	log_set_level(LOG_LVL_INFO);
+	errcap_start(&ec);
+	ck_assert_int_eq(peersrc_start(&s), WGTAP_OK);
+
+	wait_newer(&s);
+	now = wgtap_clock_ns(CLOCK_MONOTONIC);
+	t1 = peersrc_take(&s, now);
+	ck_assert_ptr_nonnull(t1);
+	ck_assert(!peersrc_newer(&s));
+	ck_assert_str_eq(peertab_lookup(t1, 4, ip9), b64key);
+
+	/* three more answers, the same: nothing is published */
+	wait_served(pfd[0], 4);
+	ck_assert(!peersrc_newer(&s));
+	ck_assert_ptr_eq(peersrc_take(&s, wgtap_clock_ns(CLOCK_MONOTONIC)),
+	    t1);
+
+	put_reply(&d, "reply", r3);
+	wait_newer(&s);
+	t3 = peersrc_take(&s, wgtap_clock_ns(CLOCK_MONOTONIC));
+	ck_assert_ptr_nonnull(t3);
+	ck_assert_ptr_ne(t3, t1);
+	ck_assert_str_eq(peertab_lookup(t3, 4, ip8), b64key);
+	ck_assert_str_eq(peertab_lookup(t3, 4, ip9), "");
+	wait_logged(&ec, "changed: 1 peers, 2 allowed-ips");
+
+	/* the socket gone: after the first failure, nothing is fresher */
+	ck_assert_int_eq(unlinkat(d.fd, strcat(strcpy(path, name), ".sock"),
+	    0), 0);
+	wait_logged(&ec, "cannot read the peer table");
+	ck_assert_int_eq(kill(pid, SIGTERM), 0);
+	ck_assert_int_eq(uapi_fake_reap(pid), 128 + SIGTERM);
+	drain(pfd[0]);
+	ck_assert_ptr_eq(peersrc_take(&s, 0), t3);
+	now = s.cur_fresh_ns;
+	ck_assert_ptr_eq(peersrc_take(&s, now + PEERSRC_MAX_AGE_NS), t3);
+	ck_assert_ptr_null(peersrc_take(&s, now + PEERSRC_MAX_AGE_NS + 1));
+	ck_assert(!peersrc_newer(&s));
+
+	/* back, with the same table: fresh again, not published again */
+	snprintf(path, sizeof(path), "%s/reply", d.path);
+	pid = uapi_fake_serve(d.path, name, path, pfd[1]);
+	wait_served(pfd[0], 2);
+	wait_logged(&ec, "2 allowed-ips, from the userspace");
+	ck_assert(!peersrc_newer(&s));
+	ck_assert_ptr_eq(peersrc_take(&s, wgtap_clock_ns(CLOCK_MONOTONIC)),
+	    t3);
+	peersrc_stop(&s);
+	log = errcap_end(&ec);
+	log_set_level(LOG_LVL_ERROR);
+	ck_assert_int_eq(check_count_lines(log), 4);
+	ck_assert_ptr_nonnull(strstr(log, "from the userspace"));
+	free(log);
+	ck_assert_int_eq(kill(pid, SIGTERM), 0);
+	ck_assert_int_eq(uapi_fake_reap(pid), 128 + SIGTERM);
+	peersrc_free(&s);
+	close(pfd[0]);
+	close(pfd[1]);
+	tdir_remove(&d);
+}
+END_TEST
+
 START_TEST(test_peersrc_init_names)
 {
 	struct peersrc s;
@@ -240,6 +405,7 @@ peersrc_suite(void)
 	tc = tcase_create("peersrc_tick");
 	tcase_add_test(tc, test_peersrc_tick_logs_once);
 	tcase_add_test(tc, test_peersrc_tick_unchanged_reply);
+	tcase_add_test(tc, test_peersrc_thread);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("peersrc_init");

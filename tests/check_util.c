@@ -269,30 +269,46 @@ errcap_end(struct errcap *c)
 	return text;
 }
 
+/*
+ * The listening socket dir/name.sock, and a child to serve it: in the
+ * parent, the child's PID (*ls closed); in the child, 0 with *ls open.
+ */
+static pid_t
+fake_fork(const char *dir, const char *name, int *ls)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	pid_t pid;
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/%s.sock", dir, name);
+	*ls = socket(AF_UNIX, SOCK_STREAM, 0);
+	ck_assert_int_ge(*ls, 0);
+	ck_assert_int_eq(bind(*ls, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	ck_assert_int_eq(listen(*ls, 8), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid > 0) {
+		close(*ls);
+		return pid;
+	}
+	/* Check's runner forwards SIGTERM to the group: not here */
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
 /* A UAPI server in a child (check_wgtap.h). */
 pid_t
 uapi_fake_start(const char *dir, const char *name, const char *reply,
     int mode)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	char req[16] = { 0 };
 	size_t len = strlen(reply), o;
 	int ls, c;
 	pid_t pid;
 
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/%s.sock", dir, name);
-	ls = socket(AF_UNIX, SOCK_STREAM, 0);
-	ck_assert_int_ge(ls, 0);
-	ck_assert_int_eq(bind(ls, (struct sockaddr *)&sun, sizeof(sun)), 0);
-	ck_assert_int_eq(listen(ls, 1), 0);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid > 0) {
-		close(ls);
+	pid = fake_fork(dir, name, &ls);
+	if (pid > 0)
 		return pid;
-	}
-	/* Check's runner forwards SIGTERM to the group: not here */
-	signal(SIGTERM, SIG_DFL);
 	c = accept(ls, NULL, NULL);
 	if (c < 0 || read(c, req, 7) != 7 || strcmp(req, "get=1\n\n") != 0)
 		_exit(3);
@@ -308,6 +324,38 @@ uapi_fake_start(const char *dir, const char *name, const char *reply,
 		usleep(1000);
 	}
 	_exit(0);
+}
+
+/* A UAPI server that answers from a file until killed (check_wgtap.h). */
+pid_t
+uapi_fake_serve(const char *dir, const char *name, const char *path,
+    int notify_fd)
+{
+	char req[16], buf[4096];
+	ssize_t n;
+	int ls, c, f;
+	pid_t pid;
+
+	pid = fake_fork(dir, name, &ls);
+	if (pid > 0)
+		return pid;
+	for (;;) {
+		c = accept(ls, NULL, NULL);
+		memset(req, 0, sizeof(req));
+		if (c < 0 || read(c, req, 7) != 7 ||
+		    strcmp(req, "get=1\n\n") != 0)
+			_exit(3);
+		f = open(path, O_RDONLY);
+		if (f < 0)
+			_exit(5);
+		while ((n = read(f, buf, sizeof(buf))) > 0)
+			if (write(c, buf, (size_t)n) != n)
+				break;
+		close(f);
+		close(c);
+		if (write(notify_fd, "r", 1) != 1)
+			_exit(6);
+	}
 }
 
 int

@@ -156,6 +156,15 @@ pid_t uapi_fake_start(const char *dir, const char *name, const char *reply,
     int mode);
 int uapi_fake_reap(pid_t pid);
 
+/*
+ * A UAPI server at dir/name.sock that answers every connection, until a
+ * signal ends it, with the file at path as it is then (the test replaces
+ * it by rename), and after each answer writes one byte to notify_fd.
+ * Reap it with uapi_fake_reap() after kill().
+ */
+pid_t uapi_fake_serve(const char *dir, const char *name, const char *path,
+    int notify_fd);
+
 /* The shipper's helpers (check_util_ship.c). */
 
 /* Write text to a new or emptied file name in dirfd. */

@@ -286,6 +286,8 @@ capture_packet(struct capture *c, const uint8_t *data, uint32_t caplen,
 		c->full_since_drop++;
 		return WGTAP_OK;
 	}
+	if (c->cfg.peers_live && peersrc_newer(c->cfg.peers_live))
+		c->peers = peersrc_take(c->cfg.peers_live, c->mono_now);
 	if (c->cfg.seg.format == CSV_V2)
 		row.peer = attrib_peer(c, &row, (enum pkt_dir)row.dir);
 	r = place_row(c, &row);
@@ -364,10 +366,8 @@ capture_tick(struct capture *c, uint64_t now_ns, uint64_t mono_ns)
 	int r;
 
 	c->mono_now = mono_ns;
-	if (c->cfg.peers_live) {
-		peersrc_tick(c->cfg.peers_live, mono_ns);
-		c->peers = peersrc_table(c->cfg.peers_live, mono_ns);
-	}
+	if (c->cfg.peers_live)
+		c->peers = peersrc_take(c->cfg.peers_live, mono_ns);
 	if (c->cfg.sync_ns && mono_ns - c->last_sync_ns >= c->cfg.sync_ns) {
 		c->last_sync_ns = mono_ns;
 		r = segment_sync(s);

@@ -407,8 +407,13 @@ main(int argc, char **argv)
 	/* the first read of the live peers, before the first packet */
 	r = capture_tick(&c, src.live ? wgtap_clock_ns(CLOCK_REALTIME) : 0,
 	    wgtap_clock_ns(CLOCK_MONOTONIC));
+	/* the later ones on their own thread, with the capabilities kept */
+	if (r == WGTAP_OK && want_live_peers)
+		(void)peersrc_start(&live_peers);
 	if (r == WGTAP_OK)
 		r = run(&src, &c, &o, &ctl, &turns);
+	if (want_live_peers)
+		peersrc_stop(&live_peers);
 	notify_send("STOPPING=1");
 	if (capture_finish(&c, got_term ? "exit" : "end of input") !=
 	    WGTAP_OK)

@@ -23,10 +23,22 @@
  * reading is retried at every interval, and a table older than
  * PEERSRC_MAX_AGE_NS is no longer used: rows then get an empty peer
  * rather than one from a stale table.
+ *
+ * In a live capture the reads run on a thread of their own
+ * (peersrc_start()), so that the packet thread never waits for
+ * wireguard-go's reply or pays for its parse. The reader publishes each
+ * table that differs from the one before, and does so before it logs
+ * the change; the packet thread takes the newest one with
+ * peersrc_take() at each tick and, through peersrc_newer() (one atomic
+ * load a packet), at the first packet after a publication. Without the
+ * thread, peersrc_take() reads inline, as the tests and the first read
+ * of a capture do.
  */
 #ifndef WGTAP_PEERSRC_H
 #define WGTAP_PEERSRC_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -58,6 +70,21 @@ struct peersrc {
 	/* the last userspace reply parsed, and the reads that matched it */
 	struct uapi_digest digest;
 	uint64_t	 unparsed;
+
+	/* the handoff to the packet thread; pub and fresh_ns under mu */
+	bool		 ready;		/* peersrc_init() succeeded */
+	bool		 running;	/* the reader thread runs */
+	bool		 stop;		/* under mu: the reader is to end */
+	pthread_t	 thread;
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 wake;		/* to the reader: stop */
+	struct peertab	*pub;		/* a new table not taken yet */
+	uint64_t	 fresh_ns;	/* the last read that worked */
+	atomic_uint_fast64_t published;	/* tables published so far */
+	/* the packet thread's own */
+	uint64_t	 taken;		/* publications it has seen */
+	struct peertab	*cur;		/* the table it attributes with */
+	uint64_t	 cur_fresh_ns;	/* fresh_ns when it last looked */
 };
 
 /*
@@ -68,8 +95,35 @@ struct peersrc {
 int peersrc_init(struct peersrc *s, const char *iface, const char *sockdir,
     uint64_t interval_ns);
 
-/* Free the table. */
+/* Stop the reader thread if it runs, and free the tables. */
 void peersrc_free(struct peersrc *s);
+
+/*
+ * Run the reads on a thread of their own from now on, every signal
+ * blocked in it (it keeps the capabilities the caller has now: start it
+ * after dropping privileges). WGTAP_OK, or WGTAP_ESYS (logged) when the
+ * thread cannot be made: the reads then stay inline.
+ */
+int peersrc_start(struct peersrc *s);
+
+/* End the reader thread, if it runs, and wait for it. */
+void peersrc_stop(struct peersrc *s);
+
+/*
+ * The packet thread's table at monotonic time mono_ns: the newest one
+ * published (read inline first when no thread runs), or NULL when none
+ * has been read or the last read that worked is older than
+ * PEERSRC_MAX_AGE_NS. The table stays valid until the next call.
+ */
+const struct peertab *peersrc_take(struct peersrc *s, uint64_t mono_ns);
+
+/* Whether a table was published since the packet thread's last take. */
+static inline bool
+peersrc_newer(const struct peersrc *s)
+{
+	return atomic_load_explicit(&s->published, memory_order_acquire) !=
+	    s->taken;
+}
 
 /*
  * Read the table now if a read is due at monotonic time mono_ns (the
@@ -82,8 +136,9 @@ void peersrc_free(struct peersrc *s);
 bool peersrc_tick(struct peersrc *s, uint64_t mono_ns);
 
 /*
- * The table to attribute rows with at mono_ns: the last one read, or NULL
- * when there is none or it is older than PEERSRC_MAX_AGE_NS.
+ * The reader's view of the table at mono_ns: the last one read, or NULL
+ * when there is none or it is older than PEERSRC_MAX_AGE_NS. Only for
+ * the reader's thread (or when none runs).
  */
 const struct peertab *peersrc_table(const struct peersrc *s,
     uint64_t mono_ns);

@@ -3,10 +3,13 @@
  * The peer table (see peertab.h): peers in the order they were read, a
  * flat list of allowed-ips, and the longest-prefix index from lpm.c whose
  * values are peer indices. It is built in one go and then only read; a
- * refresh builds a new one and swaps it in. Nothing here logs or does
- * I/O.
+ * refresh builds a new one and swaps it in. A table may have several
+ * owners (the thread that read it and the one that attributes with it):
+ * each holds a reference, and the last peertab_free() frees it. Nothing
+ * here logs or does I/O.
  */
 #include <arpa/inet.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +27,7 @@ struct peertab {
 	size_t			 nips, ipcap;
 	uint8_t			 lastkey[PEERTAB_KEY_LEN];
 	struct lpm		*lpm;
+	atomic_uint		 refs;		/* peertab_hold()s + 1 */
 };
 
 struct peertab *
@@ -38,13 +42,22 @@ peertab_new(void)
 		free(t);
 		return NULL;
 	}
+	atomic_init(&t->refs, 1);
+	return t;
+}
+
+struct peertab *
+peertab_hold(struct peertab *t)
+{
+	atomic_fetch_add_explicit(&t->refs, 1, memory_order_relaxed);
 	return t;
 }
 
 void
 peertab_free(struct peertab *t)
 {
-	if (!t)
+	if (!t || atomic_fetch_sub_explicit(&t->refs, 1,
+	    memory_order_acq_rel) != 1)
 		return;
 	lpm_free(t->lpm);
 	free(t->peers);

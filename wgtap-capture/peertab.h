@@ -43,7 +43,14 @@ struct peertab;
 /* A new, empty table, or NULL when out of memory. */
 struct peertab *peertab_new(void);
 
-/* Free t; NULL is fine. */
+/*
+ * One more reference to t, for another owner (another thread may hold
+ * it); returns t. A table is only read once built, by any number of
+ * threads.
+ */
+struct peertab *peertab_hold(struct peertab *t);
+
+/* Drop a reference to t, freeing it with the last; NULL is fine. */
 void peertab_free(struct peertab *t);
 
 /*
