@@ -9,7 +9,8 @@
  * tries the lengths present (a bitmap of them), longest first, and stops
  * at the first hit. A WireGuard gateway has few distinct lengths (/32 and
  * /128, a few others), so a lookup costs a few hash probes whatever the
- * number of prefixes.
+ * number of prefixes; a probe that misses reads 2 bytes of tag, not the
+ * slot (lpm.c).
  */
 #ifndef WGTAP_LPM_H
 #define WGTAP_LPM_H

@@ -328,6 +328,61 @@ START_TEST(test_lpm_lookup_dense_runs)
 }
 END_TEST
 
+/*
+ * Many host routes and far more addresses that are in none: a lookup is
+ * answered by its key, not by the 16-bit tag that a probe reads first
+ * (hundreds of thousands of misses meet keys whose tag is theirs). The
+ * keys are i * M for i < N, M odd, so that i = a * M^-1 (mod 2^32) tells
+ * whether a is one.
+ */
+#define SPARSE_N	65536u
+#define SPARSE_M	0x2545f491u
+
+START_TEST(test_lpm_lookup_sparse_misses)
+{
+	struct lpm *t = lpm_new();
+	uint64_t s = 0x0badc0ffee0ddf00ULL;
+	uint32_t inv = SPARSE_M, i, a, k, hits = 0;
+	uint8_t b[4];
+	int n;
+
+	ck_assert_ptr_nonnull(t);
+	for (n = 0; n < 5; n++)		/* Newton: inv = M^-1 mod 2^32 */
+		inv *= 2u - SPARSE_M * inv;
+	ck_assert_uint_eq(SPARSE_M * inv, 1);
+	for (i = 0; i < SPARSE_N; i++) {
+		k = i * SPARSE_M;
+		b[0] = (uint8_t)(k >> 24);
+		b[1] = (uint8_t)(k >> 16);
+		b[2] = (uint8_t)(k >> 8);
+		b[3] = (uint8_t)k;
+		ck_assert_int_eq(lpm_add(t, 4, b, 32, i), WGTAP_OK);
+	}
+	for (n = 0; n < 400000; n++) {
+		a = (uint32_t)rnd(&s);
+		b[0] = (uint8_t)(a >> 24);
+		b[1] = (uint8_t)(a >> 16);
+		b[2] = (uint8_t)(a >> 8);
+		b[3] = (uint8_t)a;
+		i = a * inv;
+		ck_assert_uint_eq(lpm_lookup(t, 4, b),
+		    i < SPARSE_N ? i : LPM_NONE);
+		hits += i < SPARSE_N;
+	}
+	/* every key is found too */
+	for (i = 0; i < SPARSE_N; i += 7) {
+		k = i * SPARSE_M;
+		b[0] = (uint8_t)(k >> 24);
+		b[1] = (uint8_t)(k >> 16);
+		b[2] = (uint8_t)(k >> 8);
+		b[3] = (uint8_t)k;
+		ck_assert_uint_eq(lpm_lookup(t, 4, b), i);
+	}
+	ck_assert_uint_lt(hits, 100);
+	lpm_free(t);
+}
+END_TEST
+
 #define NREF	10000
 
 START_TEST(test_lpm_lookup_against_scan)
@@ -403,6 +458,7 @@ lpm_suite(void)
 	tcase_add_test(tc, test_lpm_lookup_against_scan);
 	tcase_add_test(tc, test_lpm_lookup_word_edges);
 	tcase_add_test(tc, test_lpm_lookup_dense_runs);
+	tcase_add_test(tc, test_lpm_lookup_sparse_misses);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("lpm_add");
