@@ -27,13 +27,17 @@
 # For each: the rows, whether the capture kept every packet that left the
 # interface (rows >= its tx_packets + tx_dropped, no libpcap drops), and the CPU time per
 # row of the whole capturer and of its packet thread (its main thread:
-# decode, attribute, format; the writer thread compresses and writes),
+# decode, attribute, format; the writer thread compresses and writes,
+# another reads the peer table), as the scheduler counts it (schedstat,
+# in ns),
 # with the ratios of "big" to "one" (what finding the peer costs) and to
 # "none" (the peer column as well) in the same run. Each capture starts
 # only after it has logged the peer table it is to use.
 #
 # Environment: RUNS (3), LIVE_SECONDS (5), LIVE_RATES ("50000 100000"),
-# LIVE_PACKETS (65536), BENCH_DIR (/tmp/wgtap-bench: the pcap is cached
+# LIVE_PACKETS (65536), LIVE_PIN (1: the capture on CPU 1, the sender
+# and wireguard-go on CPU 0, so that the scheduler moving them about
+# does not add to the spread; 0: anywhere), BENCH_DIR (/tmp/wgtap-bench: the pcap is cached
 # there), LIVE_FLAGS (more wgtap-capture flags; default "--compress
 # gzip"), WGTAP_CAPTURE, WGTAP_TUN_INJECT, LIVE_KEEP=1 (keep the logs).
 # Needs root, wireguard-go, wg and iproute2; without them it says so and
@@ -52,9 +56,12 @@ DIR=${BENCH_DIR:-/tmp/wgtap-bench}
 CAPTURE=${WGTAP_CAPTURE:-$top/wgtap-capture/wgtap-capture}
 INJECT=${WGTAP_TUN_INJECT:-$top/build/bench/tun_inject}
 read -r -a XFLAGS <<<"${LIVE_FLAGS:---compress gzip}"
+PIN_CAP=() PIN_REST=()
+if [ "${LIVE_PIN:-1}" = 1 ] && [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
+	PIN_CAP=(taskset -c 1) PIN_REST=(taskset -c 0)
+fi
 TABLES=(none one big)
 IF=lv0
-HZ=$(getconf CLK_TCK)
 
 die() { echo "live peers bench: $*" >&2; exit 1; }
 
@@ -105,7 +112,7 @@ ip netns exec "$NS" sysctl -qw net.ipv4.ip_forward=1 \
 	net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0 ||
 	die "sysctl in $NS failed"
 mkdir -p /var/run/wireguard
-ip netns exec "$NS" wireguard-go -f "$WG" >"$T/wireguard-go.log" 2>&1 &
+ip netns exec "$NS" "${PIN_REST[@]}" wireguard-go -f "$WG" >"$T/wireguard-go.log" 2>&1 &
 WGPID=$!
 track "$WGPID"
 wait_for 20 test -S "/var/run/wireguard/$WG.sock" ||
@@ -153,8 +160,8 @@ txcount() {
 		awk '{ n += $1 } END { print n }'
 }
 
-# one RATE TABLE: sets RESULT to "sent secs rows drops cpu_ticks
-# packet_thread_ticks tx no_peer" (not in a subshell, so that cleanup
+# one RATE TABLE: sets RESULT to "sent secs rows drops cpu_ns
+# packet_thread_ns tx no_peer" (not in a subshell, so that cleanup
 # knows every PID).
 one() {
 	local rate=$1 tab=$2 inj c0 c1 m0 m1 tx0 tx1 sent rows drops nop log=$T/cap.log
@@ -162,7 +169,7 @@ one() {
 		die "wg setconf $tab failed"
 	rm -rf "$SPOOL" && mkdir "$SPOOL"
 	: >"$T/inj.out"
-	ip netns exec "$NS" "$INJECT" "$IF" "$pcap" "$SECS" "$rate" \
+	ip netns exec "$NS" "${PIN_REST[@]}" "$INJECT" "$IF" "$pcap" "$SECS" "$rate" \
 		<"$T/in" >"$T/inj.out" 2>"$T/inj.err" &
 	inj=$!
 	track "$inj"
@@ -170,7 +177,7 @@ one() {
 	log_has "$T/inj.out" '^ready' 20 ||
 		{ cat "$T/inj.err" >&2; die "tun_inject did not start"; }
 	ip -n "$NS" link set "$IF" up || die "link up $IF failed"
-	ip netns exec "$NS" "$CAPTURE" --iface "$WG" --format v2 \
+	ip netns exec "$NS" "${PIN_CAP[@]}" "$CAPTURE" --iface "$WG" --format v2 \
 		--spool-dir "$SPOOL" -t 1h "${XFLAGS[@]}" \
 		</dev/null >"$log" 2>&1 &
 	CAP=$!
@@ -180,15 +187,15 @@ one() {
 	log_has "$log" 'capturing on' 20 ||
 		{ cat "$log" >&2; die "the capture did not start"; }
 	tx0=$(txcount)
-	c0=$(ticks "$CAP")
-	m0=$(ticks "$CAP/task/$CAP")
+	c0=$(cpu_ns "$CAP")
+	m0=$(cpu_ns "$CAP/task/$CAP")
 	printf x >&7
 	log_has "$T/inj.out" '^sent' $((${SECS%.*} + 60)) ||
 		{ cat "$T/inj.err" >&2; die "tun_inject did not finish"; }
 	sleep 0.2
 	wait_for 60 quiet "$CAP" || die "the capture is still busy 60 s after the load"
-	c1=$(ticks "$CAP")
-	m1=$(ticks "$CAP/task/$CAP")
+	c1=$(cpu_ns "$CAP")
+	m1=$(cpu_ns "$CAP/task/$CAP")
 	tx1=$(txcount)
 	kill -INT "$CAP"
 	wait_for 30 pid_gone "$CAP" || die "the capture did not stop on SIGINT"
@@ -207,7 +214,7 @@ one() {
 	RESULT="$sent $rows $drops $((c1 - c0)) $((m1 - m0)) $((tx1 - tx0)) $nop"
 }
 
-echo "## live peers: ${SECS}s per run, $RUNS runs, rates ($RATES), $NPKT distinct packets, wgtap-capture --format v2 ${XFLAGS[*]}, $(nproc) cores, $(date -u +%F), load average $(loadavg)"
+echo "## live peers: ${SECS}s per run, $RUNS runs, rates ($RATES), $NPKT distinct packets, wgtap-capture --format v2 ${XFLAGS[*]}, $(nproc) cores, ${PIN_CAP[*]:-not pinned}, $(date -u +%F), load average $(loadavg)"
 for ((r = 0; r < RUNS; r++)); do
 	for rate in $RATES; do
 		for tab in "${TABLES[@]}"; do
@@ -220,14 +227,14 @@ for ((r = 0; r < RUNS; r++)); do
 done
 echo "# load average at the end: $(loadavg)"
 
-# r.RATE.TAB: "run sent secs rows drops cpu_ticks pkt_ticks tx no_peer"
+# r.RATE.TAB: "run sent secs rows drops cpu_ns pkt_ns tx no_peer"
 echo "rate table sent_pps rows_median lossless_runs no_peer_median ns_per_row pkt_thread_ns_per_row total_vs_one pkt_thread_vs_one total_vs_none pkt_thread_vs_none"
 for rate in $RATES; do
 	for tab in "${TABLES[@]}"; do
 		rf=$T/r.$rate.$tab
 		# per run: ns/row whole and packet thread, and the ratios to
 		# "one" and "none" of the same run
-		per() { awk -v hz="$HZ" '{ printf "%s %s %s\n", $1, $6 / hz * 1e9 / $4, $7 / hz * 1e9 / $4 }' "$1"; }
+		per() { awk '{ printf "%s %s %s\n", $1, $6 / $4, $7 / $4 }' "$1"; }
 		join <(per "$rf" | sort) <(per "$T/r.$rate.one" | sort) |
 			join - <(per "$T/r.$rate.none" | sort) |
 			awk '{ print $2, $3, $2 / $4, $3 / $5, $2 / $6, $3 / $7 }' >"$rf.d"

@@ -7,6 +7,10 @@
 #                    it apart from a later process with the same PID
 #   ticks PID        its utime + stime in clock ticks (0 when gone); PID
 #                    may be PID/task/TID for one thread
+#   cpu_ns PID       the CPU time its threads have run, in ns (the
+#                    scheduler's own count, /proc/PID/task/*/schedstat:
+#                    exact, where ticks are 10 ms); PID/task/TID for one
+#                    thread; 0 when gone
 #   hwm_kb PID       its peak RSS (VmHWM) in kB
 #   pstate PID       its state letter (R running, S waiting, D on disk)
 #   quiet PID        true when it used no CPU for a quarter of a second
@@ -32,6 +36,16 @@ ticks() {
 	s=${s##*) }
 	read -r -a f <<<"$s"
 	echo $((f[11] + f[12]))	# utime + stime (fields 14 and 15)
+}
+
+cpu_ns() {
+	local f
+	case $1 in
+	*/task/*) f=/proc/$1/schedstat ;;
+	*) f="/proc/$1/task/*/schedstat" ;;
+	esac
+	# shellcheck disable=SC2086 # the glob is meant
+	cat $f 2>/dev/null | awk '{ n += $1 } END { printf "%.0f\n", n }'
 }
 
 hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
