@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -277,13 +278,14 @@ static pid_t
 fake_fork(const char *dir, const char *name, int *ls)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	pid_t pid;
+	pid_t pid, parent;
 
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/%s.sock", dir, name);
 	*ls = socket(AF_UNIX, SOCK_STREAM, 0);
 	ck_assert_int_ge(*ls, 0);
 	ck_assert_int_eq(bind(*ls, (struct sockaddr *)&sun, sizeof(sun)), 0);
 	ck_assert_int_eq(listen(*ls, 8), 0);
+	parent = getpid();
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid > 0) {
@@ -293,6 +295,10 @@ fake_fork(const char *dir, const char *name, int *ls)
 	/* Check's runner forwards SIGTERM to the group: not here */
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGPIPE, SIG_IGN);
+	/* a test that fails before it kills the server takes it along */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(0);
 	return 0;
 }
 
