@@ -3,8 +3,8 @@
  * Tests for wgtap-capture/peertab.c: keys come out as the base64 `wg`
  * prints (checked against the tests' own encoder), lookups name the peer
  * of the longest prefix across peers, a repeated last key continues its
- * peer, host bits are cleared, bad arguments are refused, and the text
- * form is exact.
+ * peer, host bits are cleared, bad arguments are refused, the text
+ * form is exact, and each key starts a cache line of its own.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -98,7 +98,7 @@ START_TEST(test_peertab_add_peer_continues)
 	ck_assert_uint_eq(i, 1);
 	ck_assert_uint_eq(peertab_npeers(t), 2);
 	ck_assert_uint_eq(peertab_peer(t, 0)->nips, 2);
-	ck_assert_str_eq(look(t, "192.0.2.2"), peertab_peer(t, 0)->key);
+	ck_assert_str_eq(look(t, "192.0.2.2"), peertab_key(t, 0));
 	peertab_free(t);
 }
 END_TEST
@@ -279,6 +279,49 @@ START_TEST(test_peertab_same_cases)
 }
 END_TEST
 
+/*
+ * 1,000 peers, their arrays grown (copied) six times on the way: each
+ * key starts a line of its own (PEERTAB_KEY_STRIDE), and each is still
+ * the key its peer was added with, found by its own allowed-ip.
+ */
+START_TEST(test_peertab_key_lines)
+{
+	struct peertab *t = peertab_new();
+	uint8_t k[PEERTAB_KEY_LEN], a[16];
+	char ref[PEERTAB_B64_LEN + 1];
+	const char *key;
+	size_t i, idx;
+
+	ck_assert_ptr_nonnull(t);
+	ck_assert_int_eq(check_addr("2001:db8::", a), 6);
+	for (i = 0; i < 1000; i++) {
+		key_of(k, (uint8_t)i);
+		k[0] = (uint8_t)(i >> 8);
+		k[1] = (uint8_t)i;
+		ck_assert_int_eq(peertab_add_peer(t, k, &idx), WGTAP_OK);
+		ck_assert_uint_eq(idx, i);
+		a[14] = (uint8_t)(i >> 8);
+		a[15] = (uint8_t)i;
+		ck_assert_int_eq(peertab_add_ip(t, idx, 6, a, 128), WGTAP_OK);
+	}
+	for (i = 0; i < 1000; i++) {
+		key_of(k, (uint8_t)i);
+		k[0] = (uint8_t)(i >> 8);
+		k[1] = (uint8_t)i;
+		ck_assert_uint_eq(check_ref_base64(k, PEERTAB_KEY_LEN, ref),
+		    PEERTAB_B64_LEN);
+		a[14] = (uint8_t)(i >> 8);
+		a[15] = (uint8_t)i;
+		key = peertab_lookup(t, 6, a);
+		ck_assert_ptr_eq(key, peertab_key(t, i));
+		ck_assert_str_eq(key, ref);
+		ck_assert_uint_eq((uintptr_t)key % PEERTAB_KEY_STRIDE, 0);
+	}
+	ck_assert_ptr_null(peertab_key(t, 1000));
+	peertab_free(t);
+}
+END_TEST
+
 Suite *
 peertab_suite(void)
 {
@@ -290,6 +333,7 @@ peertab_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("peertab_add_peer");
 	tcase_add_test(tc, test_peertab_add_peer_continues);
+	tcase_add_test(tc, test_peertab_key_lines);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("peertab_add_ip");
 	tcase_add_test(tc, test_peertab_add_ip_bad);

@@ -9,6 +9,12 @@
  * source, and one to a peer normally comes from the gateway, whose own
  * addresses are no peer's. Lookups go through the capture's cache of
  * recent answers (common/lpmcache.h), which a new table empties.
+ *
+ * A lookup returns where the key is without reading it; the key is read
+ * when the row gets to its peer column, after the eight of format v1, so
+ * its cache line is fetched ahead (a hint; a key is 44 bytes of one
+ * line). At a few tens of thousands of packets a second the caches are
+ * cold between packets, and 1,000 peers' keys are 64 kB.
  */
 #include "attrib.h"
 #include "capture.h"
@@ -25,9 +31,17 @@ attrib_peer(struct capture *c, const struct pkt_row *row, enum pkt_dir dir)
 		return "";
 	lc = &c->peer_cache;
 	if (dir == PKT_DIR_OUT)
-		return peertab_lookup_cached(t, lc, row->family, row->dst);
-	k = peertab_lookup_cached(t, lc, row->family, row->src);
-	if (k[0] || dir == PKT_DIR_IN)
-		return k;
-	return peertab_lookup_cached(t, lc, row->family, row->dst);
+		k = peertab_lookup_cached(t, lc, row->family, row->dst);
+	else {
+		k = peertab_lookup_cached(t, lc, row->family, row->src);
+		if (!k[0] && dir != PKT_DIR_IN)
+			k = peertab_lookup_cached(t, lc, row->family,
+			    row->dst);
+	}
+	/*
+	 * The row's other columns are formatted before this one: the
+	 * key's line (peertab.h: one line a key) arrives meanwhile.
+	 */
+	__builtin_prefetch(k);
+	return k;
 }

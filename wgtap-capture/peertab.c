@@ -23,6 +23,8 @@
 struct peertab {
 	struct peertab_peer	*peers;
 	size_t			 npeers, peercap;
+	/* peer i's key; as many as the peers, aligned to their size */
+	char			(*keys)[PEERTAB_KEY_STRIDE];
 	struct peertab_ip	*ips;
 	size_t			 nips, ipcap;
 	uint8_t			 lastkey[PEERTAB_KEY_LEN];
@@ -61,6 +63,7 @@ peertab_free(struct peertab *t)
 		return;
 	lpm_free(t->lpm);
 	free(t->peers);
+	free(t->keys);
 	free(t->ips);
 	free(t);
 }
@@ -83,6 +86,35 @@ reserve(void **arr, size_t *cap, size_t n, size_t sz)
 	return WGTAP_OK;
 }
 
+/*
+ * Room for one more peer and its key. The keys are over-aligned
+ * (PEERTAB_KEY_STRIDE), so their array comes from aligned_alloc() and
+ * grows by a copy.
+ */
+static int
+reserve_peer(struct peertab *t)
+{
+	char (*keys)[PEERTAB_KEY_STRIDE];
+	size_t cap = t->peercap;
+	int r;
+
+	if (t->npeers < t->peercap)
+		return WGTAP_OK;
+	r = reserve((void **)&t->peers, &cap, t->npeers, sizeof(*t->peers));
+	if (r != WGTAP_OK)
+		return r;
+	/* a multiple of the alignment, as aligned_alloc() asks */
+	keys = aligned_alloc(PEERTAB_KEY_STRIDE, cap * sizeof(*keys));
+	if (!keys)
+		return WGTAP_ENOMEM;	/* the peers' new room is kept */
+	if (t->npeers)
+		memcpy(keys, t->keys, t->npeers * sizeof(*keys));
+	free(t->keys);
+	t->keys = keys;
+	t->peercap = cap;
+	return WGTAP_OK;
+}
+
 int
 peertab_add_peer(struct peertab *t, const uint8_t key[PEERTAB_KEY_LEN],
     size_t *idx)
@@ -96,14 +128,13 @@ peertab_add_peer(struct peertab *t, const uint8_t key[PEERTAB_KEY_LEN],
 	}
 	if (t->npeers >= PEERTAB_MAX_PEERS)
 		return WGTAP_ETOOBIG;
-	r = reserve((void **)&t->peers, &t->peercap, t->npeers,
-	    sizeof(*t->peers));
+	r = reserve_peer(t);
 	if (r != WGTAP_OK)
 		return r;
 	p = &t->peers[t->npeers];
 	memset(p, 0, sizeof(*p));
-	csv_base64(key, PEERTAB_KEY_LEN, p->key);
-	p->key[PEERTAB_B64_LEN] = '\0';
+	memset(t->keys[t->npeers], 0, sizeof(t->keys[t->npeers]));
+	csv_base64(key, PEERTAB_KEY_LEN, t->keys[t->npeers]);
 	memcpy(t->lastkey, key, PEERTAB_KEY_LEN);
 	*idx = t->npeers++;
 	return WGTAP_OK;
@@ -173,7 +204,7 @@ peertab_lookup(const struct peertab *t, int family, const uint8_t *addr)
 	if (!t)
 		return "";
 	v = lpm_lookup(t->lpm, family, addr);
-	return v == LPM_NONE ? "" : t->peers[v].key;
+	return v == LPM_NONE ? "" : t->keys[v];
 }
 
 const char *
@@ -185,7 +216,7 @@ peertab_lookup_cached(const struct peertab *t, struct lpm_cache *c,
 	if (!t)
 		return "";
 	v = lpm_cache_lookup(c, t->lpm, family, addr);
-	return v == LPM_NONE ? "" : t->peers[v].key;
+	return v == LPM_NONE ? "" : t->keys[v];
 }
 
 /* An allowed-ip with its peer's rank by key, for peertab_same(). */
@@ -195,11 +226,11 @@ struct ip_rank {
 };
 
 static int
-cmp_peer_idx(const void *x, const void *y, void *peers)
+cmp_peer_idx(const void *x, const void *y, void *table)
 {
-	const struct peertab_peer *p = peers;
+	const struct peertab *t = table;
 
-	return memcmp(p[*(const size_t *)x].key, p[*(const size_t *)y].key,
+	return memcmp(t->keys[*(const size_t *)x], t->keys[*(const size_t *)y],
 	    PEERTAB_B64_LEN);
 }
 
@@ -237,7 +268,8 @@ canonical(const struct peertab *t, size_t **order, struct ip_rank **ips)
 	}
 	for (i = 0; i < t->npeers; i++)
 		(*order)[i] = i;
-	qsort_r(*order, t->npeers, sizeof(**order), cmp_peer_idx, t->peers);
+	qsort_r(*order, t->npeers, sizeof(**order), cmp_peer_idx,
+	    (void *)t);
 	for (i = 0; i < t->npeers; i++)
 		rank[(*order)[i]] = i;
 	for (i = 0; i < t->nips; i++) {
@@ -270,7 +302,7 @@ peertab_same(const struct peertab *a, const struct peertab *b)
 	    canonical(b, &ob, &ib) != WGTAP_OK)
 		goto out;
 	for (i = 0; i < a->npeers; i++)
-		if (memcmp(a->peers[oa[i]].key, b->peers[ob[i]].key,
+		if (memcmp(a->keys[oa[i]], b->keys[ob[i]],
 		    PEERTAB_B64_LEN) != 0)
 			goto out;
 	same = memcmp(ia, ib, a->nips * sizeof(*ia)) == 0;
@@ -292,6 +324,12 @@ const struct peertab_peer *
 peertab_peer(const struct peertab *t, size_t i)
 {
 	return i < t->npeers ? &t->peers[i] : NULL;
+}
+
+const char *
+peertab_key(const struct peertab *t, size_t i)
+{
+	return i < t->npeers ? t->keys[i] : NULL;
 }
 
 size_t
@@ -445,7 +483,7 @@ peertab_format(const struct peertab *t, struct dynbuf *out)
 	for (i = 0; i < t->npeers && r == WGTAP_OK; i++) {
 		const struct peertab_peer *p = &t->peers[i];
 
-		r = dynbuf_printf(out, "%s\t%s\t", p->key,
+		r = dynbuf_printf(out, "%s\t%s\t", t->keys[i],
 		    p->endpoint[0] ? p->endpoint : "(none)");
 		if (r == WGTAP_OK)
 			r = format_ips(t, i, out);

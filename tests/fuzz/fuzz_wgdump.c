@@ -32,7 +32,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	for (i = 0; i < peertab_npeers(t); i++)
-		if (strlen(peertab_peer(t, i)->key) != PEERTAB_B64_LEN)
+		if (strlen(peertab_key(t, i)) != PEERTAB_B64_LEN)
 			abort();
 	for (i = 0; i < peertab_nips(t); i++) {
 		const struct peertab_ip *ip = peertab_ip(t, i);
