@@ -37,7 +37,13 @@
 # Environment: RUNS (3), LIVE_SECONDS (5), LIVE_RATES ("50000 100000"),
 # LIVE_PACKETS (65536), LIVE_PIN (1: the capture on CPU 1, the sender
 # and wireguard-go on CPU 0, so that the scheduler moving them about
-# does not add to the spread; 0: anywhere), BENCH_DIR (/tmp/wgtap-bench: the pcap is cached
+# does not add to the spread; 0: anywhere), LIVE_PERF (0; 1: also
+# sample the packet thread with perf at 4 kHz while the packets flow
+# and report attr_ns_per_row: the samples that fell in the lookup's
+# functions (attrib_peer, peertab_lookup_cached, lpm_cache_lookup,
+# lpm_lookup, lpm_serial) and in csv_format_row_v2, which reads the
+# key, per row: the attribution's own cost, which the whole thread's
+# CPU time, noisy by a quarter from run to run, cannot resolve), BENCH_DIR (/tmp/wgtap-bench: the pcap is cached
 # there), LIVE_FLAGS (more wgtap-capture flags; default "--compress
 # gzip"), WGTAP_CAPTURE, WGTAP_TUN_INJECT, LIVE_KEEP=1 (keep the logs).
 # Needs root, wireguard-go, wg and iproute2; without them it says so and
@@ -70,6 +76,11 @@ for c in ip wg wireguard-go python3; do
 	command -v "$c" >/dev/null ||
 		{ echo "live peers bench skipped: $c not found (./scripts/deps bench)"; exit 0; }
 done
+PERF=${LIVE_PERF:-0}
+if [ "$PERF" = 1 ] && ! command -v perf >/dev/null; then
+	echo "live peers bench: LIVE_PERF=1 needs perf (./scripts/deps bench); without it" >&2
+	PERF=0
+fi
 [ -c /dev/net/tun ] || { echo "live peers bench skipped: no /dev/net/tun"; exit 0; }
 [ -x "$CAPTURE" ] || die "no $CAPTURE: build first (make)"
 [ -x "$INJECT" ] || die "no $INJECT: build it (make build/bench/tun_inject)"
@@ -160,11 +171,19 @@ txcount() {
 		awk '{ n += $1 } END { print n }'
 }
 
+# Samples of perf.data $1 in the attribution's functions (LIVE_PERF).
+attr_samples() {
+	perf script -i "$1" -F ip,sym 2>/dev/null | awk '
+		$2 ~ /^(attrib_peer|peertab_lookup_cached|lpm_cache_lookup|lpm_lookup|lpm_serial|csv_format_row_v2)$/ { n++ }
+		END { print n + 0 }'
+}
+
 # one RATE TABLE: sets RESULT to "sent secs rows drops cpu_ns
-# packet_thread_ns tx no_peer" (not in a subshell, so that cleanup
-# knows every PID).
+# packet_thread_ns tx no_peer attr_samples" (attr_samples: "-" without
+# LIVE_PERF; not in a subshell, so that cleanup knows every PID).
 one() {
-	local rate=$1 tab=$2 inj c0 c1 m0 m1 tx0 tx1 sent rows drops nop log=$T/cap.log
+	local rate=$1 tab=$2 inj c0 c1 m0 m1 tx0 tx1 sent rows drops nop pp as=-
+	local log=$T/cap.log
 	ip netns exec "$NS" wg setconf "$WG" "$T/$tab.conf" ||
 		die "wg setconf $tab failed"
 	rm -rf "$SPOOL" && mkdir "$SPOOL"
@@ -189,6 +208,15 @@ one() {
 	tx0=$(txcount)
 	c0=$(cpu_ns "$CAP")
 	m0=$(cpu_ns "$CAP/task/$CAP")
+	if [ "$PERF" = 1 ]; then
+		perf record -q -F 4000 -t "$CAP" -o "$T/perf.data" \
+			>"$T/perf.out" 2>&1 &
+		pp=$!
+		track "$pp"
+		# perf has the thread once it has written its header
+		wait_for 20 test -s "$T/perf.data" ||
+			{ cat "$T/perf.out" >&2; die "perf did not start"; }
+	fi
 	printf x >&7
 	log_has "$T/inj.out" '^sent' $((${SECS%.*} + 60)) ||
 		{ cat "$T/inj.err" >&2; die "tun_inject did not finish"; }
@@ -196,6 +224,12 @@ one() {
 	wait_for 60 quiet "$CAP" || die "the capture is still busy 60 s after the load"
 	c1=$(cpu_ns "$CAP")
 	m1=$(cpu_ns "$CAP/task/$CAP")
+	if [ "$PERF" = 1 ]; then
+		kill -INT "$pp"
+		wait "$pp" 2>/dev/null
+		as=$(attr_samples "$T/perf.data")
+		rm -f "$T/perf.data"
+	fi
 	tx1=$(txcount)
 	kill -INT "$CAP"
 	wait_for 30 pid_gone "$CAP" || die "the capture did not stop on SIGINT"
@@ -211,7 +245,7 @@ one() {
 		cat "$log" >&2
 		die "no counters in the capture's log"
 	fi
-	RESULT="$sent $rows $drops $((c1 - c0)) $((m1 - m0)) $((tx1 - tx0)) $nop"
+	RESULT="$sent $rows $drops $((c1 - c0)) $((m1 - m0)) $((tx1 - tx0)) $nop $as"
 }
 
 echo "## live peers: ${SECS}s per run, $RUNS runs, rates ($RATES), $NPKT distinct packets, wgtap-capture --format v2 ${XFLAGS[*]}, $(nproc) cores, ${PIN_CAP[*]:-not pinned}, $(date -u +%F), load average $(loadavg)"
@@ -227,8 +261,8 @@ for ((r = 0; r < RUNS; r++)); do
 done
 echo "# load average at the end: $(loadavg)"
 
-# r.RATE.TAB: "run sent secs rows drops cpu_ns pkt_ns tx no_peer"
-echo "rate table sent_pps rows_median lossless_runs no_peer_median ns_per_row pkt_thread_ns_per_row total_vs_one pkt_thread_vs_one total_vs_none pkt_thread_vs_none"
+# r.RATE.TAB: "run sent secs rows drops cpu_ns pkt_ns tx no_peer attr"
+echo "rate table sent_pps rows_median lossless_runs no_peer_median ns_per_row pkt_thread_ns_per_row total_vs_one pkt_thread_vs_one total_vs_none pkt_thread_vs_none attr_ns_per_row"
 for rate in $RATES; do
 	for tab in "${TABLES[@]}"; do
 		rf=$T/r.$rate.$tab
@@ -238,7 +272,12 @@ for rate in $RATES; do
 		join <(per "$rf" | sort) <(per "$T/r.$rate.one" | sort) |
 			join - <(per "$T/r.$rate.none" | sort) |
 			awk '{ print $2, $3, $2 / $4, $3 / $5, $2 / $6, $3 / $7 }' >"$rf.d"
-		printf '%s %s %.0f %s %s/%s %s %.0f %.0f %.3f %.3f %.3f %.3f\n' \
+		# LIVE_PERF: samples at 4 kHz, so 250,000 ns each
+		attr=-
+		[ "$PERF" = 1 ] &&
+			attr=$(awk '{ print $10 * 250000 / $4 }' "$rf" | median |
+				xargs printf '%.1f')
+		printf '%s %s %.0f %s %s/%s %s %.0f %.0f %.3f %.3f %.3f %.3f %s\n' \
 			"$rate" "$tab" \
 			"$(awk '{print $2 / $3}' "$rf" | median)" \
 			"$(cut -d' ' -f4 "$rf" | median)" \
@@ -249,6 +288,7 @@ for rate in $RATES; do
 			"$(cut -d' ' -f3 "$rf.d" | median)" \
 			"$(cut -d' ' -f4 "$rf.d" | median)" \
 			"$(cut -d' ' -f5 "$rf.d" | median)" \
-			"$(cut -d' ' -f6 "$rf.d" | median)"
+			"$(cut -d' ' -f6 "$rf.d" | median)" \
+			"$attr"
 	done
 done
