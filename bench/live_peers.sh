@@ -43,8 +43,9 @@
 # functions (attrib_peer, peertab_lookup_cached, lpm_cache_lookup,
 # lpm_lookup, lpm_serial) and in csv_format_row_v2, which reads the
 # key, per row: the attribution's own cost, which the whole thread's
-# CPU time, noisy by a quarter from run to run, cannot resolve), BENCH_DIR (/tmp/wgtap-bench: the pcap is cached
-# there), LIVE_FLAGS (more wgtap-capture flags; default "--compress
+# CPU time, noisy by a quarter from run to run, cannot resolve; needs
+# perf, Debian's linux-perf), BENCH_DIR (/tmp/wgtap-bench: the pcap is
+# cached there), LIVE_FLAGS (more wgtap-capture flags; default "--compress
 # gzip"), WGTAP_CAPTURE, WGTAP_TUN_INJECT, LIVE_KEEP=1 (keep the logs).
 # Needs root, wireguard-go, wg and iproute2; without them it says so and
 # exits 0.
@@ -78,7 +79,7 @@ for c in ip wg wireguard-go python3; do
 done
 PERF=${LIVE_PERF:-0}
 if [ "$PERF" = 1 ] && ! command -v perf >/dev/null; then
-	echo "live peers bench: LIVE_PERF=1 needs perf (./scripts/deps bench); without it" >&2
+	echo "live peers bench: LIVE_PERF=1 needs perf (Debian's linux-perf): measuring without it" >&2
 	PERF=0
 fi
 [ -c /dev/net/tun ] || { echo "live peers bench skipped: no /dev/net/tun"; exit 0; }
