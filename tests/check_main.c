@@ -47,6 +47,7 @@ main(void)
 		handover_suite,
 		peertab_suite,
 		wgdump_suite,
+		tabdigest_suite,
 		uapi_suite,
 		wgnl_suite,
 		peersrc_suite,

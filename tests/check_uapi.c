@@ -296,16 +296,16 @@ reply2(char *buf, size_t cap, bool b_first, int counter, const char *a_ip,
 }
 
 static void
-digest_of(const char *r, struct uapi_digest *d)
+digest_of(const char *r, struct tabdigest *d)
 {
 	uapi_digest(r, strlen(r), d);
 	ck_assert(!d->valid);
 }
 
 static bool
-digests_equal(const struct uapi_digest *x, const struct uapi_digest *y)
+digests_equal(const struct tabdigest *x, const struct tabdigest *y)
 {
-	return x->a == y->a && x->b == y->b && x->lines == y->lines;
+	return tabdigest_same(x, y);
 }
 
 /*
@@ -339,14 +339,14 @@ START_TEST(test_uapi_digest_what_counts)
 		    false },
 	};
 	char base[2048], r[2048], moved[2048];
-	struct uapi_digest d0, d;
+	struct tabdigest d0, d;
 	struct peertab *t0, *t;
 	size_t i, line;
 
 	reply2(base, sizeof(base), false, 0, "192.0.2.2/32",
 	    "198.51.100.2:51821", 2, "0");
 	digest_of(base, &d0);
-	ck_assert_uint_gt(d0.lines, 10);
+	ck_assert_uint_gt(d0.items, 10);
 	ck_assert_int_eq(uapi_parse(base, strlen(base), &t0, &line),
 	    WGTAP_OK);
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
@@ -388,7 +388,7 @@ END_TEST
  */
 static int
 read_served(const struct tdir *d, const char *reply,
-    struct uapi_digest *last, struct peertab **t)
+    struct tabdigest *last, struct peertab **t)
 {
 	pid_t pid;
 	int r;
@@ -408,7 +408,7 @@ read_served(const struct tdir *d, const char *reply,
 START_TEST(test_uapi_read_if_changed)
 {
 	char r1[2048], r2[2048], r3[2048];
-	struct uapi_digest last = { 0 };
+	struct tabdigest last = { 0 };
 	struct peertab *t;
 	struct tdir d;
 

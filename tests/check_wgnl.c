@@ -5,8 +5,11 @@
  * WG_CMD_GET_DEVICE dump of four peers in three NLM_F_MULTI messages,
  * one peer split across two of them, fed one message per recv(), all in
  * one, and in every two-way split of the bytes, each giving the exact
- * table; kernel errors in NLMSG_ERROR and NLMSG_DONE; and malformed
- * messages and attributes refused, with every cut of the dump.
+ * table; kernel errors in NLMSG_ERROR and NLMSG_DONE; malformed
+ * messages and attributes refused, with every cut of the dump; and the
+ * dump's digest, the same with or without the table, blind to the
+ * counters and the device's attributes and not to a key, an endpoint or
+ * an allowed-ip.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -246,17 +249,24 @@ want_table(const struct peertab *t)
 
 /* Feed b in the pieces that end at cuts[0..n); the result. */
 static int
-feed(const struct nb *b, const size_t *cuts, size_t n, struct wgnl_dump *d)
+feed_as(const struct nb *b, const size_t *cuts, size_t n, struct wgnl_dump *d,
+    bool table)
 {
 	size_t i, at = 0;
 	int r = WGTAP_OK;
 
-	ck_assert_int_eq(wgnl_dump_init(d, FAM, SEQ), WGTAP_OK);
+	ck_assert_int_eq(wgnl_dump_init(d, FAM, SEQ, table), WGTAP_OK);
 	for (i = 0; i < n && r == WGTAP_OK; i++) {
 		r = wgnl_dump_feed(d, b->buf + at, cuts[i] - at);
 		at = cuts[i];
 	}
 	return r;
+}
+
+static int
+feed(const struct nb *b, const size_t *cuts, size_t n, struct wgnl_dump *d)
+{
+	return feed_as(b, cuts, n, d, true);
 }
 
 START_TEST(test_wgnl_dump_feed_messages)
@@ -413,7 +423,7 @@ START_TEST(test_wgnl_dump_feed_cut)
 		uint8_t *copy = malloc(i + 1);
 
 		memcpy(copy, b.buf, i);
-		ck_assert_int_eq(wgnl_dump_init(&d, FAM, SEQ), WGTAP_OK);
+		ck_assert_int_eq(wgnl_dump_init(&d, FAM, SEQ, true), WGTAP_OK);
 		r = wgnl_dump_feed(&d, copy, i);
 		ck_assert(r == WGTAP_OK || r == WGTAP_EFORMAT);
 		ck_assert(!d.done);
@@ -491,6 +501,88 @@ START_TEST(test_wgnl_parse_family_forms)
 }
 END_TEST
 
+/* The digest of b, fed as one piece, with the table or without. */
+static struct tabdigest
+digest_of(const struct nb *b, bool table)
+{
+	struct wgnl_dump d;
+	struct tabdigest dg;
+	size_t all = b->len;
+
+	ck_assert_int_eq(feed_as(b, &all, 1, &d, table), WGTAP_OK);
+	ck_assert(d.done);
+	ck_assert(table ? d.t != NULL : d.t == NULL);
+	dg = d.dg;
+	wgnl_dump_free(&d);
+	return dg;
+}
+
+/*
+ * Both modes, in any pieces, give one digest: of 14 items (five keys,
+ * peer 1's twice as it spans two messages; two endpoints; seven
+ * allowed-ips), none valid.
+ */
+START_TEST(test_wgnl_digest_modes)
+{
+	static struct nb b;
+	struct wgnl_dump d;
+	struct tabdigest full, only;
+	size_t ends[4];
+
+	make_dump(&b, ends, 0);
+	full = digest_of(&b, true);
+	only = digest_of(&b, false);
+	ck_assert(tabdigest_same(&full, &only));
+	ck_assert_int_eq(full.source, TABDIGEST_NETLINK);
+	ck_assert_uint_eq(full.items, 14);
+	ck_assert(!full.valid && !only.valid);
+	ck_assert_int_eq(feed_as(&b, ends, 4, &d, false), WGTAP_OK);
+	ck_assert(d.done && !d.t);
+	ck_assert(tabdigest_same(&full, &d.dg));
+	wgnl_dump_free(&d);
+}
+END_TEST
+
+/* Bytes of the dump changed: whether the digest must see it. */
+START_TEST(test_wgnl_digest_what_counts)
+{
+	static struct nb b;
+	struct tabdigest d0, d;
+	const uint8_t rx[8] = { 0xa0, 0x04 };	/* 1184, little-endian */
+	const uint8_t port[2] = { 0x9c, 0x40 };	/* 40000, peer 1's port */
+	const uint8_t ip[4] = { 203, 0, 113, 77 };
+	const uint8_t future[8] = { 5, 0, 99, 0, 1 };
+	const uint16_t listen = 51820;
+	const struct {
+		const char	*what;
+		const void	*p;
+		size_t		 n, at;		/* at: which byte of p */
+		bool		 same;
+	} v[] = {
+		{ "a peer's rx_bytes", rx, 8, 0, true },
+		{ "the device's listen port", &listen, 2, 0, true },
+		{ "an attribute from the future", future, 8, 4, true },
+		{ "an endpoint's port", port, 2, 1, false },
+		{ "an allowed-ip's address", ip, 4, 3, false },
+		{ "peer 2's key", keys[2], 32, 31, false },
+	};
+	size_t ends[4], i, o;
+
+	make_dump(&b, ends, 0);
+	d0 = digest_of(&b, false);
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		o = find(&b, v[i].p, v[i].n) + v[i].at;
+		b.buf[o] ^= 0x40;
+		d = digest_of(&b, false);
+		ck_assert_msg(tabdigest_same(&d0, &d) == v[i].same, "%s",
+		    v[i].what);
+		b.buf[o] ^= 0x40;
+	}
+	d = digest_of(&b, false);
+	ck_assert(tabdigest_same(&d0, &d));
+}
+END_TEST
+
 Suite *
 wgnl_suite(void)
 {
@@ -503,6 +595,10 @@ wgnl_suite(void)
 	tcase_add_test(tc, test_wgnl_dump_feed_kernel_errors);
 	tcase_add_test(tc, test_wgnl_dump_feed_malformed);
 	tcase_add_test(tc, test_wgnl_dump_feed_cut);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("wgnl_digest");
+	tcase_add_test(tc, test_wgnl_digest_modes);
+	tcase_add_test(tc, test_wgnl_digest_what_counts);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("wgnl_req");
 	tcase_add_test(tc, test_wgnl_req_bytes);

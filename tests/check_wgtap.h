@@ -40,6 +40,7 @@ Suite *notify_suite(void);
 Suite *metrics_suite(void);
 Suite *peertab_suite(void);
 Suite *wgdump_suite(void);
+Suite *tabdigest_suite(void);
 Suite *uapi_suite(void);
 Suite *wgnl_suite(void);
 Suite *peersrc_suite(void);

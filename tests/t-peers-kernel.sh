@@ -14,7 +14,8 @@
 # and the reason says so), and as a plain user holding only CAP_NET_ADMIN,
 # as the shipped unit runs (the full table). Last, the re-reading probe
 # sees a change within 1 s of `wg set` returning (both times from the
-# guest's clock). Then
+# guest's clock), and re-reading the unchanged table for 3 s, parses
+# only its first dump (the others match its digest). Then
 # wgtap-capture --format v2 itself, on a kernel WireGuard hub with one
 # client in the guest: every marker row names the client and the
 # direction, and after the client's IPv6 address is taken off its
@@ -117,6 +118,9 @@ date +%s%N >"$o/change.t0"
 for i in $(seq 100); do [ -f "$o/w/table.2" ] && break; sleep 0.05; done
 kill "$wpid"; wait "$wpid"
 hub wg show wgk0 dump >"$o/w.dump"
+# the table unchanged for 3 s: every read after the first only digested
+hub "$P" cost 3 wgk0 >"$o/cost.out" 2>"$o/cost.err"
+echo $? >"$o/cost.rc"
 
 # Attribution over kernel WireGuard: a client namespace, a tunnel to the
 # hub, wgtap-capture --format v2 on the hub's side, marker datagrams
@@ -234,6 +238,14 @@ got=$(tail -n +2 "$o/w/table.2" | whub_sort_table)
 want=$(from_dump "$o/w.dump")
 check "re-read: the table after the change equals wg show dump" \
 	test -n "$want" -a "$got" = "$want"
+eq "an unchanged table: probe exit status" "$(cat "$o/cost.rc")" 0
+reads=$(sed -n 's/^reads=\([0-9]*\) .*/\1/p' "$o/cost.out")
+unparsed=$(sed -n 's/.* unparsed=\([0-9]*\) .*/\1/p' "$o/cost.out")
+if [ -n "$reads" ] && [ "$reads" -ge 2 ] && [ "$unparsed" = $((reads - 1)) ]; then
+	ok "an unchanged table: $unparsed of $reads dumps only digested, not parsed ($(cat "$o/cost.out"))"
+else
+	not_ok "an unchanged table: want every read but the first unparsed: $(cat "$o/cost.out" "$o/cost.err")"
+fi
 finish
 }
 # shellcheck disable=SC2317 # main may return

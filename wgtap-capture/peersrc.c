@@ -106,23 +106,21 @@ not_kernel(int r, int err)
 }
 
 /*
- * One backend's read. With dg, a userspace reply that says what the last
- * one parsed did is not parsed again: WGTAP_OK with *out NULL.
+ * One backend's read. With dg, an answer that says what the last one
+ * parsed did is not parsed again: WGTAP_OK with *out NULL. A digest of
+ * the other backend's never matches (tabdigest.h).
  */
 static int
 try_backend(enum peersrc_backend b, const char *iface, const char *sockdir,
-    int timeout_ms, struct uapi_digest *dg, struct peertab **out,
+    int timeout_ms, struct tabdigest *dg, struct peertab **out,
     char *what, size_t cap)
 {
 	int r;
 
-	if (b == PEERSRC_KERNEL) {
-		r = wgnl_read(iface, timeout_ms, out);
-		if (dg)
-			dg->valid = false;
-	} else {
+	if (b == PEERSRC_KERNEL)
+		r = wgnl_read_if_changed(iface, timeout_ms, dg, out);
+	else
 		r = uapi_read_if_changed(sockdir, iface, timeout_ms, dg, out);
-	}
 	if (r == WGTAP_OK)
 		what[0] = '\0';
 	else if (b == PEERSRC_KERNEL)
@@ -137,7 +135,7 @@ try_backend(enum peersrc_backend b, const char *iface, const char *sockdir,
 
 static int
 read_any(const char *iface, const char *sockdir, int timeout_ms,
-    enum peersrc_backend *backend, struct uapi_digest *dg,
+    enum peersrc_backend *backend, struct tabdigest *dg,
     struct peertab **out, char *why, size_t cap)
 {
 	enum peersrc_backend first = *backend == PEERSRC_UAPI ?

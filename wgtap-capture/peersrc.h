@@ -14,9 +14,9 @@
  * allowed-ips each from wireguard-go costs under 1 % of a core, its work
  * and ours together (with ten each, 1.1 %, ours 0.3 %: BENCHMARKS.md).
  *
- * A userspace reply that says what the last one parsed did (the same
- * peers, endpoints and allowed-ips) costs the read and a hash, not a
- * parse. A table that differs from the one before in its peers or
+ * An answer that says what the last one parsed did (the same peers,
+ * endpoints and allowed-ips; a userspace reply or a netlink dump alike)
+ * costs the read and a hash, not a parse. A table that differs from the one before in its peers or
  * allowed-ips is logged in one info line. When the table cannot be read,
  * one error line is logged (and one more when the reason changes, and an
  * info line when it can be read again), the failures are counted,
@@ -67,8 +67,8 @@ struct peersrc {
 	char		 why[160];	/* its reason, as logged */
 	uint64_t	 reads, failures;
 	uint64_t	 changes;	/* reads whose table differed */
-	/* the last userspace reply parsed, and the reads that matched it */
-	struct uapi_digest digest;
+	/* the last answer parsed, and the reads that matched it */
+	struct tabdigest digest;
 	uint64_t	 unparsed;
 
 	/* the handoff to the packet thread; pub and fresh_ns under mu */
@@ -128,10 +128,10 @@ peersrc_newer(const struct peersrc *s)
 /*
  * Read the table now if a read is due at monotonic time mono_ns (the
  * first call always reads), and log as described above. Returns true
- * when the table was read. A userspace reply that says what the one
- * before did (uapi_digest(): the same peers, endpoints and allowed-ips,
- * whatever the counters) is not parsed again: the table in hand stands,
- * as fresh as the read.
+ * when the table was read. An answer that says what the one before did
+ * (a userspace reply or a netlink dump with the same digest: the same
+ * peers, endpoints and allowed-ips, whatever the counters) is not parsed
+ * again: the table in hand stands, as fresh as the read.
  */
 bool peersrc_tick(struct peersrc *s, uint64_t mono_ns);
 

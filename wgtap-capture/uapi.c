@@ -252,40 +252,14 @@ counter_key(const char *k, size_t kn)
 	    key_is(k, kn, "last_handshake_time_nsec");
 }
 
-static uint64_t
-mix64(uint64_t h)
-{
-	h ^= h >> 30;
-	h *= 0xbf58476d1ce4e5b9ULL;
-	h ^= h >> 27;
-	h *= 0x94d049bb133111ebULL;
-	return h ^ (h >> 31);
-}
-
-/* A 64-bit hash of the n bytes at p: a multiply a word, mixed at the end. */
-static uint64_t
-hash_bytes(const char *p, size_t n)
-{
-	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, w;
-
-	for (; n >= 8; p += 8, n -= 8) {
-		memcpy(&w, p, 8);
-		h = (h ^ w) * 0xff51afd7ed558ccdULL;
-		h ^= h >> 29;
-	}
-	w = 0;
-	memcpy(&w, p, n);
-	return mix64((h ^ w) * 0xc4ceb9fe1a85ec53ULL);
-}
-
 void
-uapi_digest(const char *text, size_t len, struct uapi_digest *d)
+uapi_digest(const char *text, size_t len, struct tabdigest *d)
 {
 	uint64_t peer = 0, h;
 	size_t pos = 0, n, kn;
 	const char *l, *nl, *eq;
 
-	memset(d, 0, sizeof(*d));
+	tabdigest_init(d, TABDIGEST_UAPI);
 	while (pos < len) {
 		l = text + pos;
 		nl = memchr(l, '\n', len - pos);
@@ -295,30 +269,22 @@ uapi_digest(const char *text, size_t len, struct uapi_digest *d)
 		kn = eq ? (size_t)(eq - l) : n;
 		if (counter_key(l, kn))
 			continue;
-		h = hash_bytes(l, n);
+		h = tabdigest_hash(l, n);
 		if (key_is(l, kn, "public_key"))
-			peer = mix64(h ^ 0x5851f42d4c957f2dULL);
+			peer = tabdigest_peer(h);
 		else if (n == 0 || key_is(l, kn, "errno"))
 			peer = 0;	/* after the last peer: none's */
-		d->a += mix64(h ^ peer);
-		d->b += mix64(h + 3 * peer + 0x2545f4914f6cdd1dULL);
-		d->lines++;
+		tabdigest_add(d, h, peer);
 	}
-}
-
-static bool
-same_digest(const struct uapi_digest *x, const struct uapi_digest *y)
-{
-	return x->a == y->a && x->b == y->b && x->lines == y->lines;
 }
 
 int
 uapi_read_if_changed(const char *sockdir, const char *iface,
-    int timeout_ms, struct uapi_digest *last, struct peertab **out)
+    int timeout_ms, struct tabdigest *last, struct peertab **out)
 {
 	uint64_t deadline = wgtap_clock_ns(CLOCK_MONOTONIC) +
 	    (uint64_t)timeout_ms * 1000000;
-	struct uapi_digest d;
+	struct tabdigest d;
 	struct dynbuf b;
 	size_t line;
 	int fd, r, saved;
@@ -334,7 +300,7 @@ uapi_read_if_changed(const char *sockdir, const char *iface,
 	r = exchange(fd, deadline, &b);
 	if (r == WGTAP_OK && last) {
 		uapi_digest(dynbuf_str(&b), dynbuf_len(&b), &d);
-		if (last->valid && same_digest(last, &d))
+		if (last->valid && tabdigest_same(last, &d))
 			goto out;
 	}
 	if (r == WGTAP_OK)

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "peertab.h"
+#include "tabdigest.h"
 
 /* Where wireguard-go and wg(8) put the sockets. */
 #define UAPI_SOCK_DIR		"/var/run/wireguard"
@@ -51,21 +52,16 @@ int uapi_read(const char *sockdir, const char *iface, int timeout_ms,
     struct peertab **out);
 
 /*
- * What a reply says about the table, in 192 bits: every line but the
+ * What a reply says about the table (tabdigest.h): every line but the
  * peers' counters (rx_bytes, tx_bytes, last_handshake_time_sec and
- * _nsec, which change with traffic), each hashed with the public_key line
- * of its peer, and the hashes summed, so that the order in which the
- * peers come (wireguard-go walks a hash map) does not matter. Equal
- * digests: the same peers, endpoints and allowed-ips, the same interface
- * lines and errno. valid: a table was parsed from the reply digested.
+ * _nsec, which change with traffic), each an item of the peer whose
+ * public_key line it follows, so that the order in which the peers come
+ * (wireguard-go walks a hash map) does not matter. Equal digests: the
+ * same peers, endpoints and allowed-ips, the same interface lines and
+ * errno.
  */
-struct uapi_digest {
-	uint64_t	a, b, lines;
-	bool		valid;
-};
-
 /* The digest of the len bytes of a reply at text (valid left false). */
-void uapi_digest(const char *text, size_t len, struct uapi_digest *d);
+void uapi_digest(const char *text, size_t len, struct tabdigest *d);
 
 /*
  * uapi_read(), skipping the parse when the reply says what the last one
@@ -74,6 +70,6 @@ void uapi_digest(const char *text, size_t len, struct uapi_digest *d);
  * becomes the reply's digest, valid when the parse succeeded.
  */
 int uapi_read_if_changed(const char *sockdir, const char *iface,
-    int timeout_ms, struct uapi_digest *last, struct peertab **out);
+    int timeout_ms, struct tabdigest *last, struct peertab **out);
 
 #endif

@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "dynbuf.h"
 #include "wgnl.h"
 #include "wgtap.h"
 
@@ -240,13 +241,24 @@ wgnl_parse_family(const uint8_t *buf, size_t len, uint32_t seq,
 }
 
 int
-wgnl_dump_init(struct wgnl_dump *d, uint16_t family, uint32_t seq)
+wgnl_dump_init(struct wgnl_dump *d, uint16_t family, uint32_t seq,
+    bool table)
 {
 	memset(d, 0, sizeof(*d));
+	tabdigest_init(&d->dg, TABDIGEST_NETLINK);
 	d->family = family;
 	d->seq = seq;
+	if (!table)
+		return WGTAP_OK;
 	d->t = peertab_new();
 	return d->t ? WGTAP_OK : WGTAP_ENOMEM;
+}
+
+/* The hash of an item of a peer: attribute type and payload. */
+static uint64_t
+item_hash(uint16_t type, const struct nl_cur *v)
+{
+	return tabdigest_hash(v->p, v->left) ^ (uint64_t)type << 48;
 }
 
 void
@@ -312,27 +324,39 @@ static int
 parse_peer(struct wgnl_dump *d, struct nl_cur c)
 {
 	struct nl_cur v, ips = { NULL, 0 }, ep = { NULL, 0 }, ip;
+	struct nl_cur kv = { NULL, 0 };
 	const uint8_t *key = NULL;
+	uint64_t peer;
 	uint16_t type;
-	size_t idx;
-	int n, r;
+	size_t idx = 0;
+	int n, r = WGTAP_OK;
 
 	while ((n = nla_next(&c, &type, &v)) == 1) {
-		if (type == WGPEER_A_PUBLIC_KEY && v.left == PEERTAB_KEY_LEN)
+		if (type == WGPEER_A_PUBLIC_KEY && v.left == PEERTAB_KEY_LEN) {
 			key = v.p;
-		else if (type == WGPEER_A_ENDPOINT)
+			kv = v;
+		} else if (type == WGPEER_A_ENDPOINT)
 			ep = v;
 		else if (type == WGPEER_A_ALLOWEDIPS)
 			ips = v;
 	}
 	if (n != 0 || !key)
 		return WGTAP_EFORMAT;
-	r = peertab_add_peer(d->t, key, &idx);
-	if (r == WGTAP_OK && ep.p)
+	peer = tabdigest_peer(item_hash(WGPEER_A_PUBLIC_KEY, &kv));
+	tabdigest_add(&d->dg, item_hash(WGPEER_A_PUBLIC_KEY, &kv), peer);
+	if (ep.p)
+		tabdigest_add(&d->dg, item_hash(WGPEER_A_ENDPOINT, &ep), peer);
+	if (d->t)
+		r = peertab_add_peer(d->t, key, &idx);
+	if (r == WGTAP_OK && ep.p && d->t)
 		r = set_endpoint(d, idx, &ep);
 	n = 1;
-	while (r == WGTAP_OK && (n = nla_next(&ips, &type, &ip)) == 1)
-		r = parse_allowedip(d, idx, ip);
+	while (r == WGTAP_OK && (n = nla_next(&ips, &type, &ip)) == 1) {
+		tabdigest_add(&d->dg, item_hash(WGPEER_A_ALLOWEDIPS, &ip),
+		    peer);
+		if (d->t)
+			r = parse_allowedip(d, idx, ip);
+	}
 	if (r == WGTAP_OK && n < 0)
 		r = WGTAP_EFORMAT;
 	return r;
@@ -461,37 +485,80 @@ get_family(int fd, uint8_t *buf, uint64_t deadline, uint16_t *id)
 	return r;
 }
 
+/*
+ * The datagrams of a dump into d, until NLMSG_DONE; with keep, each is
+ * also appended to keep, padded to 4 bytes, so that the messages lie end
+ * to end as wgnl_dump_feed() takes them.
+ */
+static int
+recv_dump(int fd, uint8_t *buf, uint64_t deadline, struct wgnl_dump *d,
+    struct dynbuf *keep)
+{
+	static const uint8_t pad[3];
+	size_t n;
+	int r = WGTAP_OK;
+
+	while (r == WGTAP_OK && !d->done) {
+		r = recv_one(fd, buf, RECV_BUF, deadline, &n);
+		if (r == WGTAP_OK)
+			r = wgnl_dump_feed(d, buf, n);
+		if (r == WGTAP_OK && keep)
+			r = dynbuf_add(keep, buf, n);
+		if (r == WGTAP_OK && keep)
+			r = dynbuf_add(keep, pad, (4 - n % 4) % 4);
+	}
+	return r;
+}
+
 static int
 get_device(int fd, uint8_t *buf, uint64_t deadline, uint16_t id,
-    const char *ifname, struct peertab **out)
+    const char *ifname, struct tabdigest *last, struct peertab **out)
 {
+	bool quick = last && last->valid;
 	uint8_t req[WGNL_REQ_MAX];
 	struct wgnl_dump d;
-	size_t n, len = wgnl_req_device(req, id, 2, ifname);
+	struct dynbuf keep;
+	size_t len = wgnl_req_device(req, id, 2, ifname);
 	int r;
 
 	if (len == 0) {
 		errno = ENODEV;
 		return WGTAP_ESYS;
 	}
-	r = wgnl_dump_init(&d, id, 2);
+	dynbuf_init(&keep, WGNL_MAX_DUMP + RECV_BUF);
+	r = wgnl_dump_init(&d, id, 2, !quick);
 	if (r == WGTAP_OK)
 		r = send_req(fd, req, len);
-	while (r == WGTAP_OK && !d.done) {
-		r = recv_one(fd, buf, RECV_BUF, deadline, &n);
+	if (r == WGTAP_OK)
+		r = recv_dump(fd, buf, deadline, &d, quick ? &keep : NULL);
+	if (r == WGTAP_OK && quick) {
+		if (tabdigest_same(last, &d.dg))
+			goto out;		/* the table in hand stands */
+		wgnl_dump_free(&d);
+		r = wgnl_dump_init(&d, id, 2, true);
 		if (r == WGTAP_OK)
-			r = wgnl_dump_feed(&d, buf, n);
+			r = wgnl_dump_feed(&d, (const uint8_t *)dynbuf_str(&keep),
+			    dynbuf_len(&keep));
+		if (r == WGTAP_OK && !d.done)
+			r = WGTAP_EFORMAT;
 	}
 	if (r == WGTAP_OK) {
 		*out = d.t;
 		d.t = NULL;
 	}
+ out:
+	if (last) {
+		*last = d.dg;
+		last->valid = r == WGTAP_OK;
+	}
 	wgnl_dump_free(&d);
+	dynbuf_free(&keep);
 	return r;
 }
 
 int
-wgnl_read(const char *ifname, int timeout_ms, struct peertab **out)
+wgnl_read_if_changed(const char *ifname, int timeout_ms,
+    struct tabdigest *last, struct peertab **out)
 {
 	uint64_t deadline = wgtap_clock_ns(CLOCK_MONOTONIC) +
 	    (uint64_t)timeout_ms * 1000000;
@@ -509,12 +576,20 @@ wgnl_read(const char *ifname, int timeout_ms, struct peertab **out)
 		goto out;
 	r = get_family(fd, buf, deadline, &id);
 	if (r == WGTAP_OK)
-		r = get_device(fd, buf, deadline, id, ifname, out);
+		r = get_device(fd, buf, deadline, id, ifname, last, out);
  out:
 	saved = errno;
+	if (r != WGTAP_OK && last)
+		last->valid = false;
 	if (fd != -1)
 		close(fd);
 	free(buf);
 	errno = saved;
 	return r;
+}
+
+int
+wgnl_read(const char *ifname, int timeout_ms, struct peertab **out)
+{
+	return wgnl_read_if_changed(ifname, timeout_ms, NULL, out);
 }

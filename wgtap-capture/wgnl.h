@@ -16,10 +16,12 @@
 #ifndef WGTAP_WGNL_H
 #define WGTAP_WGNL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "peertab.h"
+#include "tabdigest.h"
 
 /* Room for any request this module builds. */
 #define WGNL_REQ_MAX		64
@@ -50,18 +52,29 @@ int wgnl_parse_family(const uint8_t *buf, size_t len, uint32_t seq,
     uint16_t *id);
 
 /*
- * A dump in progress: feed it what each recv() returned.
+ * A dump in progress: feed it what each recv() returned. Its digest
+ * (tabdigest.h, source TABDIGEST_NETLINK) covers what the table takes
+ * from the dump: each peer's public key, endpoint and allowed-ips, items
+ * of that peer; not the counters (bytes, handshake time), keepalive,
+ * preshared key or the device's own attributes.
  */
 struct wgnl_dump {
-	struct peertab	*t;		/* the table so far */
+	struct peertab	*t;		/* the table so far; NULL: digest only */
+	struct tabdigest dg;		/* of the peers so far */
 	uint16_t	 family;	/* the messages' type */
 	uint32_t	 seq;
 	int		 done;		/* NLMSG_DONE seen */
 	size_t		 bytes;		/* fed so far */
 };
 
-/* Start a dump of family with sequence seq. WGTAP_OK or WGTAP_ENOMEM. */
-int wgnl_dump_init(struct wgnl_dump *d, uint16_t family, uint32_t seq);
+/*
+ * Start a dump of family with sequence seq: with table, into a table and
+ * its digest; without, the digest only (d->t stays NULL; the messages'
+ * framing is checked, not what the attributes say). WGTAP_OK or
+ * WGTAP_ENOMEM.
+ */
+int wgnl_dump_init(struct wgnl_dump *d, uint16_t family, uint32_t seq,
+    bool table);
 
 /* Free what d holds. */
 void wgnl_dump_free(struct wgnl_dump *d);
@@ -84,5 +97,15 @@ int wgnl_dump_feed(struct wgnl_dump *d, const uint8_t *buf, size_t len);
  * (EOPNOTSUPP from some kernels), EPERM without CAP_NET_ADMIN, ETIMEDOUT.
  */
 int wgnl_read(const char *ifname, int timeout_ms, struct peertab **out);
+
+/*
+ * wgnl_read(), skipping the table when the dump says what the last one
+ * did: when last is valid, the dump is digested as it comes (and kept);
+ * when its digest equals last, returns WGTAP_OK with *out NULL, and
+ * otherwise the kept dump is parsed. *last becomes the dump's digest,
+ * valid when it was parsed or matched.
+ */
+int wgnl_read_if_changed(const char *ifname, int timeout_ms,
+    struct tabdigest *last, struct peertab **out);
 
 #endif

@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct uapi_digest d1, d2;
+	struct tabdigest d1, d2;
 	struct peertab *t;
 	size_t i, line, lines = 1;
 	int r;
@@ -29,7 +29,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		lines += data[i] == '\n';
 	uapi_digest((const char *)data, size, &d1);
 	uapi_digest((const char *)data, size, &d2);
-	if (d1.lines > lines || d1.a != d2.a || d1.b != d2.b || d1.valid)
+	if (d1.items > lines || !tabdigest_same(&d1, &d2) || d1.valid ||
+	    d1.source != TABDIGEST_UAPI)
 		abort();
 	r = uapi_parse((const char *)data, size, &t, &line);
 	if (r != WGTAP_OK) {
