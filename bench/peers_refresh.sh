@@ -41,23 +41,7 @@ ip netns add "$ns"
 wgt__start_wg "$ns" "$ifn"
 wgpid=$WGT_LAST_PID
 
-python3 - "$PEERS" "$PER" >"$tmp/wg.conf" <<'PY'
-import base64, os, sys
-peers, per = int(sys.argv[1]), int(sys.argv[2])
-print("[Interface]\nListenPort = 51999")
-v4 = ["192.0.2.%d", "198.51.100.%d", "203.0.113.%d"]
-for i in range(peers):
-    ips = []
-    if i < 762:
-        ips.append(v4[i // 254] % (i % 254 + 1) + "/32")
-    k = 0
-    while len(ips) < per:
-        ips.append("2001:db8:%x:%x::/64" % (i, k) if k % 2 == 0
-                   else "2001:db8:%x:%x::1/128" % (i, k))
-        k += 1
-    print("[Peer]\nPublicKey = %s\nAllowedIPs = %s" % (
-        base64.b64encode(os.urandom(32)).decode(), ", ".join(ips)))
-PY
+python3 "$top/bench/peers_conf.py" "$PEERS" "$PER" >"$tmp/wg.conf"
 ip netns exec "$ns" wg addconf "$ifn" "$tmp/wg.conf"
 ip netns exec "$ns" wg set "$ifn" private-key <(wg genkey)
 npeers=$(ip netns exec "$ns" wg show "$ifn" peers | wc -l)

@@ -26,7 +26,9 @@
 #            root with wireguard-go, the CPU cost of re-reading 1,000
 #            peers' table every 0.7 s (bench/peers_refresh.sh) and a live
 #            capture's CPU per row with a table of none, one and 1,001
-#            peers (bench/live_peers.sh)
+#            peers (bench/live_peers.sh); as root with QEMU, the same
+#            re-reading of kernel WireGuard's table through netlink, in an
+#            emulated guest (bench/peers_kernel.sh)
 #   live     live capture past a tunnel's rate: a pcap written into a TUN
 #            interface at fixed rates up to the injector's maximum, each
 #            wgtap-capture configuration beside tcpdump (bench/live.sh;
@@ -196,6 +198,9 @@ bench_peers() {
 	else
 		echo "# peers refresh and live: skipped (needs root and wireguard-go)"
 	fi
+	# kernel WireGuard: in an emulated guest (prints why when it cannot)
+	bash "$top/bench/peers_kernel.sh" 1000 10 20 |
+		tee -a "$out/peers.txt" || true
 }
 
 case $what in

@@ -23,12 +23,16 @@
  *	unparsed=N cpu_ms=N wall_ms=N core_pct=P peers=N": the CPU time
  *	this process used (user + system), as a share of one core;
  *	unparsed: the reads whose reply matched the table in hand
+ *   peerprobe cost-full SECONDS IFACE
+ *	the same, but every read is parsed, as if no answer matched the
+ *	last one: what the digest saves
  *
  * Exit status: 0, 1 when reading failed (read) or never worked (cost),
  * 2 for bad arguments.
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,7 +143,7 @@ cpu_ns(void)
 }
 
 static int
-do_cost(const char *secs, const char *iface)
+do_cost(const char *secs, const char *iface, bool full)
 {
 	char *end;
 	double d = strtod(secs, &end);
@@ -153,6 +157,8 @@ do_cost(const char *secs, const char *iface)
 	c0 = cpu_ns();
 	until = t0 + (uint64_t)(d * 1e9);
 	while (!got_term && wgtap_clock_ns(CLOCK_MONOTONIC) < until) {
+		if (full)
+			s.digest.valid = false;
 		peersrc_tick(&s, wgtap_clock_ns(CLOCK_MONOTONIC));
 		nap();
 	}
@@ -183,8 +189,10 @@ main(int argc, char **argv)
 	if (argc == 4 && strcmp(argv[1], "watch") == 0)
 		return do_watch(argv[2], argv[3]);
 	if (argc == 4 && strcmp(argv[1], "cost") == 0)
-		return do_cost(argv[2], argv[3]);
+		return do_cost(argv[2], argv[3], false);
+	if (argc == 4 && strcmp(argv[1], "cost-full") == 0)
+		return do_cost(argv[2], argv[3], true);
 	fprintf(stderr, "usage: peerprobe read IFACE | watch DIR IFACE | "
-	    "cost SECONDS IFACE\n");
+	    "cost SECONDS IFACE | cost-full SECONDS IFACE\n");
 	return 2;
 }
