@@ -18,7 +18,12 @@
 # The probe's CPU time (user + system) includes the kernel's work of
 # making the dump, which runs in the probe's recvmsg(). Prints the
 # medians: share of one core and CPU ms a read, for each, and their
-# ratio. Root; needs what tests/lib/qemu.sh needs, and python3.
+# ratio. To put the guest's figures in host terms, the same work is
+# timed on both, three times each: gzip -6 of the configuration repeated
+# to 32 MB or a little more (integer code, as the reads are); the median ratio of the CPU
+# times is the emulation's slowdown, and the host estimate is the guest's
+# figure divided by it (rough: the emulator slows some code more than
+# other). Root; needs what tests/lib/qemu.sh needs, and python3.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 PEERS=${1:-1000}
@@ -59,7 +64,19 @@ for r in 1 2 3; do
 	ip netns exec b /payload/peerprobe cost $SECS wgk0 >>"\$o/digest"
 	ip netns exec b /payload/peerprobe cost-full $SECS wgk0 >>"\$o/full"
 done
+for r in 1 2 3; do /payload/calib >>"\$o/calib"; done
 RUN
+# CPU seconds (user + system) of gzip -6 over the configuration repeated
+# to 32 MB: the same on the host and in the guest.
+cat >"$W/p/calib" <<'CAL'
+#!/bin/bash
+d=$(dirname "$0")
+n=$((32 * 1048576 / $(stat -c %s "$d/wg.conf") + 1))
+TIMEFORMAT='%U %S'
+{ time (for i in $(seq "$n"); do cat "$d/wg.conf"; done 2>/dev/null |
+	gzip -6 >/dev/null 2>&1); } 2>&1 | awk 'NF == 2 { print $1 + $2 }'
+CAL
+chmod 0755 "$W/p/calib"
 chmod 0755 "$W/p/run"
 qemu_mkfs "$W/p" "$W/p.img" 16 || exit 1
 qemu_start "$W/boot" "$W/root.img" "$W/p.img" "" || exit 1
@@ -81,7 +98,14 @@ dr=$(per_read <"$o/digest" | median)
 fr=$(per_read <"$o/full" | median)
 un=$(field unparsed <"$o/digest" | median)
 rd=$(sed -n 's/^reads=\([0-9]*\).*/\1/p' "$o/digest" | median)
-awk -v dc="$dc" -v fc="$fc" -v dr="$dr" -v fr="$fr" -v un="$un" -v rd="$rd" 'BEGIN {
+hc=$(for r in 1 2 3; do "$W/p/calib"; done | median)
+gc=$(median <"$o/calib")
+echo "# calibration, gzip -6 of 32 MB: host $hc s, guest $(tr '\n' ' ' <"$o/calib")s" >&2
+awk -v dc="$dc" -v fc="$fc" -v dr="$dr" -v fr="$fr" -v un="$un" -v rd="$rd" \
+	-v hc="$hc" -v gc="$gc" 'BEGIN {
 	printf "digest_core_pct %.3f (%.2f ms a read; %d of %d reads only digested)\n", dc, dr, un, rd
 	printf "full_core_pct %.3f (%.2f ms a read)\n", fc, fr
-	printf "full_over_digest %.2fx\n", fc / dc }'
+	printf "full_over_digest %.2fx\n", fc / dc
+	s = gc / hc
+	printf "emulation_slowdown %.1fx (gzip -6 of 32 MB: %.2f s in the guest, %.2f s here)\n", s, gc, hc
+	printf "host_estimate digest_core_pct %.3f full_core_pct %.3f\n", dc / s, fc / s }'
