@@ -16,13 +16,13 @@
  *
  * An answer that says what the last one parsed did (the same peers,
  * endpoints and allowed-ips; a userspace reply or a netlink dump alike)
- * costs the read and a hash, not a parse. A table that differs from the one before in its peers or
- * allowed-ips is logged in one info line. When the table cannot be read,
- * one error line is logged (and one more when the reason changes, and an
- * info line when it can be read again), the failures are counted,
- * reading is retried at every interval, and a table older than
- * PEERSRC_MAX_AGE_NS is no longer used: rows then get an empty peer
- * rather than one from a stale table.
+ * costs the read and a hash, not a parse. A table that differs from the
+ * one before in its peers or allowed-ips is logged in one info line.
+ * When the table cannot be read, one error line is logged (and one more
+ * when the reason changes, and an info line when it can be read again),
+ * the failures are counted, reading is retried at every interval, and a
+ * table older than PEERSRC_MAX_AGE_NS is no longer used: rows then get
+ * an empty peer rather than one from a stale table.
  *
  * In a live capture the reads run on a thread of their own
  * (peersrc_start()), so that the packet thread never waits for

@@ -58,9 +58,9 @@ int uapi_read(const char *sockdir, const char *iface, int timeout_ms,
  * public_key line it follows, so that the order in which the peers come
  * (wireguard-go walks a hash map) does not matter. Equal digests: the
  * same peers, endpoints and allowed-ips, the same interface lines and
- * errno.
+ * errno. Into d, from the len bytes of a reply at text (valid left
+ * false).
  */
-/* The digest of the len bytes of a reply at text (valid left false). */
 void uapi_digest(const char *text, size_t len, struct tabdigest *d);
 
 /*

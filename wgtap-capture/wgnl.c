@@ -537,7 +537,8 @@ get_device(int fd, uint8_t *buf, uint64_t deadline, uint16_t id,
 		wgnl_dump_free(&d);
 		r = wgnl_dump_init(&d, id, 2, true);
 		if (r == WGTAP_OK)
-			r = wgnl_dump_feed(&d, (const uint8_t *)dynbuf_str(&keep),
+			r = wgnl_dump_feed(&d,
+			    (const uint8_t *)dynbuf_str(&keep),
 			    dynbuf_len(&keep));
 		if (r == WGTAP_OK && !d.done)
 			r = WGTAP_EFORMAT;
